@@ -1,0 +1,194 @@
+"""``setting-app``: the command line. Each command group lives in ``setting_app/commands/``.
+
+Exit status: 0 success; 1 failure, with one plain line on stderr; 2 usage error.
+With no command, the desktop app opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+import traceback
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from setting_app import __version__
+from setting_app.domain.clock import SYSTEM_CLOCK, Clock
+from setting_app.domain.errors import AppError
+from setting_app.paths import default_data_dir
+from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
+
+PASSPHRASE_ENV = "SETTING_APP_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "SETTING_APP_NEW_PASSPHRASE"
+RECOVERY_CODE_ENV = "SETTING_APP_RECOVERY_CODE"
+DATA_DIR_ENV = "SETTING_APP_DATA_DIR"
+USER_ENV = "SETTING_APP_USER"
+
+log = logging.getLogger("setting_app")
+
+
+class UsageError(Exception):
+    """Wrong words on the command line: exit status 2."""
+
+
+@dataclass
+class CliContext:
+    """What every command gets: where the data is, who is asking, and the test seams."""
+
+    data_dir: Path
+    user: str | None
+    clock: Clock = SYSTEM_CLOCK
+    kdf: KdfParams = PRODUCTION_KDF
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+
+    def print(self, *parts: object) -> None:
+        print(*parts, file=self.out)
+
+    def _secret(self, env: str, prompt: str) -> str:
+        value = os.environ.get(env)
+        if value is not None:
+            return value
+        if not sys.stdin or not sys.stdin.isatty():
+            raise AppError(f"No passphrase given: set {env} or run this in a terminal to be asked.")
+        return getpass.getpass(prompt)
+
+    def passphrase(self, prompt: str = "Passphrase: ") -> str:
+        return self._secret(PASSPHRASE_ENV, prompt)
+
+    def new_passphrase(self, prompt: str = "New passphrase: ") -> str:
+        value = os.environ.get(NEW_PASSPHRASE_ENV)
+        if value is not None:
+            return value
+        first = self._secret(NEW_PASSPHRASE_ENV, prompt)
+        if getpass.getpass("Type it again: ") != first:
+            raise AppError("The two passphrases were not the same; nothing was changed.")
+        return first
+
+    def recovery_code(self) -> str:
+        return self._secret(RECOVERY_CODE_ENV, "Recovery code: ")
+
+    def require_user(self) -> str:
+        if not self.user:
+            raise UsageError("say who you are with --user NAME (or set SETTING_APP_USER)")
+        return self.user
+
+    def open_session(self):
+        """Unlock the casebook as --user. The caller closes the session."""
+        from setting_app.services.casebook import unlock
+
+        return unlock(self.data_dir, self.require_user(), self.passphrase(), clock=self.clock)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage and exit 2 itself
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from setting_app.commands import register_all
+
+    parser = _Parser(
+        prog="setting-app",
+        description="Family Support Log: an encrypted record of the family support an early years setting gives.",
+    )
+    parser.add_argument("--version", action="version", version=f"setting-app {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"the folder holding the casebook (default: ${DATA_DIR_ENV} or {default_data_dir()})",
+    )
+    parser.add_argument("--user", help=f"your staff username (default: ${USER_ENV})")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    register_all(sub)
+    return parser
+
+
+def _data_dir(arg: Path | None) -> Path:
+    if arg is not None:
+        return arg.expanduser()
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env).expanduser() if env else default_data_dir()
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    kdf: KdfParams = PRODUCTION_KDF,
+    clock: Clock = SYSTEM_CLOCK,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Run one command. ``kdf`` and ``clock`` are test seams; the defaults are the production ones."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(f"setting-app: usage: {exc}", file=err)
+        print("Run 'setting-app --help' for the commands.", file=err)
+        return 2
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    ctx = CliContext(
+        data_dir=_data_dir(args.data_dir),
+        user=(args.user or os.environ.get(USER_ENV) or None),
+        clock=clock,
+        kdf=kdf,
+        out=out,
+        err=err,
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from setting_app.commands.gui import open_app
+
+        handler = open_app
+        args.screenshots = None
+    try:
+        return int(handler(ctx, args) or 0)
+    except UsageError as exc:
+        print(f"setting-app: usage: {exc}", file=err)
+        return 2
+    except AppError as exc:
+        print(f"setting-app: {exc}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print("setting-app: cancelled; nothing more was saved.", file=err)
+        return 1
+    except BrokenPipeError:
+        return 1
+    except Exception:
+        reference = uuid.uuid4().hex[:8].upper()
+        _record_crash(reference)
+        print(
+            f"setting-app: something went wrong that should not have (reference {reference}). "
+            "Nothing more was saved. Please report the reference to your support contact.",
+            file=err,
+        )
+        return 1
+
+
+def _record_crash(reference: str) -> None:
+    """Keep the traceback (code locations only, no record contents) for support, away from the screen."""
+    log_dir = default_data_dir().parent / "setting-app-logs"
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with (log_dir / "errors.log").open("a", encoding="utf-8") as handle:
+            handle.write(f"--- reference {reference}\n")
+            exc_type, exc, tb = sys.exc_info()
+            # Only the type and the stack: exception messages can quote record contents.
+            handle.write("".join(traceback.format_list(traceback.extract_tb(tb))))
+            handle.write(f"{exc_type.__name__ if exc_type else 'Error'}\n")
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

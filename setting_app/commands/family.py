@@ -1,0 +1,122 @@
+"""``family add | list | show``."""
+
+from __future__ import annotations
+
+import argparse
+
+from setting_app.cli import CliContext, UsageError
+from setting_app.domain.models import Carer, NewChild, NewFamily
+from setting_app.domain.validation import parse_date, parse_optional_date
+from setting_app.services import families, support_log
+from setting_app.storage import staff_repo
+from setting_app.storage.family_repo import FamilyFilter
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    fam = sub.add_parser("family", help="families").add_subparsers(dest="family_command", metavar="ACTION")
+    fam.required = True
+    p = fam.add_parser("add", help="add a family")
+    p.add_argument("--ref", default="", help="the family's reference (default: the next FAM-NNNN)")
+    p.add_argument("--carer", action="append", default=[], help="a carer's name (repeat for more carers)")
+    p.add_argument(
+        "--relationship", action="append", default=[], help="relationship of each --carer, in order"
+    )
+    p.add_argument("--phone", action="append", default=[], help="phone number of each --carer, in order")
+    p.add_argument("--postcode", default="")
+    p.add_argument("--home-la", default="", help="GSS code of the authority the family lives in")
+    p.add_argument("--opened", help="date the record was opened, YYYY-MM-DD (default today)")
+    p.add_argument("--key-worker", help="username of the family's key worker")
+    p.add_argument(
+        "--child", action="append", default=[], help="a child as NAME or NAME:YYYY-MM-DD (repeatable)"
+    )
+    p.add_argument("--notes", default="")
+    p.set_defaults(handler=cmd_add)
+
+    p = fam.add_parser("list", help="list families")
+    p.add_argument("--status", choices=["open", "closed", "all"], default="open")
+    p.add_argument("--search", default="", help="part of a reference, carer's or child's name")
+    p.set_defaults(handler=cmd_list)
+
+    p = fam.add_parser("show", help="show a family and its chronology")
+    p.add_argument("ref")
+    p.set_defaults(handler=cmd_show)
+
+
+def _child(text: str) -> NewChild:
+    name, sep, dob = text.rpartition(":")
+    if sep and dob.strip()[:1].isdigit():
+        return NewChild(name.strip(), parse_date(dob, "child date of birth"))
+    return NewChild(text.strip())
+
+
+def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
+    if len(args.relationship) > len(args.carer) or len(args.phone) > len(args.carer):
+        raise UsageError("give each --relationship and --phone after its --carer")
+    carers = tuple(
+        Carer(
+            name,
+            args.relationship[i] if i < len(args.relationship) else "",
+            args.phone[i] if i < len(args.phone) else "",
+        )
+        for i, name in enumerate(args.carer)
+    )
+    with ctx.open_session() as session:
+        key_worker_id = None
+        if args.key_worker:
+            worker = staff_repo.get_staff_by_username(session.conn, args.key_worker.strip().lower())
+            if worker is None:
+                raise UsageError(f"no staff account called '{args.key_worker}'")
+            key_worker_id = worker.id
+        family = families.add_family(
+            session,
+            NewFamily(
+                ref=args.ref,
+                opened_on=parse_optional_date(args.opened, "opened") or session.clock.today(),
+                carers=carers,
+                postcode=args.postcode,
+                home_la_code=args.home_la,
+                key_worker_id=key_worker_id,
+                notes=args.notes,
+                children=tuple(_child(c) for c in args.child),
+            ),
+        )
+    ctx.print(family.ref)
+    return 0
+
+
+def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    with ctx.open_session() as session:
+        flt = FamilyFilter(search=args.search, status=args.status)
+        offset = 0
+        while batch := families.list_families(session, flt, offset=offset, limit=500):
+            for family in batch:
+                state = "open" if family.is_open else f"closed {family.closed_on.isoformat()}"
+                ctx.print(
+                    f"{family.ref:<14} {family.main_carer_name:<28} opened {family.opened_on.isoformat()}  {state}"
+                )
+            offset += len(batch)
+    return 0
+
+
+def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    with ctx.open_session() as session:
+        family = families.find_family(session, args.ref)
+        children = {c.id: c for c in families.list_children(session, family.id)}
+        ctx.print(
+            f"{family.ref}  opened {family.opened_on.isoformat()}"
+            + (f", closed {family.closed_on}" if family.closed_on else "")
+        )
+        for carer in family.carers:
+            relation = f" ({carer.relationship})" if carer.relationship else ""
+            ctx.print(f"  carer: {carer.name}{relation} {carer.phone}".rstrip())
+        for child in children.values():
+            born = child.date_of_birth.isoformat() if child.date_of_birth else "date of birth not recorded"
+            ctx.print(f"  child: {child.name} ({born})")
+        for entry in support_log.family_chronology(session, family.id):
+            child = children.get(entry.child_id)
+            who = f" [{child.name}]" if child else ""
+            ctx.print(
+                f"  {entry.entry_date.isoformat()} #{entry.id} {entry.domain.value}/{entry.kind.value} "
+                f"{entry.minutes} min{who} {entry.note}".rstrip()
+            )
+    return 0

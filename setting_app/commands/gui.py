@@ -1,0 +1,24 @@
+"""``gui``: open the desktop app (also what ``setting-app`` with no command does)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from setting_app.cli import CliContext
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gui", help="open the desktop app")
+    p.add_argument(
+        "--screenshots", type=Path, help="visit every screen offscreen, save one PNG each into DIR, exit"
+    )
+    p.set_defaults(handler=open_app)
+
+
+def open_app(ctx: CliContext, args: argparse.Namespace) -> int:
+    from setting_app.ui.app import run_app  # only now: the CLI must not load Qt for other commands
+
+    return run_app(
+        ctx.data_dir, user=ctx.user, screenshots_dir=getattr(args, "screenshots", None), clock=ctx.clock
+    )

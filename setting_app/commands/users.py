@@ -1,0 +1,50 @@
+"""``users add | list | passwd``: staff accounts."""
+
+from __future__ import annotations
+
+import argparse
+
+from setting_app.cli import CliContext
+from setting_app.domain.codes import Role
+from setting_app.services import staff
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    users = sub.add_parser("users", help="staff accounts").add_subparsers(
+        dest="users_command", metavar="ACTION"
+    )
+    users.required = True
+    p = users.add_parser("add", help="add a staff account (managers only)")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--name", default="", help="display name")
+    p.set_defaults(handler=cmd_add)
+    p = users.add_parser("list", help="list staff accounts")
+    p.set_defaults(handler=cmd_list)
+    p = users.add_parser("passwd", help="change your own passphrase")
+    p.set_defaults(handler=cmd_passwd)
+
+
+def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
+    with ctx.open_session() as session:
+        session.require_manager("add staff accounts")
+        new = ctx.new_passphrase(f"Passphrase for {args.username}: ")
+        user = staff.add_user(session, args.username, args.role, new, display_name=args.name, kdf=ctx.kdf)
+    ctx.print(f"Added {user.username} ({user.role.value}).")
+    return 0
+
+
+def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    with ctx.open_session() as session:
+        for user in staff.list_users(session):
+            state = "" if user.active else "  (switched off)"
+            ctx.print(f"{user.username:<20} {user.role.value:<13} {user.display_name}{state}")
+    return 0
+
+
+def cmd_passwd(ctx: CliContext, args: argparse.Namespace) -> int:
+    with ctx.open_session() as session:
+        current = ctx.passphrase()
+        staff.change_passphrase(session, current, ctx.new_passphrase(), kdf=ctx.kdf)
+    ctx.print("Passphrase changed.")
+    return 0

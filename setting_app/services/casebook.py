@@ -1,0 +1,129 @@
+"""Creating, unlocking and recovering a casebook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from setting_app.domain import validation
+from setting_app.domain.clock import SYSTEM_CLOCK, Clock
+from setting_app.domain.codes import Role
+from setting_app.domain.errors import AlreadyExists, UnknownUser, UnlockError
+from setting_app.domain.models import SettingDetails
+from setting_app.services.session import Session
+from setting_app.storage import keyslots, setting_repo, staff_repo
+from setting_app.storage.casebook_store import CasebookPaths, create_store, open_store
+from setting_app.storage.database import integrity_problems
+from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
+from setting_app.storage.unit_of_work import unit_of_work
+
+
+@dataclass(frozen=True)
+class NewCasebook:
+    session: Session
+    recovery_code: str
+
+
+def casebook_exists(data_dir: Path) -> bool:
+    return CasebookPaths(data_dir).exists()
+
+
+def create_casebook(
+    data_dir: Path,
+    setting: SettingDetails,
+    manager_username: str,
+    manager_display_name: str,
+    passphrase: str,
+    *,
+    kdf: KdfParams = PRODUCTION_KDF,
+    clock: Clock = SYSTEM_CLOCK,
+) -> NewCasebook:
+    """Make a new casebook with its first manager and a recovery code (shown once, never stored)."""
+    paths = CasebookPaths(data_dir)
+    if paths.exists():
+        raise AlreadyExists(f"{data_dir} already holds a casebook; nothing was changed.")
+    setting = validation.check_setting(setting)
+    username = validation.check_username(manager_username)
+    validation.check_new_passphrase(passphrase)
+    display_name = validation.require_text(manager_display_name or username, "display name", max_length=80)
+
+    data_key = keyslots.new_data_key()
+    recovery_code = keyslots.new_recovery_code()
+    slots = keyslots.SlotFile(
+        slots=(
+            keyslots.make_user_slot(username, Role.MANAGER.value, passphrase, data_key, kdf),
+            keyslots.make_recovery_slot(recovery_code, data_key, kdf),
+        )
+    )
+    conn = create_store(paths, data_key)
+    try:
+        now = clock.now()
+        with unit_of_work(conn):
+            setting_repo.save_setting(conn, setting, now)
+            user = staff_repo.add_staff(conn, username, display_name, Role.MANAGER, now)
+        keyslots.write_slot_file(paths.slots, slots)
+    except BaseException:
+        conn.close()
+        raise
+    session = Session(conn, user, setting, data_dir, clock, bytearray(data_key))
+    return NewCasebook(session, recovery_code)
+
+
+def _open_session(paths: CasebookPaths, data_key: bytes, username: str, clock: Clock) -> Session:
+    conn = open_store(paths, data_key, now=clock.now())
+    try:
+        user = staff_repo.get_staff_by_username(conn, username)
+        if user is None:
+            raise UnknownUser(f"There is no staff account called '{username}' in this casebook.")
+        if not user.active:
+            raise UnlockError(f"The account '{username}' has been switched off. Ask a manager.")
+        setting = setting_repo.get_setting(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return Session(conn, user, setting, paths.data_dir, clock, bytearray(data_key))
+
+
+def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYSTEM_CLOCK) -> Session:
+    """Passphrase → slot → data key → database. A wrong passphrase never touches the database file."""
+    paths = CasebookPaths(data_dir)
+    paths.check_openable()
+    username = (username or "").strip().lower()
+    if not username:
+        raise UnknownUser("Say which staff account to use (for example --user jsmith).")
+    slot = keyslots.find_user_slot(keyslots.read_slot_file(paths.slots), username)
+    data_key = keyslots.unwrap_with_passphrase(slot, passphrase)
+    return _open_session(paths, data_key, username, clock)
+
+
+def recover_access(
+    data_dir: Path,
+    recovery_code: str,
+    username: str,
+    new_passphrase: str,
+    *,
+    kdf: KdfParams = PRODUCTION_KDF,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Session:
+    """Forgotten passphrase or damaged slot: the recovery code unlocks, and the user gets a new slot."""
+    paths = CasebookPaths(data_dir)
+    paths.check_openable()
+    validation.check_new_passphrase(new_passphrase, "new passphrase")
+    slot_file = keyslots.read_slot_file(paths.slots)
+    recovery = slot_file.recovery()
+    if recovery is None:
+        raise UnlockError(
+            "The recovery code's key slot is missing or damaged; restore the key file from a backup."
+        )
+    data_key = keyslots.unwrap_with_recovery_code(recovery, recovery_code)
+    session = _open_session(paths, data_key, username.strip().lower(), clock)
+    new_slot = keyslots.make_user_slot(
+        session.user.username, session.user.role.value, new_passphrase, data_key, kdf
+    )
+    keyslots.write_slot_file(paths.slots, slot_file.with_slot(new_slot))
+    return session
+
+
+def check_casebook(session: Session) -> list[str]:
+    """Everything wrong with the database, or an empty list."""
+    return integrity_problems(session.conn)

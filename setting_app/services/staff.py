@@ -1,0 +1,53 @@
+"""Staff accounts: adding people, listing them, and changing one's own passphrase."""
+
+from __future__ import annotations
+
+from setting_app.domain import validation
+from setting_app.domain.codes import Role
+from setting_app.domain.errors import AlreadyExists
+from setting_app.domain.models import StaffUser
+from setting_app.services.session import Session
+from setting_app.storage import keyslots, staff_repo
+from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
+from setting_app.storage.unit_of_work import unit_of_work
+
+
+def add_user(
+    session: Session,
+    username: str,
+    role: Role | str,
+    passphrase: str,
+    *,
+    display_name: str = "",
+    kdf: KdfParams = PRODUCTION_KDF,
+) -> StaffUser:
+    session.require_manager("add staff accounts")
+    username = validation.check_username(username)
+    role = validation.check_role(role)
+    validation.check_new_passphrase(passphrase)
+    display_name = validation.require_text(display_name or username, "display name", max_length=80)
+    slot_file = keyslots.read_slot_file(session.paths.slots)
+    if staff_repo.get_staff_by_username(session.conn, username) or slot_file.find_user(username):
+        raise AlreadyExists(f"There is already a staff account called '{username}'.")
+    slot = keyslots.make_user_slot(username, role.value, passphrase, session.data_key(), kdf)
+    with unit_of_work(session.conn):
+        user = staff_repo.add_staff(session.conn, username, display_name, role, session.clock.now())
+        # Written inside the transaction: if the slot file cannot be written, the account is not added.
+        keyslots.write_slot_file(session.paths.slots, slot_file.with_slot(slot))
+    return user
+
+
+def list_users(session: Session) -> list[StaffUser]:
+    return staff_repo.list_staff(session.conn)
+
+
+def change_passphrase(session: Session, current: str, new: str, *, kdf: KdfParams = PRODUCTION_KDF) -> None:
+    """Rewrites this user's slot only; every other slot is left byte for byte as it was."""
+    validation.check_new_passphrase(new, "new passphrase")
+    slot_file = keyslots.read_slot_file(session.paths.slots)
+    slot = keyslots.find_user_slot(slot_file, session.user.username)
+    keyslots.unwrap_with_passphrase(slot, current)  # proves the current passphrase
+    new_slot = keyslots.make_user_slot(
+        session.user.username, session.user.role.value, new, session.data_key(), kdf
+    )
+    keyslots.write_slot_file(session.paths.slots, slot_file.with_slot(new_slot))

@@ -1,0 +1,1 @@
+"""The only package that talks to SQLCipher: files, keys, migrations and repositories."""

@@ -1,0 +1,172 @@
+"""All SQLCipher handling: open with a raw key, set and verify pragmas, classify failures.
+
+No passphrase ever reaches SQL: the database is keyed with the random data key as a raw hex key,
+after the key slots (``keyslots.py``) have unwrapped it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import sqlcipher3
+from sqlcipher3 import dbapi2
+
+from setting_app.domain.errors import CasebookDamaged, NoCasebook, NotACasebook
+from setting_app.storage.fsutil import make_private, private_umask
+
+Connection = dbapi2.Connection
+DatabaseError = dbapi2.DatabaseError
+OperationalError = dbapi2.OperationalError
+IntegrityError = dbapi2.IntegrityError
+Row = dbapi2.Row
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+CACHE_SIZE_KIB = 64 * 1024
+
+#: What every connection must have; checked after setting (SQLCipher silently ignores some).
+REQUIRED_PRAGMAS: dict[str, object] = {
+    "journal_mode": "wal",
+    "synchronous": 2,  # FULL: an acknowledged commit survives power loss
+    "foreign_keys": 1,
+    "secure_delete": 1,  # deleted text is overwritten, not left in free pages
+    "temp_store": 2,  # MEMORY: no plaintext temporary files
+}
+
+
+def _key_pragma(key: bytes) -> str:
+    if len(key) != 32:
+        raise ValueError("data key must be 32 bytes")
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def file_kind(path: Path) -> str:
+    """'missing', 'empty', 'plain_sqlite' or 'other' (an encrypted file looks like noise)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except FileNotFoundError:
+        return "missing"
+    if not head:
+        return "empty"
+    if head == SQLITE_HEADER:
+        return "plain_sqlite"
+    return "other"
+
+
+def _raw_connect(target: str, *, uri: bool = False) -> Connection:
+    conn = sqlcipher3.connect(target, uri=uri, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    # SQLCipher otherwise writes its own diagnostics to stderr; we report failures ourselves.
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    return conn
+
+
+def _explain_unreadable(path: Path) -> Exception:
+    kind = file_kind(path)
+    if kind == "plain_sqlite":
+        return NotACasebook(
+            f"{path} is an ordinary unencrypted SQLite file, not a Family Support Log casebook."
+        )
+    if kind == "empty":
+        return CasebookDamaged(f"The casebook file {path} is empty. Restore it from a backup.")
+    return CasebookDamaged(
+        f"The casebook file {path} is damaged or is not a casebook (your passphrase was accepted, "
+        "but the data could not be read). Restore it from a backup."
+    )
+
+
+def probe_schema_version(path: Path, key: bytes) -> int:
+    """Read ``user_version`` without writing anything: no -wal, no -shm, no lock."""
+    if not path.exists():
+        raise NoCasebook(f"No casebook found at {path}.")
+    conn = _raw_connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        conn.execute(_key_pragma(key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except DatabaseError:
+        raise _explain_unreadable(path) from None
+    finally:
+        conn.close()
+
+
+def open_database(path: Path, key: bytes, *, create: bool = False) -> Connection:
+    """Open (or create) the encrypted casebook and check every pragma we rely on."""
+    if not create and not path.exists():
+        raise NoCasebook(f"No casebook found at {path}.")
+    with private_umask():
+        conn = _raw_connect(str(path))
+        try:
+            conn.execute(_key_pragma(key))
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except DatabaseError:
+            conn.close()
+            raise _explain_unreadable(path) from None
+        try:
+            _apply_pragmas(conn)
+        except BaseException:
+            conn.close()
+            raise
+    for suffix in ("", "-wal", "-shm"):
+        make_private(Path(f"{path}{suffix}"))
+    conn.row_factory = Row
+    return conn
+
+
+def _apply_pragmas(conn: Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
+    verify_pragmas(conn)
+
+
+def verify_pragmas(conn: Connection) -> None:
+    """Refuse to work on a connection whose safety settings did not take."""
+    problems = []
+    version = str(conn.execute("PRAGMA cipher_version").fetchone()[0])
+    if not version.startswith("4."):
+        problems.append(f"SQLCipher 4 required, found {version!r}")
+    header = conn.execute("PRAGMA cipher_plaintext_header_size").fetchone()
+    if header is not None and int(header[0]) != 0:
+        problems.append("plaintext header must be off")
+    for name, wanted in REQUIRED_PRAGMAS.items():
+        got = conn.execute(f"PRAGMA {name}").fetchone()[0]
+        if str(got).lower() != str(wanted):
+            problems.append(f"{name} is {got!r}, expected {wanted!r}")
+    if problems:
+        raise CasebookDamaged("The casebook could not be opened safely: " + "; ".join(problems))
+
+
+def copy_database(conn: Connection, target: Path, key: bytes) -> None:
+    """A consistent encrypted snapshot through SQLite's backup API (never a file copy)."""
+    with private_umask():
+        dest = _raw_connect(str(target))
+        try:
+            dest.execute(_key_pragma(key))
+            conn.backup(dest)
+        finally:
+            dest.close()
+    make_private(target)
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{target}{suffix}").unlink()
+
+
+def integrity_problems(conn: Connection) -> list[str]:
+    """SQLCipher's page check (HMAC on every page), then SQLite's own and the foreign keys."""
+    problems: list[str] = []
+    try:
+        problems += [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        problems += [r for r in rows if r != "ok"]
+        problems += [
+            f"broken link in {r[0]} row {r[1]}" for r in conn.execute("PRAGMA foreign_key_check").fetchall()
+        ]
+    except DatabaseError as exc:
+        problems.append(str(exc))
+    return problems

@@ -1,0 +1,233 @@
+"""Families, their carers and children."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from setting_app.domain.codes import Domain
+from setting_app.domain.models import Carer, Child, Family, NewChild, NewFamily
+from setting_app.storage.database import Connection, Row
+from setting_app.storage.rows import from_date, from_datetime, like_pattern, to_date
+
+
+@dataclass(frozen=True)
+class FamilyFilter:
+    """What the Families list and ``family list`` can narrow by."""
+
+    search: str = ""
+    status: str = "open"  # "open", "closed" or "all"
+    key_worker_id: int | None = None
+    domain_seen: Domain | None = None
+    seen_from: date | None = None  # with domain_seen: the month's first day
+    seen_to: date | None = None  # with domain_seen: the month's last day
+
+
+def _carers_for(conn: Connection, family_ids: list[int]) -> dict[int, list[Carer]]:
+    found: dict[int, list[Carer]] = defaultdict(list)
+    if not family_ids:
+        return found
+    marks = ",".join("?" * len(family_ids))
+    rows = conn.execute(
+        f"SELECT family_id, name, relationship, phone FROM carers WHERE family_id IN ({marks}) "
+        "ORDER BY family_id, position",
+        family_ids,
+    )
+    for row in rows:
+        found[row["family_id"]].append(Carer(row["name"], row["relationship"], row["phone"]))
+    return found
+
+
+def _family(row: Row, carers: list[Carer]) -> Family:
+    return Family(
+        id=row["id"],
+        ref=row["ref"],
+        opened_on=to_date(row["opened_on"]),
+        carers=tuple(carers),
+        postcode=row["postcode"],
+        home_la_code=row["home_la_code"],
+        key_worker_id=row["key_worker_id"],
+        closed_on=to_date(row["closed_on"]),
+        notes=row["notes"],
+    )
+
+
+def _families(conn: Connection, rows: list[Row]) -> list[Family]:
+    carers = _carers_for(conn, [r["id"] for r in rows])
+    return [_family(r, carers.get(r["id"], [])) for r in rows]
+
+
+def _write_carers(conn: Connection, family_id: int, carers: tuple[Carer, ...]) -> None:
+    conn.execute("DELETE FROM carers WHERE family_id = ?", (family_id,))
+    conn.executemany(
+        "INSERT INTO carers (family_id, position, name, relationship, phone) VALUES (?, ?, ?, ?, ?)",
+        [(family_id, i, c.name, c.relationship, c.phone) for i, c in enumerate(carers)],
+    )
+
+
+def add_family(conn: Connection, family: NewFamily, now: datetime) -> Family:
+    stamp = from_datetime(now)
+    cur = conn.execute(
+        """INSERT INTO families (ref, postcode, home_la_code, key_worker_id, opened_on, closed_on, notes,
+                                 created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            family.ref,
+            family.postcode,
+            family.home_la_code,
+            family.key_worker_id,
+            from_date(family.opened_on),
+            from_date(family.closed_on),
+            family.notes,
+            stamp,
+            stamp,
+        ),
+    )
+    family_id = int(cur.lastrowid)
+    _write_carers(conn, family_id, family.carers)
+    for child in family.children:
+        add_child(conn, family_id, child)
+    return Family(
+        family_id,
+        family.ref,
+        family.opened_on,
+        family.carers,
+        family.postcode,
+        family.home_la_code,
+        family.key_worker_id,
+        family.closed_on,
+        family.notes,
+    )
+
+
+def update_family(conn: Connection, family_id: int, family: NewFamily, now: datetime) -> None:
+    """Change a family's own details and carers (children are changed one by one)."""
+    conn.execute(
+        """UPDATE families SET ref = ?, postcode = ?, home_la_code = ?, key_worker_id = ?, opened_on = ?,
+               closed_on = ?, notes = ?, updated_at = ? WHERE id = ?""",
+        (
+            family.ref,
+            family.postcode,
+            family.home_la_code,
+            family.key_worker_id,
+            from_date(family.opened_on),
+            from_date(family.closed_on),
+            family.notes,
+            from_datetime(now),
+            family_id,
+        ),
+    )
+    _write_carers(conn, family_id, family.carers)
+
+
+def get_family(conn: Connection, family_id: int) -> Family | None:
+    row = conn.execute("SELECT * FROM families WHERE id = ?", (family_id,)).fetchone()
+    return _families(conn, [row])[0] if row else None
+
+
+def get_family_by_ref(conn: Connection, ref: str) -> Family | None:
+    row = conn.execute("SELECT * FROM families WHERE ref = ?", (ref,)).fetchone()
+    return _families(conn, [row])[0] if row else None
+
+
+def _filter_sql(flt: FamilyFilter) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if flt.status == "open":
+        clauses.append("f.closed_on IS NULL")
+    elif flt.status == "closed":
+        clauses.append("f.closed_on IS NOT NULL")
+    if flt.key_worker_id is not None:
+        clauses.append("f.key_worker_id = ?")
+        params.append(flt.key_worker_id)
+    if flt.search.strip():
+        pattern = like_pattern(flt.search.strip())
+        clauses.append(
+            "(f.ref LIKE ? ESCAPE '\\' "
+            "OR EXISTS (SELECT 1 FROM carers c WHERE c.family_id = f.id AND c.name LIKE ? ESCAPE '\\') "
+            "OR EXISTS (SELECT 1 FROM children ch WHERE ch.family_id = f.id AND ch.name LIKE ? ESCAPE '\\'))"
+        )
+        params += [pattern, pattern, pattern]
+    if flt.domain_seen is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM support_entries e WHERE e.family_id = f.id AND e.domain = ? "
+            "AND e.entry_date BETWEEN ? AND ?)"
+        )
+        params += [
+            flt.domain_seen.value,
+            from_date(flt.seen_from) or "0000-01-01",
+            from_date(flt.seen_to) or "9999-12-31",
+        ]
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return where, params
+
+
+def list_families(
+    conn: Connection, flt: FamilyFilter = FamilyFilter(), *, offset: int = 0, limit: int = 200
+) -> list[Family]:
+    where, params = _filter_sql(flt)
+    rows = conn.execute(
+        f"SELECT f.* FROM families f {where} ORDER BY f.ref LIMIT ? OFFSET ?", [*params, limit, offset]
+    ).fetchall()
+    return _families(conn, rows)
+
+
+def count_families(conn: Connection, flt: FamilyFilter = FamilyFilter()) -> int:
+    where, params = _filter_sql(flt)
+    return int(conn.execute(f"SELECT count(*) FROM families f {where}", params).fetchone()[0])
+
+
+def list_all_family_ids(conn: Connection) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM families ORDER BY ref")]
+
+
+def next_family_ref(conn: Connection, prefix: str = "FAM-") -> str:
+    row = conn.execute(
+        "SELECT max(CAST(substr(ref, ?) AS INTEGER)) FROM families WHERE ref LIKE ? ESCAPE '\\'",
+        (len(prefix) + 1, like_pattern(prefix)[1:]),
+    ).fetchone()
+    return f"{prefix}{(row[0] or 0) + 1:04d}"
+
+
+# --- children ------------------------------------------------------------------------------------
+
+
+def _child(row: Row) -> Child:
+    return Child(row["id"], row["family_id"], row["key"], row["name"], to_date(row["date_of_birth"]))
+
+
+def add_child(conn: Connection, family_id: int, child: NewChild) -> Child:
+    key = child.key
+    if not key:
+        count = conn.execute("SELECT count(*) FROM children WHERE family_id = ?", (family_id,)).fetchone()[0]
+        key = f"c{count + 1}"
+        while conn.execute(
+            "SELECT 1 FROM children WHERE family_id = ? AND key = ?", (family_id, key)
+        ).fetchone():
+            count += 1
+            key = f"c{count + 1}"
+    cur = conn.execute(
+        "INSERT INTO children (family_id, key, name, date_of_birth) VALUES (?, ?, ?, ?)",
+        (family_id, key, child.name, from_date(child.date_of_birth)),
+    )
+    return Child(int(cur.lastrowid), family_id, key, child.name, child.date_of_birth)
+
+
+def update_child(conn: Connection, child_id: int, name: str, date_of_birth: date | None) -> None:
+    conn.execute(
+        "UPDATE children SET name = ?, date_of_birth = ? WHERE id = ?",
+        (name, from_date(date_of_birth), child_id),
+    )
+
+
+def list_children(conn: Connection, family_id: int) -> list[Child]:
+    return [
+        _child(r)
+        for r in conn.execute("SELECT * FROM children WHERE family_id = ? ORDER BY id", (family_id,))
+    ]
+
+
+def get_child(conn: Connection, child_id: int) -> Child | None:
+    row = conn.execute("SELECT * FROM children WHERE id = ?", (child_id,)).fetchone()
+    return _child(row) if row else None
