@@ -43,6 +43,17 @@ class Session:
         """A second connection for work off the UI thread (SQLite connections are per thread)."""
         return open_database(self.paths.db, self.data_key())
 
+    def for_thread(self) -> Session:
+        """The same user on a new connection, for a worker thread. Close it when the work is done."""
+        return Session(
+            self.open_connection(),
+            self.user,
+            self.setting,
+            self.data_dir,
+            self.clock,
+            bytearray(self.data_key()),
+        )
+
     def close(self) -> None:
         """Close the database and forget the key (best effort: Python may hold copies of bytes)."""
         try:
