@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from setting_app.domain.codes import Role
+from setting_app.domain.codes import Consent, ContactMode, Domain, Kind, ReferralStatus, Role, ServiceCategory
 from setting_app.domain.errors import ValidationError
 from setting_app.domain.models import (
     Child,
@@ -215,6 +215,9 @@ def check_new_family(family: NewFamily, today: date) -> NewFamily:
 def check_new_entry(entry: NewEntry, family: Family, children: Iterable[Child], today: date) -> NewEntry:
     """An entry must fall within the family's record and name only that family's children."""
     minutes = parse_minutes(entry.minutes)
+    domain = parse_code(Domain, entry.domain, "domain")
+    kind = parse_code(Kind, entry.kind, "kind") if entry.kind is not None else domain.default_kind
+    contact_mode = parse_code(ContactMode, entry.contact_mode, "contact mode")
     check_not_future(entry.entry_date, "date", today)
     if entry.entry_date < family.opened_on:
         raise ValidationError(
@@ -229,13 +232,13 @@ def check_new_entry(entry: NewEntry, family: Family, children: Iterable[Child], 
     return NewEntry(
         family_id=entry.family_id,
         entry_date=entry.entry_date,
-        domain=entry.domain,
+        domain=domain,
         minutes=minutes,
-        kind=entry.effective_kind,
+        kind=kind,
         child_id=entry.child_id,
         staff_id=entry.staff_id,
         activity_code=entry.activity_code or None,
-        contact_mode=entry.contact_mode,
+        contact_mode=contact_mode,
         note=check_note(entry.note),
         follow_up_on=entry.follow_up_on,
     )
@@ -255,11 +258,11 @@ def check_new_referral(
     return NewReferral(
         family_id=referral.family_id,
         service_name=service,
-        service_category=referral.service_category,
-        domain=referral.domain,
+        service_category=parse_code(ServiceCategory, referral.service_category, "service category"),
+        domain=parse_code(Domain, referral.domain, "domain"),
         made_on=referral.made_on,
-        consent=referral.consent,
-        status=referral.status,
+        consent=parse_code(Consent, referral.consent, "consent"),
+        status=parse_code(ReferralStatus, referral.status, "status"),
         child_id=referral.child_id,
         made_by=referral.made_by,
         note=check_note(referral.note),
