@@ -1,9 +1,76 @@
-"""Placeholder: filled in by its own change."""
+"""``import FILE.json`` and ``export family REF --out FILE.json``: the record file format.
+
+``export`` is a command group other modules add to (``export la``): they call :func:`export_group`
+with the same top-level subparsers, which returns the group whether or not it exists yet.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from setting_app.cli import CliContext
+from setting_app.services import records
+
+#: The ``export`` group's subparsers for the parser built last (see :func:`export_group`).
+EXPORT_SUBPARSERS: argparse._SubParsersAction | None = None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser(
+        "import",
+        help="import families from a record file (all or nothing: one bad record and nothing is saved)",
+    )
+    p.add_argument("file", metavar="FILE.json", type=Path, help="a setting-app/records file, version 1 or 2")
+    p.set_defaults(handler=cmd_import)
+    register_export_family(export_group(sub))
+
+
+def export_group(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """The subparsers of ``export`` in this parser: found if another module made it, else created."""
+    global EXPORT_SUBPARSERS
+    existing = sub.choices.get("export")
+    if existing is not None:
+        for action in existing._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                EXPORT_SUBPARSERS = action
+                return action
+    parser = sub.add_parser("export", help="write records out to a file")
+    group = parser.add_subparsers(dest="export_command", metavar="WHAT")
+    group.required = True
+    EXPORT_SUBPARSERS = group
+    return group
+
+
+def register_export_family(export_sub: argparse._SubParsersAction) -> None:
+    p = export_sub.add_parser(
+        "family", help="write one family's whole record (or several) to a record file that imports back"
+    )
+    p.add_argument("refs", nargs="+", metavar="REF", help="the family's reference")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE.json", help="the file to write")
+    p.set_defaults(handler=cmd_export_family)
+
+
+def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
+    # The file is read and checked before unlocking: a bad file is refused without asking a passphrase.
+    data = records.read_record_file(args.file)
+    checked = records.parse_record_file(data, today=ctx.clock.today())
+    with ctx.open_session() as session:
+        summary = records.import_records(session, checked)
+    ctx.print(summary.sentence())
+    return 0
+
+
+def cmd_export_family(ctx: CliContext, args: argparse.Namespace) -> int:
+    with ctx.open_session() as session:
+        document = records.export_families(session, args.refs)
+    records.write_record_file(args.out, document)
+    families = document["families"]
+    entries = sum(len(f["entries"]) for f in families)
+    referrals = sum(len(f["referrals"]) for f in families)
+    what = families[0]["ref"] if len(families) == 1 else f"{len(families)} families"
+    ctx.print(
+        f"Exported {what} ({entries} entr{'y' if entries == 1 else 'ies'}, "
+        f"{referrals} referral{'' if referrals == 1 else 's'}) to {args.out}."
+    )
+    return 0

@@ -1,0 +1,967 @@
+"""The record file (``setting-app/records``): import, and export of one family or of all of them.
+
+Import checks the whole document before anything is written, then writes it in one transaction: one
+invalid record and nothing is saved. Every problem names the family reference and the field path, in
+the file's own words, e.g. ``family FAM-0007, entries[3].minutes: must be from 1 to 600 minutes``.
+
+Version 1 is the format of domain.md. Version 2 (what export writes) adds the fields the casebook holds
+beyond version 1 (key worker, activity, contact mode, follow-up date, who recorded or made what), so an
+export imports back without loss. A version-1 file may not use version-2 fields: never silently.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from setting_app.domain import validation
+from setting_app.domain.clock import SYSTEM_CLOCK
+from setting_app.domain.codes import (
+    Consent,
+    ContactMode,
+    Domain,
+    Kind,
+    ReferralStatus,
+    Role,
+    ServiceCategory,
+)
+from setting_app.domain.errors import AppError, ImportRejected, NotFound, ValidationError
+from setting_app.domain.models import Carer, NewChild, NewEntry, NewFamily, NewReferral
+from setting_app.services.session import Session
+from setting_app.storage import activity_repo, entry_repo, family_repo, referral_repo, staff_repo
+from setting_app.storage.database import Connection
+from setting_app.storage.fsutil import atomic_write
+from setting_app.storage.unit_of_work import unit_of_work
+
+FORMAT = "setting-app/records"
+#: The version export writes.
+WRITE_VERSION = 2
+READ_VERSIONS = (1, 2)
+MAX_FILE_BYTES = 200 * 1024 * 1024
+#: How many problems one refusal lists at most (the first is the message; all are in ``problems``).
+MAX_PROBLEMS = 20
+MAX_CHILD_KEY_LENGTH = 40
+MAX_ACTIVITY_CODE_LENGTH = 40
+
+# Fields each object may hold, by format version. Anything else is refused as unknown.
+_TOP_FIELDS = ("format", "version", "families")
+_CARER_FIELDS = ("name", "relationship", "phone")
+_CHILD_FIELDS = ("key", "name", "date_of_birth")
+_FAMILY_FIELDS_V1 = (
+    "ref",
+    "carers",
+    "postcode",
+    "home_la_code",
+    "opened_on",
+    "closed_on",
+    "notes",
+    "children",
+    "entries",
+    "referrals",
+)
+_ENTRY_FIELDS_V1 = ("date", "child", "domain", "kind", "minutes", "note")
+_REFERRAL_FIELDS_V1 = (
+    "service",
+    "service_category",
+    "domain",
+    "made_on",
+    "consent",
+    "status",
+    "child",
+    "note",
+)
+_FAMILY_FIELDS_V2_ONLY = ("key_worker",)
+_ENTRY_FIELDS_V2_ONLY = ("activity", "contact_mode", "follow_up_on", "recorded_by")
+_REFERRAL_FIELDS_V2_ONLY = ("made_by",)
+
+
+# --- what a file holds, once checked -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileChild:
+    key: str
+    name: str
+    date_of_birth: date | None
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    entry_date: date
+    domain: Domain
+    kind: Kind
+    minutes: int
+    child_key: str | None = None
+    note: str = ""
+    activity: str | None = None
+    contact_mode: ContactMode = ContactMode.IN_PERSON
+    follow_up_on: date | None = None
+    recorded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FileReferral:
+    service: str
+    service_category: ServiceCategory
+    domain: Domain
+    made_on: date
+    consent: Consent
+    status: ReferralStatus
+    child_key: str | None = None
+    made_by: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FileFamily:
+    ref: str
+    opened_on: date
+    carers: tuple[Carer, ...] = ()
+    postcode: str = ""
+    home_la_code: str = ""
+    key_worker: str | None = None
+    closed_on: date | None = None
+    notes: str = ""
+    children: tuple[FileChild, ...] = ()
+    entries: tuple[FileEntry, ...] = ()
+    referrals: tuple[FileReferral, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordFile:
+    """A record file that passed every check: safe to write."""
+
+    version: int
+    families: tuple[FileFamily, ...]
+
+    def usernames(self) -> set[str]:
+        """Every staff username the file mentions."""
+        names: set[str] = set()
+        for family in self.families:
+            if family.key_worker:
+                names.add(family.key_worker)
+            names.update(e.recorded_by for e in family.entries if e.recorded_by)
+            names.update(r.made_by for r in family.referrals if r.made_by)
+        return names
+
+    def activities(self) -> set[tuple[Domain, str]]:
+        return {(e.domain, e.activity) for f in self.families for e in f.entries if e.activity}
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    families: int
+    children: int
+    entries: int
+    referrals: int
+    #: Usernames the casebook did not know, added as switched-off staff so nothing is lost.
+    staff_added: tuple[str, ...] = ()
+
+    def sentence(self) -> str:
+        text = (
+            f"Imported {_count(self.families, 'family', 'families')}, "
+            f"{_count(self.children, 'child', 'children')}, "
+            f"{_count(self.entries, 'entry', 'entries')}, "
+            f"{_count(self.referrals, 'referral', 'referrals')}."
+        )
+        if self.staff_added:
+            text += (
+                f" Added {_count(len(self.staff_added), 'switched-off staff account', 'switched-off staff accounts')}"
+                f" for names in the file: {', '.join(self.staff_added)}."
+            )
+        return text
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# --- checking ------------------------------------------------------------------------------------
+
+
+class _Enough(Exception):
+    """Stops checking once there are MAX_PROBLEMS problems to report."""
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, where: str, path: str, problem: str) -> None:
+        place = ", ".join(p for p in (where, path) if p)
+        self.items.append(f"{place}: {problem}" if place else problem)
+        if len(self.items) >= MAX_PROBLEMS:
+            raise _Enough
+
+    def reject(self) -> ImportRejected:
+        first = self.items[0]
+        more = len(self.items) - 1
+        if more:
+            first += f" (and {more}{'+' if len(self.items) >= MAX_PROBLEMS else ''} more problem{'s' if more > 1 else ''})"
+        error = ImportRejected(f"{first}. Nothing was imported.")
+        error.problems = tuple(self.items)  # type: ignore[attr-defined]
+        return error
+
+
+_BAD = object()  # a value that failed its check (the problem is already recorded)
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+
+def _type_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _text(value: object, field: str, *, required: bool = False, max_length: int = 200) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text (got {_type_name(value)})")
+    if required:
+        return validation.require_text(value, field, max_length=max_length)
+    text = value.strip()
+    if len(text) > max_length:
+        raise ValidationError(field, f"is too long (at most {max_length} characters)")
+    return text
+
+
+def _note(value: object, field: str) -> str:
+    """Free text is kept exactly as written (only its length is checked), so nothing changes on the way."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text (got {_type_name(value)})")
+    validation.check_note(value, field)
+    return value
+
+
+def _date(value: object, field: str) -> date:
+    if value is None:
+        raise ValidationError(field, "is required")
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be a date in the form YYYY-MM-DD (got {_type_name(value)})")
+    return validation.parse_date(value, field)
+
+
+def _optional_date(value: object, field: str) -> date | None:
+    return None if value is None else _date(value, field)
+
+
+def _code(enum: type[E], value: object, field: str) -> E:
+    if value is None:
+        raise ValidationError(field, "is required")
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be a code in quotes (got {_type_name(value)})")
+    return validation.parse_code(enum, value, field)
+
+
+def _minutes(value: object, field: str) -> int:
+    if value is None:
+        raise ValidationError(field, "is required")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationError(field, f"must be a whole number of minutes (got {value!r})")
+    return validation.parse_minutes(value, field)
+
+
+def _username(value: object, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be a staff username (got {_type_name(value)})")
+    return validation.check_username(value, field)
+
+
+def _activity_code(value: object, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be an activity code (got {_type_name(value)})")
+    code = value.strip()
+    if not code:
+        return None
+    if (
+        len(code) > MAX_ACTIVITY_CODE_LENGTH
+        or code != code.lower()
+        or not all(ch.isalnum() or ch == "_" for ch in code)
+    ):
+        raise ValidationError(
+            field,
+            f"'{value}' is not an activity code (up to {MAX_ACTIVITY_CODE_LENGTH} lower-case letters, "
+            "digits and underscores)",
+        )
+    return code
+
+
+class _Reader:
+    """Checks one object's fields, recording every problem instead of stopping at the first."""
+
+    def __init__(self, problems: _Problems, where: str) -> None:
+        self.problems = problems
+        self.where = where
+
+    def problem(self, path: str, text: str) -> None:
+        self.problems.add(self.where, path, text)
+
+    def check(self, path: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | Any:
+        """``fn(*args, **kwargs)``, or ``_BAD`` after recording the ValidationError it raised."""
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            self.problem(path, exc.problem)
+            return _BAD
+
+    def obj(self, value: object, path: str, allowed: Iterable[str], newer: Iterable[str] = ()) -> dict | None:
+        """The object at ``path``, after refusing fields it may not have. None if it is not an object."""
+        if not isinstance(value, dict):
+            self.problem(path, f"must be an object {{...}} (got {_type_name(value)})")
+            return None
+        allowed = set(allowed)
+        newer = set(newer)
+        for key in value:
+            if key not in allowed:
+                hint = " (it needs version 2 of the format)" if key in newer else ""
+                self.problem(path, f"unknown field '{key}'{hint}")
+        return value
+
+    def items(self, value: object, path: str) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(path, f"must be a list [...] (got {_type_name(value)})")
+            return []
+        return value
+
+
+def parse_record_file(data: object, *, today: date | None = None) -> RecordFile:
+    """Check a loaded JSON document completely; raise ImportRejected naming every problem (up to 20).
+
+    ``today`` is the date that "no dates in the future" is measured against (default: the system date).
+    """
+    today = today or SYSTEM_CLOCK.today()
+    problems = _Problems()
+    try:
+        result = _parse(data, today, problems)
+    except _Enough:
+        result = None
+    if problems.items or result is None:
+        raise problems.reject()
+    return result
+
+
+def _parse(data: object, today: date, problems: _Problems) -> RecordFile | None:
+    top = _Reader(problems, "")
+    if not isinstance(data, dict):
+        problems.add("", "", f"the file must hold one JSON object {{...}} (got {_type_name(data)})")
+        return None
+    fmt = data.get("format")
+    if fmt != FORMAT:
+        got = "nothing" if fmt is None else json.dumps(fmt, ensure_ascii=False)[:60]
+        problems.add("", "format", f'must be "{FORMAT}" (got {got}): this is not a record file')
+        return None
+    version = data.get("version")
+    if isinstance(version, bool) or version not in READ_VERSIONS:
+        got = "nothing" if version is None else json.dumps(version)[:20]
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > max(READ_VERSIONS)
+        problems.add(
+            "",
+            "version",
+            f"{got} is not a version this app reads (it reads {' and '.join(map(str, READ_VERSIONS))})"
+            + ("; the file comes from a newer version of the app" if newer else ""),
+        )
+        return None
+    for key in data:
+        if key not in _TOP_FIELDS:
+            problems.add("", "", f"unknown field '{key}' at the top of the file")
+    if "families" not in data:
+        problems.add("", "families", "is required")
+        return None
+    raw_families = top.items(data["families"], "families")
+
+    families: list[FileFamily] = []
+    first_index: dict[str, int] = {}
+    for index, raw in enumerate(raw_families):
+        family = _parse_family(raw, index, version, today, problems, first_index)
+        if family is not None:
+            families.append(family)
+    return RecordFile(version, tuple(families))
+
+
+def _parse_family(
+    raw: object,
+    index: int,
+    version: int,
+    today: date,
+    problems: _Problems,
+    first_index: dict[str, int],
+) -> FileFamily | None:
+    r = _Reader(problems, f"families[{index}]")
+    if not isinstance(raw, dict):
+        r.problem("", f"must be an object {{...}} (got {_type_name(raw)})")
+        return None
+    if raw.get("ref") is None:
+        r.problem("ref", "is required")
+        ref = _BAD
+    else:
+        ref = r.check(
+            "ref", lambda v: validation.check_family_ref(_text(v, "ref", required=True)), raw["ref"]
+        )
+    if ref is not _BAD:
+        r.where = f"family {ref}"
+        if ref in first_index:
+            r.problem(
+                "ref",
+                f"appears more than once in the file (families[{first_index[ref]}] and families[{index}])",
+            )
+        else:
+            first_index[ref] = index
+    v2 = version >= 2
+    r.obj(
+        raw,
+        "",
+        _FAMILY_FIELDS_V1 + (_FAMILY_FIELDS_V2_ONLY if v2 else ()),
+        () if v2 else _FAMILY_FIELDS_V2_ONLY,
+    )
+
+    carers = []
+    for i, raw_carer in enumerate(r.items(raw.get("carers"), "carers")):
+        path = f"carers[{i}]"
+        carer = r.obj(raw_carer, path, _CARER_FIELDS)
+        if carer is None:
+            continue
+        name = r.check(f"{path}.name", _text, carer.get("name"), f"{path}.name", required=True)
+        relationship = r.check(f"{path}.relationship", _text, carer.get("relationship"), "relationship")
+        phone = r.check(f"{path}.phone", _text, carer.get("phone"), "phone", max_length=40)
+        if _BAD not in (name, relationship, phone):
+            carers.append(Carer(name, relationship, phone))
+
+    postcode = r.check(
+        "postcode", lambda v: validation.check_postcode(_text(v, "postcode")), raw.get("postcode")
+    )
+    home_la = r.check(
+        "home_la_code",
+        lambda v: validation.check_la_code(_text(v, "home_la_code"), "home_la_code", required=False),
+        raw.get("home_la_code"),
+    )
+    key_worker = r.check("key_worker", _username, raw.get("key_worker"), "key_worker")
+    notes = r.check("notes", _note, raw.get("notes"), "notes")
+
+    opened_on = None
+    if raw.get("opened_on") is not None:
+        opened_on = r.check("opened_on", _date, raw["opened_on"], "opened_on")
+        if opened_on is not _BAD:
+            r.check("opened_on", validation.check_not_future, opened_on, "opened_on", today)
+    closed_on = r.check("closed_on", _optional_date, raw.get("closed_on"), "closed_on")
+    if closed_on not in (None, _BAD):
+        r.check("closed_on", validation.check_not_future, closed_on, "closed_on", today)
+        if opened_on not in (None, _BAD) and closed_on < opened_on:
+            r.problem("closed_on", f"{closed_on.isoformat()} is before opened_on ({opened_on.isoformat()})")
+
+    children = _parse_children(r, raw.get("children"), today)
+    keys = {c.key for c in children}
+    bound = opened_on if opened_on not in (None, _BAD) else None
+
+    entries = [
+        e
+        for i, raw_entry in enumerate(r.items(raw.get("entries"), "entries"))
+        if (e := _parse_entry(r, raw_entry, f"entries[{i}]", v2, today, bound, keys)) is not None
+    ]
+    referrals = [
+        x
+        for i, raw_ref in enumerate(r.items(raw.get("referrals"), "referrals"))
+        if (x := _parse_referral(r, raw_ref, f"referrals[{i}]", v2, today, bound, keys)) is not None
+    ]
+    if opened_on is None:
+        # Not required in the file: the record opened with its first dated event, or on the day of import.
+        dates = [e.entry_date for e in entries] + [x.made_on for x in referrals]
+        opened_on = min(dates, default=today)
+        if closed_on not in (None, _BAD) and closed_on < opened_on:
+            r.problem(
+                "closed_on", f"{closed_on.isoformat()} is before the first entry ({opened_on.isoformat()})"
+            )
+
+    values = (ref, postcode, home_la, key_worker, notes, opened_on, closed_on)
+    if _BAD in values:
+        return None
+    return FileFamily(
+        ref=ref,
+        opened_on=opened_on,
+        carers=tuple(carers),
+        postcode=postcode,
+        home_la_code=home_la,
+        key_worker=key_worker,
+        closed_on=closed_on,
+        notes=notes,
+        children=tuple(children),
+        entries=tuple(entries),
+        referrals=tuple(referrals),
+    )
+
+
+def _child_key(value: object, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text (got {_type_name(value)})")
+    key = value.strip()
+    if len(key) > MAX_CHILD_KEY_LENGTH:
+        raise ValidationError(field, f"is too long (at most {MAX_CHILD_KEY_LENGTH} characters)")
+    return key
+
+
+def _parse_children(r: _Reader, value: object, today: date) -> list[FileChild]:
+    parsed: list[tuple[str, str, date | None]] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(r.items(value, "children")):
+        path = f"children[{i}]"
+        child = r.obj(raw, path, _CHILD_FIELDS)
+        if child is None:
+            continue
+        key = r.check(f"{path}.key", _child_key, child.get("key"), f"{path}.key")
+        if key not in (_BAD, ""):
+            if key in seen:
+                r.problem(f"{path}.key", f"'{key}' is also the key of children[{seen[key]}]")
+            seen.setdefault(key, i)
+        name = r.check(f"{path}.name", _text, child.get("name"), "name", required=True)
+        dob = r.check(f"{path}.date_of_birth", _optional_date, child.get("date_of_birth"), "date_of_birth")
+        if dob not in (None, _BAD) and name is not _BAD:
+            checked = r.check(f"{path}.date_of_birth", validation.check_new_child, NewChild(name, dob), today)
+            if checked is _BAD:
+                dob = _BAD
+        if _BAD not in (key, name, dob):
+            parsed.append((key, name, dob))
+    # Children without a key get the first free c1, c2, ... (as the casebook numbers them).
+    used = {key for key, _, _ in parsed if key}
+    children = []
+    number = 0
+    for key, name, dob in parsed:
+        if not key:
+            number += 1
+            while f"c{number}" in used:
+                number += 1
+            key = f"c{number}"
+            used.add(key)
+        children.append(FileChild(key, name, dob))
+    return children
+
+
+def _child_ref(r: _Reader, value: object, path: str, keys: set[str]) -> str | None | Any:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip() not in keys:
+        known = ", ".join(sorted(keys)) or "none"
+        shown = json.dumps(value, ensure_ascii=False)[:60]
+        r.problem(path, f"{shown} is not the key of a child of this family (keys: {known})")
+        return _BAD
+    return value.strip()
+
+
+def _check_dated(r: _Reader, path: str, day: date, today: date, opened_on: date | None) -> bool:
+    if r.check(path, validation.check_not_future, day, path, today) is _BAD:
+        return False
+    if opened_on is not None and day < opened_on:
+        r.problem(
+            path, f"{day.isoformat()} is before the family's record was opened ({opened_on.isoformat()})"
+        )
+        return False
+    return True
+
+
+def _parse_entry(
+    r: _Reader,
+    raw: object,
+    path: str,
+    v2: bool,
+    today: date,
+    opened_on: date | None,
+    keys: set[str],
+) -> FileEntry | None:
+    entry = r.obj(
+        raw,
+        path,
+        _ENTRY_FIELDS_V1 + (_ENTRY_FIELDS_V2_ONLY if v2 else ()),
+        () if v2 else _ENTRY_FIELDS_V2_ONLY,
+    )
+    if entry is None:
+        return None
+    ok = True
+    day = r.check(f"{path}.date", _date, entry.get("date"), "date")
+    if day is not _BAD:
+        ok = _check_dated(r, f"{path}.date", day, today, opened_on)
+    domain = r.check(f"{path}.domain", _code, Domain, entry.get("domain"), "domain")
+    kind = r.check(f"{path}.kind", _code, Kind, entry.get("kind"), "kind")
+    minutes = r.check(f"{path}.minutes", _minutes, entry.get("minutes"), "minutes")
+    child = _child_ref(r, entry.get("child"), f"{path}.child", keys)
+    note = r.check(f"{path}.note", _note, entry.get("note"), "note")
+    activity = r.check(f"{path}.activity", _activity_code, entry.get("activity"), "activity")
+    mode = ContactMode.IN_PERSON
+    if entry.get("contact_mode") is not None:
+        mode = r.check(f"{path}.contact_mode", _code, ContactMode, entry["contact_mode"], "contact_mode")
+    follow_up = r.check(f"{path}.follow_up_on", _optional_date, entry.get("follow_up_on"), "follow_up_on")
+    if follow_up not in (None, _BAD) and day is not _BAD and follow_up < day:
+        r.problem(
+            f"{path}.follow_up_on", f"{follow_up.isoformat()} is before the entry's date ({day.isoformat()})"
+        )
+        ok = False
+    recorded_by = r.check(f"{path}.recorded_by", _username, entry.get("recorded_by"), "recorded_by")
+    values = (day, domain, kind, minutes, child, note, activity, mode, follow_up, recorded_by)
+    if not ok or _BAD in values:
+        return None
+    return FileEntry(day, domain, kind, minutes, child, note, activity, mode, follow_up, recorded_by)
+
+
+def _parse_referral(
+    r: _Reader,
+    raw: object,
+    path: str,
+    v2: bool,
+    today: date,
+    opened_on: date | None,
+    keys: set[str],
+) -> FileReferral | None:
+    referral = r.obj(
+        raw,
+        path,
+        _REFERRAL_FIELDS_V1 + (_REFERRAL_FIELDS_V2_ONLY if v2 else ()),
+        () if v2 else _REFERRAL_FIELDS_V2_ONLY,
+    )
+    if referral is None:
+        return None
+    ok = True
+    service = r.check(f"{path}.service", _text, referral.get("service"), "service", required=True)
+    category = r.check(
+        f"{path}.service_category",
+        _code,
+        ServiceCategory,
+        referral.get("service_category"),
+        "service_category",
+    )
+    domain = r.check(f"{path}.domain", _code, Domain, referral.get("domain"), "domain")
+    made_on = r.check(f"{path}.made_on", _date, referral.get("made_on"), "made_on")
+    if made_on is not _BAD:
+        ok = _check_dated(r, f"{path}.made_on", made_on, today, opened_on)
+    consent = r.check(f"{path}.consent", _code, Consent, referral.get("consent"), "consent")
+    status = r.check(f"{path}.status", _code, ReferralStatus, referral.get("status"), "status")
+    child = _child_ref(r, referral.get("child"), f"{path}.child", keys)
+    made_by = r.check(f"{path}.made_by", _username, referral.get("made_by"), "made_by")
+    note = r.check(f"{path}.note", _note, referral.get("note"), "note")
+    values = (service, category, domain, made_on, consent, status, child, made_by, note)
+    if not ok or _BAD in values:
+        return None
+    return FileReferral(service, category, domain, made_on, consent, status, child, made_by, note)
+
+
+# --- import --------------------------------------------------------------------------------------
+
+# Each imported referral starts its status history with one row: its status, on the day it was made.
+_HISTORY_FOR_NEW_REFERRALS_SQL = """INSERT INTO referral_status_history
+    (referral_id, status, changed_on, changed_by, note, created_at)
+    SELECT id, status, made_on, made_by, '', created_at FROM referrals WHERE id > ? ORDER BY id"""
+
+
+def import_records(session: Session, data: object) -> ImportSummary:
+    """Write a whole record file (a loaded JSON document or a checked RecordFile), all or nothing."""
+    session.require_manager("import records")
+    today = session.clock.today()
+    records = data if isinstance(data, RecordFile) else parse_record_file(data, today=today)
+    conn = session.conn
+    now = session.clock.now()
+    with unit_of_work(conn):
+        _refuse_refs_in_casebook(conn, records)
+        staff_ids, added = _staff_for(conn, records.usernames(), now)
+        _ensure_activity_types(conn, records.activities())
+        entries: list[NewEntry] = []
+        referrals: list[NewReferral] = []
+        children = 0
+        for fam in records.families:
+            saved = family_repo.add_family(
+                conn,
+                NewFamily(
+                    ref=fam.ref,
+                    opened_on=fam.opened_on,
+                    carers=fam.carers,
+                    postcode=fam.postcode,
+                    home_la_code=fam.home_la_code,
+                    key_worker_id=staff_ids.get(fam.key_worker) if fam.key_worker else None,
+                    closed_on=fam.closed_on,
+                    notes=fam.notes,
+                ),
+                now,
+            )
+            child_ids = {
+                c.key: family_repo.add_child(conn, saved.id, NewChild(c.name, c.date_of_birth, c.key)).id
+                for c in fam.children
+            }
+            children += len(child_ids)
+            entries.extend(
+                NewEntry(
+                    family_id=saved.id,
+                    entry_date=e.entry_date,
+                    domain=e.domain,
+                    minutes=e.minutes,
+                    kind=e.kind,
+                    child_id=child_ids[e.child_key] if e.child_key else None,
+                    staff_id=staff_ids[e.recorded_by] if e.recorded_by else None,
+                    activity_code=e.activity,
+                    contact_mode=e.contact_mode,
+                    note=e.note,
+                    follow_up_on=e.follow_up_on,
+                )
+                for e in fam.entries
+            )
+            referrals.extend(
+                NewReferral(
+                    family_id=saved.id,
+                    service_name=x.service,
+                    service_category=x.service_category,
+                    domain=x.domain,
+                    made_on=x.made_on,
+                    consent=x.consent,
+                    status=x.status,
+                    child_id=child_ids[x.child_key] if x.child_key else None,
+                    made_by=staff_ids[x.made_by] if x.made_by else None,
+                    note=x.note,
+                )
+                for x in fam.referrals
+            )
+        entry_repo.add_entries(conn, entries, now)
+        _add_referrals(conn, referrals, now)
+    return ImportSummary(len(records.families), children, len(entries), len(referrals), tuple(sorted(added)))
+
+
+def _refuse_refs_in_casebook(conn: Connection, records: RecordFile) -> None:
+    refs = [f.ref for f in records.families]
+    taken: set[str] = set()
+    for start in range(0, len(refs), 500):
+        chunk = refs[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        taken.update(r[0] for r in conn.execute(f"SELECT ref FROM families WHERE ref IN ({marks})", chunk))
+    if taken:
+        problems = _Problems()
+        try:
+            for ref in refs:
+                if ref in taken:
+                    problems.add(f"family {ref}", "ref", "is already in the casebook")
+        except _Enough:
+            pass
+        raise problems.reject()
+
+
+def _staff_for(conn: Connection, usernames: set[str], now: datetime) -> tuple[dict[str, int], list[str]]:
+    """Staff ids by username; names the casebook does not know become switched-off accounts."""
+    ids: dict[str, int] = {}
+    added: list[str] = []
+    for username in sorted(usernames):
+        staff = staff_repo.get_staff_by_username(conn, username)
+        if staff is None:
+            staff = staff_repo.add_staff(conn, username, username, Role.PRACTITIONER, now, active=False)
+            added.append(username)
+        ids[username] = staff.id
+    return ids, added
+
+
+def _ensure_activity_types(conn: Connection, activities: set[tuple[Domain, str]]) -> None:
+    """Activity codes the casebook lacks (another setting's own types) are added, switched off."""
+    for domain, code in sorted(activities):
+        if activity_repo.get_activity_type(conn, domain, code) is None:
+            label = code.replace("_", " ").capitalize()
+            added = activity_repo.add_activity_type(conn, domain, code, label)
+            activity_repo.set_activity_active(conn, added.id, False)
+
+
+def _add_referrals(conn: Connection, referrals: list[NewReferral], now: datetime) -> None:
+    if not referrals:
+        return
+    last_id = conn.execute("SELECT coalesce(max(id), 0) FROM referrals").fetchone()[0]
+    conn.executemany(
+        referral_repo.INSERT_REFERRAL_SQL, [referral_repo.referral_params(x, now) for x in referrals]
+    )
+    conn.execute(_HISTORY_FOR_NEW_REFERRALS_SQL, (last_id,))
+
+
+# --- export --------------------------------------------------------------------------------------
+
+
+def export_families(session: Session, refs: list[str] | None = None) -> dict:
+    """The record file (current version) for the families named, or for every family when None."""
+    session.require_manager("export family records")
+    conn = session.conn
+    if refs is None:
+        ids = family_repo.list_all_family_ids(conn)
+    else:
+        ids = []
+        for ref in dict.fromkeys(r.strip() for r in refs):
+            family = family_repo.get_family_by_ref(conn, ref)
+            if family is None:
+                raise NotFound(f"There is no family with reference '{ref}'; nothing was exported.")
+            ids.append(family.id)
+    usernames = {s.id: s.username for s in staff_repo.list_staff(conn)}
+    return {
+        "format": FORMAT,
+        "version": WRITE_VERSION,
+        "families": [_export_family(conn, family_id, usernames) for family_id in ids],
+    }
+
+
+def export_family(session: Session, ref: str) -> dict:
+    return export_families(session, [ref])
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _export_family(conn: Connection, family_id: int, usernames: dict[int, str]) -> dict:
+    family = family_repo.get_family(conn, family_id)
+    children = family_repo.list_children(conn, family_id)
+    keys = {c.id: c.key for c in children}
+    return {
+        "ref": family.ref,
+        "carers": [{"name": c.name, "relationship": c.relationship, "phone": c.phone} for c in family.carers],
+        "postcode": family.postcode,
+        "home_la_code": family.home_la_code,
+        "key_worker": usernames.get(family.key_worker_id),
+        "opened_on": _iso(family.opened_on),
+        "closed_on": _iso(family.closed_on),
+        "notes": family.notes,
+        "children": [
+            {"key": c.key, "name": c.name, "date_of_birth": _iso(c.date_of_birth)} for c in children
+        ],
+        "entries": [
+            {
+                "date": _iso(e.entry_date),
+                "child": keys.get(e.child_id),
+                "domain": e.domain.value,
+                "kind": e.kind.value,
+                "activity": e.activity_code,
+                "minutes": e.minutes,
+                "contact_mode": e.contact_mode.value,
+                "note": e.note,
+                "follow_up_on": _iso(e.follow_up_on),
+                "recorded_by": usernames.get(e.staff_id),
+            }
+            for e in entry_repo.list_family_entries(conn, family_id)
+        ],
+        "referrals": [
+            {
+                "service": x.service_name,
+                "service_category": x.service_category.value,
+                "domain": x.domain.value,
+                "made_on": _iso(x.made_on),
+                "consent": x.consent.value,
+                "status": x.status.value,
+                "child": keys.get(x.child_id),
+                "made_by": usernames.get(x.made_by),
+                "note": x.note,
+            }
+            for x in referral_repo.list_family_referrals(conn, family_id)
+        ],
+    }
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+def dumps_record_file(document: dict) -> bytes:
+    """The file's bytes: UTF-8 JSON, readable names (not \\u escapes), keys in the order given."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def write_record_file(path: Path, document: dict) -> None:
+    """Write atomically (temporary file beside the target, fsync, rename), readable by the owner only."""
+    path = Path(path)
+    if path.is_dir():
+        raise AppError(f"{path} is a folder: give a file name to write to.")
+    try:
+        atomic_write(path, dumps_record_file(document))
+    except OSError as exc:
+        raise AppError(f"Could not write {path}: {exc.strerror or exc}. Nothing was written.") from None
+
+
+class _DuplicateField(ValueError):
+    pass
+
+
+def _no_duplicate_fields(pairs: list[tuple[str, Any]]) -> dict:
+    result: dict = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateField(key)
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not allowed in a record file")
+
+
+def read_record_file(path: Path) -> object:
+    """Load a record file's JSON, refusing in plain words what is missing, too large or not JSON."""
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ImportRejected(f"There is no file at {path}.") from None
+    except OSError as exc:
+        raise ImportRejected(f"Could not read {path}: {exc.strerror or exc}.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImportRejected(f"{path} is a folder, not a record file.")
+    if not stat.S_ISREG(info.st_mode):
+        raise ImportRejected(f"{path} is not an ordinary file.")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ImportRejected(
+            f"{path} is too large to be a record file ({info.st_size / 1e6:.0f} MB; "
+            f"the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)."
+        )
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ImportRejected(f"Could not read {path}: {exc.strerror or exc}.") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ImportRejected(f"{path} is too large to be a record file.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            f"{path} is not UTF-8 text (unreadable byte at position {exc.start}); save it as UTF-8 JSON."
+        ) from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_fields, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected(
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from None
+    except _DuplicateField as exc:
+        raise ImportRejected(f"{path} has the field '{exc.args[0]}' twice in one object.") from None
+    except ValueError as exc:
+        raise ImportRejected(f"{path} is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise ImportRejected(f"{path} is not usable: its JSON is nested too deeply.") from None
+
+
+__all__ = [
+    "FORMAT",
+    "WRITE_VERSION",
+    "ImportSummary",
+    "RecordFile",
+    "export_families",
+    "export_family",
+    "import_records",
+    "parse_record_file",
+    "read_record_file",
+    "write_record_file",
+]
