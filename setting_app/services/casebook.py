@@ -8,7 +8,13 @@ from pathlib import Path
 from setting_app.domain import validation
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
 from setting_app.domain.codes import Role
-from setting_app.domain.errors import AlreadyExists, UnknownUser, UnlockError
+from setting_app.domain.errors import (
+    AlreadyExists,
+    PassphraseNotRecognised,
+    RecoveryCodeNotRecognised,
+    UnknownUser,
+    UnlockError,
+)
 from setting_app.domain.models import SettingDetails
 from setting_app.services.session import Session
 from setting_app.storage import keyslots, setting_repo, staff_repo
@@ -16,6 +22,7 @@ from setting_app.storage.casebook_store import CasebookPaths, create_store, open
 from setting_app.storage.database import integrity_problems
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 from setting_app.storage.unit_of_work import unit_of_work
+from setting_app.storage.unlock_throttle import UnlockThrottle
 
 
 @dataclass(frozen=True)
@@ -91,9 +98,17 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
     username = (username or "").strip().lower()
     if not username:
         raise UnknownUser("Say which staff account to use (for example --user jsmith).")
+    throttle = UnlockThrottle(data_dir, clock)
+    throttle.check()
     slot = keyslots.find_user_slot(keyslots.read_slot_file(paths.slots), username)
-    data_key = keyslots.unwrap_with_passphrase(slot, passphrase)
-    return _open_session(paths, data_key, username, clock)
+    try:
+        data_key = keyslots.unwrap_with_passphrase(slot, passphrase)
+    except PassphraseNotRecognised:
+        throttle.record_failure()
+        raise
+    session = _open_session(paths, data_key, username, clock)
+    throttle.record_success()
+    return session
 
 
 def recover_access(
@@ -115,7 +130,14 @@ def recover_access(
         raise UnlockError(
             "The recovery code's key slot is missing or damaged; restore the key file from a backup."
         )
-    data_key = keyslots.unwrap_with_recovery_code(recovery, recovery_code)
+    throttle = UnlockThrottle(data_dir, clock)
+    throttle.check()
+    try:
+        data_key = keyslots.unwrap_with_recovery_code(recovery, recovery_code)
+    except RecoveryCodeNotRecognised:
+        throttle.record_failure()
+        raise
+    throttle.record_success()
     session = _open_session(paths, data_key, username.strip().lower(), clock)
     new_slot = keyslots.make_user_slot(
         session.user.username, session.user.role.value, new_passphrase, data_key, kdf

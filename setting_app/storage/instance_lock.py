@@ -1,0 +1,71 @@
+"""One desktop app per casebook: a second instance refuses before it opens the database.
+
+An OS file lock (released by the kernel if the app crashes, so no stale-lock clean-up is needed).
+The command line does not take it: scripts may write alongside the app, which SQLite handles.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from setting_app.domain.errors import AppError
+from setting_app.storage.fsutil import ensure_private_dir, private_umask
+
+LOCK_NAME = "casebook.app-lock"
+
+
+class AlreadyOpen(AppError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Family Support Log is already open on this casebook (in another window, or by another "
+            "person signed in to this PC). Use that window, or close it first."
+        )
+
+
+class InstanceLock:
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> InstanceLock:
+        ensure_private_dir(self.path.parent)
+        with private_umask():
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise AlreadyOpen() from None
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(self._fd, msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> InstanceLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
