@@ -9,7 +9,7 @@ from setting_app.domain.errors import AlreadyExists, NotFound
 from setting_app.domain.models import Child, Family, NewChild, NewFamily
 from setting_app.services.session import Session
 from setting_app.storage import family_repo
-from setting_app.storage.family_repo import FamilyFilter
+from setting_app.storage.family_repo import FamilyFilter, FamilyMatch, FamilyRow
 from setting_app.storage.unit_of_work import unit_of_work
 
 
@@ -86,3 +86,19 @@ def find_child(session: Session, family: Family, name_or_key: str) -> Child:
         names = ", ".join(c.name for c in children) or "none recorded"
         raise NotFound(f"Family {family.ref} has no child called '{name_or_key}' (children: {names}).")
     return matches[0]
+
+
+def list_family_rows(
+    session: Session, flt: FamilyFilter = FamilyFilter(), *, offset: int = 0, limit: int = 200
+) -> list[FamilyRow]:
+    """One window of the Families list, with children's names and the last date support was logged."""
+    return family_repo.list_family_rows(session.conn, flt, offset=offset, limit=limit)
+
+
+def search_families(session: Session, text: str, *, limit: int = 20) -> list[FamilyMatch]:
+    """Type-ahead: families whose reference, carer or child name contains ``text``; open ones first."""
+    return family_repo.search_families(session.conn, text, limit=limit)
+
+
+def family_refs(session: Session, family_ids: list[int]) -> dict[int, str]:
+    return family_repo.family_refs(session.conn, family_ids)

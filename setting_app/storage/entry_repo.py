@@ -153,3 +153,48 @@ def follow_ups_due(conn: Connection, on_or_before: date, *, limit: int = 500) ->
         (from_date(on_or_before), limit),
     )
     return [_entry(r) for r in rows]
+
+
+#: Where a row sits in the log's order: (entry_date, id).
+EntryKey = tuple[date, int]
+
+
+def list_entries_near(
+    conn: Connection,
+    flt: EntryFilter,
+    key: EntryKey,
+    *,
+    forward: bool,
+    skip: int = 0,
+    limit: int = 200,
+    newest_first: bool = True,
+) -> list[SupportEntry]:
+    """A window of the log next to a row already seen (keyset paging), in list order.
+
+    ``forward``: the rows after ``key`` in list order, else the rows before it (nearest ``skip`` rows
+    passed over first). Unlike a deep OFFSET from the top, this only walks the rows between ``key``
+    and the window, so scrolling stays fast at any depth even when a filter defeats the date index.
+    """
+    descending = newest_first == forward
+    where, params = _filter_sql(flt)
+    condition = f"(entry_date, id) {'<' if descending else '>'} (?, ?)"
+    where = f"{where} AND {condition}" if where else f"WHERE {condition}"
+    order = "DESC" if descending else "ASC"
+    rows = conn.execute(
+        f"SELECT * FROM support_entries {where} ORDER BY entry_date {order}, id {order} LIMIT ? OFFSET ?",
+        [*params, from_date(key[0]), key[1], limit, skip],
+    )
+    entries = [_entry(r) for r in rows]
+    if not forward:
+        entries.reverse()
+    return entries
+
+
+def count_entries_after(conn: Connection, flt: EntryFilter, day: date) -> int:
+    """How many entries matching ``flt`` fall after ``day``: the row of ``day`` in a newest-first list."""
+    where, params = _filter_sql(flt)
+    condition = "entry_date > ?"
+    where = f"{where} AND {condition}" if where else f"WHERE {condition}"
+    return int(
+        conn.execute(f"SELECT count(*) FROM support_entries {where}", [*params, from_date(day)]).fetchone()[0]
+    )

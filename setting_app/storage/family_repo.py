@@ -231,3 +231,110 @@ def list_children(conn: Connection, family_id: int) -> list[Child]:
 def get_child(conn: Connection, child_id: int) -> Child | None:
     row = conn.execute("SELECT * FROM children WHERE id = ?", (child_id,)).fetchone()
     return _child(row) if row else None
+
+
+# --- list and type-ahead reads for the desktop screens ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class FamilyRow:
+    """One line of the Families list: the family plus what the list shows beside it."""
+
+    family: Family
+    children: tuple[str, ...]
+    last_support_on: date | None
+
+
+@dataclass(frozen=True)
+class FamilyMatch:
+    """A type-ahead suggestion: just enough to recognise the family."""
+
+    id: int
+    ref: str
+    carers: tuple[str, ...]
+    children: tuple[str, ...]
+    is_open: bool
+
+    @property
+    def summary(self) -> str:
+        parts = [self.ref]
+        if self.carers:
+            parts.append(", ".join(self.carers))
+        if self.children:
+            parts.append("children: " + ", ".join(self.children))
+        if not self.is_open:
+            parts.append("closed")
+        return " · ".join(parts)
+
+
+def _child_names_for(conn: Connection, family_ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    if not family_ids:
+        return found
+    marks = ",".join("?" * len(family_ids))
+    rows = conn.execute(
+        f"SELECT family_id, name FROM children WHERE family_id IN ({marks}) ORDER BY family_id, id",
+        family_ids,
+    )
+    for row in rows:
+        found[row["family_id"]].append(row["name"])
+    return found
+
+
+def list_family_rows(
+    conn: Connection, flt: FamilyFilter = FamilyFilter(), *, offset: int = 0, limit: int = 200
+) -> list[FamilyRow]:
+    """A window of the Families list with children's names and the last date support was logged."""
+    families = list_families(conn, flt, offset=offset, limit=limit)
+    ids = [f.id for f in families]
+    children = _child_names_for(conn, ids)
+    last_seen: dict[int, str] = {}
+    if ids:
+        marks = ",".join("?" * len(ids))
+        last_seen = {
+            r[0]: r[1]
+            for r in conn.execute(
+                f"SELECT family_id, max(entry_date) FROM support_entries WHERE family_id IN ({marks}) "
+                "GROUP BY family_id",
+                ids,
+            )
+        }
+    return [FamilyRow(f, tuple(children.get(f.id, ())), to_date(last_seen.get(f.id))) for f in families]
+
+
+def search_families(conn: Connection, text: str, *, limit: int = 20) -> list[FamilyMatch]:
+    """Families whose reference, a carer's name or a child's name contains ``text``.
+
+    Open families come first, then an exact reference match, then by reference.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    where, params = _filter_sql(FamilyFilter(search=text, status="all"))
+    rows = conn.execute(
+        f"SELECT f.id, f.ref, f.closed_on FROM families f {where} "
+        "ORDER BY f.closed_on IS NOT NULL, lower(f.ref) = lower(?) DESC, f.ref LIMIT ?",
+        [*params, text, limit],
+    ).fetchall()
+    ids = [r["id"] for r in rows]
+    carers = _carers_for(conn, ids)
+    children = _child_names_for(conn, ids)
+    return [
+        FamilyMatch(
+            r["id"],
+            r["ref"],
+            tuple(c.name for c in carers.get(r["id"], [])),
+            tuple(children.get(r["id"], [])),
+            r["closed_on"] is None,
+        )
+        for r in rows
+    ]
+
+
+def family_refs(conn: Connection, family_ids: list[int]) -> dict[int, str]:
+    """Reference of each family id given (ids that do not exist are left out)."""
+    ids = sorted(set(family_ids))
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return {r[0]: r[1] for r in conn.execute(f"SELECT id, ref FROM families WHERE id IN ({marks})", ids)}

@@ -1,0 +1,1 @@
+"""Qt item models for the lists: windowed, so a list of any length never loads whole."""

@@ -1,0 +1,144 @@
+"""The setting's whole support log, newest first, read in pages.
+
+Deep pages are found without a long OFFSET walk where possible: the model remembers the first and
+last (entry_date, id) of every page it has read and fetches a new page from the nearest remembered
+boundary (keyset paging), or counts from whichever end of the list is nearer. Scrolling is then one
+short index walk per page at any depth, even when a filter (domain, kind, staff) stops the date index
+from answering the OFFSET alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from setting_app.domain.codes import Domain, Nation
+from setting_app.domain.models import SupportEntry
+from setting_app.services import families, staff, support_log
+from setting_app.services.session import Session
+from setting_app.storage.entry_repo import EntryFilter
+
+from setting_app.ui.formatting import first_line, minutes_text, uk_date
+from setting_app.ui.models.windowed import WindowedTableModel
+from setting_app.ui.widgets.domain_chip import domain_icon
+
+
+class EntryTableModel(WindowedTableModel):
+    COLUMNS = (
+        "Date",
+        "Family",
+        "Domain",
+        "Kind",
+        "Activity",
+        "Time",
+        "Staff",
+        "Contact",
+        "Note",
+        "Follow-up",
+    )
+    DATE, FAMILY, DOMAIN, KIND, ACTIVITY, MINUTES, STAFF, CONTACT, NOTE, FOLLOW_UP = range(10)
+
+    def __init__(self, ctx, *, page_size: int = 200, max_pages: int = 8, parent: Any = None) -> None:
+        super().__init__(ctx, page_size=page_size, max_pages=max_pages, parent=parent)
+        self.filter = EntryFilter()
+        self._boundaries: dict[int, tuple[tuple[date, int], tuple[date, int]]] = {}
+        self._family_refs: dict[int, str] = {}
+        self._staff_names: dict[int, str] = {}
+        self._activities: dict[tuple[Domain, str], str] = {}
+        self._nation = Nation.ENGLAND
+
+    def set_filter(self, flt: EntryFilter) -> None:
+        self.filter = flt
+        self.refresh()
+
+    def row_of_date(self, day: date) -> int:
+        """The first row on or before ``day`` (the list is newest first); may equal rowCount."""
+        return support_log.log_row_of_date(self.ctx.session, self.filter, day)
+
+    # --- WindowedTableModel ----------------------------------------------------------------------
+
+    def _forget(self) -> None:
+        self._boundaries.clear()
+        self._family_refs.clear()
+
+    def _prepare(self, session: Session) -> None:
+        self._nation = session.setting.nation
+        self._staff_names = {u.id: u.display_name for u in staff.list_users(session)}
+        self._activities = support_log.activity_labels(session)
+
+    def _count(self, session: Session) -> int:
+        return support_log.count_entries(session, self.filter)
+
+    def _fetch_page(self, session: Session, page: int, start: int, size: int) -> list[SupportEntry]:
+        rows = self._read_window(session, page, start, size)
+        if rows:
+            self._boundaries[page] = ((rows[0].entry_date, rows[0].id), (rows[-1].entry_date, rows[-1].id))
+            missing = [e.family_id for e in rows if e.family_id not in self._family_refs]
+            if missing:
+                self._family_refs.update(families.family_refs(session, missing))
+        return rows
+
+    def _read_window(self, session: Session, page: int, start: int, size: int) -> list[SupportEntry]:
+        """Read rows ``start .. start+size`` by whichever route walks the fewest rows."""
+        from_top = start
+        from_bottom = self._row_count - (start + size)
+        best_cost, best = min((from_top, "top"), (from_bottom, "bottom"))
+        anchor: tuple[date, int] | None = None
+        forward = True
+        for known, (first_key, last_key) in self._boundaries.items():
+            if known < page:
+                cost, key, ahead = (page - known - 1) * self.page_size, last_key, True
+            elif known > page:
+                cost, key, ahead = (known - page - 1) * self.page_size, first_key, False
+            else:
+                continue
+            if cost < best_cost:
+                best_cost, best, anchor, forward = cost, "near", key, ahead
+        if best == "near" and anchor is not None:
+            return support_log.log_window_near(
+                session, self.filter, anchor, forward=forward, skip=best_cost, limit=size
+            )
+        if best == "bottom":
+            return support_log.log_window(session, self.filter, offset=from_bottom, limit=size, from_end=True)
+        return support_log.log_window(session, self.filter, offset=from_top, limit=size)
+
+    def _cell(self, entry: SupportEntry, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(entry, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == self.DOMAIN:
+            return domain_icon(entry.domain)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.NOTE and entry.note:
+                return entry.note
+            if column == self.DOMAIN:
+                return entry.domain.label(self._nation)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.MINUTES:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _text(self, entry: SupportEntry, column: int) -> str:
+        if column == self.DATE:
+            return uk_date(entry.entry_date)
+        if column == self.FAMILY:
+            return self._family_refs.get(entry.family_id, f"#{entry.family_id}")
+        if column == self.DOMAIN:
+            return entry.domain.short_label(self._nation)
+        if column == self.KIND:
+            return entry.kind.label
+        if column == self.ACTIVITY:
+            if not entry.activity_code:
+                return ""
+            return self._activities.get((entry.domain, entry.activity_code), entry.activity_code)
+        if column == self.MINUTES:
+            return minutes_text(entry.minutes)
+        if column == self.STAFF:
+            return self._staff_names.get(entry.staff_id, "") if entry.staff_id else ""
+        if column == self.CONTACT:
+            return entry.contact_mode.label
+        if column == self.NOTE:
+            return first_line(entry.note)
+        if column == self.FOLLOW_UP:
+            return uk_date(entry.follow_up_on)
+        return ""

@@ -1,0 +1,155 @@
+"""A table model that holds only a few pages of a long list in memory.
+
+``rowCount`` is the list's total (one COUNT query); ``data()`` reads from a small LRU cache of pages
+and fetches a missing page on demand. The view only asks for the rows it paints, so opening a list
+of 250,000 rows and jumping to its end touches one or two pages, never the whole table.
+
+The session is taken from the ``AppContext`` on every fetch (it is replaced on lock and unlock); no
+connection is kept. If a fetch fails with an ``AppError`` (most often: the casebook was locked) the
+model stops fetching, emits ``load_failed`` once and shows empty cells until ``refresh()``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from setting_app.domain.errors import AppError
+from setting_app.services.session import Session
+
+from setting_app.ui.context import AppContext
+
+#: data() role returning the row's record (a frozen dataclass) for any column.
+RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class WindowedTableModel(QAbstractTableModel):
+    """Subclasses set ``COLUMNS`` and implement ``_count``, ``_fetch_page`` and ``_cell``."""
+
+    COLUMNS: tuple[str, ...] = ()
+    load_failed = Signal(str)
+
+    def __init__(
+        self, ctx: AppContext, *, page_size: int = 200, max_pages: int = 8, parent: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.page_size = page_size
+        self.max_pages = max_pages
+        #: How many pages have been fetched from the database since the model was made (for tests).
+        self.fetch_count = 0
+        self._row_count = 0
+        self._pages: OrderedDict[int, list[Any]] = OrderedDict()
+        self._failed = False
+
+    # --- for subclasses --------------------------------------------------------------------------
+
+    def _prepare(self, session: Session) -> None:
+        """Load small lookups (staff names, labels) once per refresh."""
+
+    def _count(self, session: Session) -> int:
+        raise NotImplementedError
+
+    def _fetch_page(self, session: Session, page: int, start: int, size: int) -> list[Any]:
+        raise NotImplementedError
+
+    def _cell(self, record: Any, column: int, role: int) -> Any:
+        raise NotImplementedError
+
+    def _forget(self) -> None:
+        """Drop whatever the subclass keeps besides the pages (on refresh and clear)."""
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Count again and drop every cached page (after a filter change or a save)."""
+        self.beginResetModel()
+        self._pages.clear()
+        self._forget()
+        self._failed = False
+        self._row_count = 0
+        try:
+            session = self.ctx.session
+            self._prepare(session)
+            self._row_count = self._count(session)
+        except AppError as exc:
+            self._failed = True
+            self.load_failed.emit(exc.message)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """Show nothing and hold no records (when the casebook locks)."""
+        self.beginResetModel()
+        self._pages.clear()
+        self._forget()
+        self._row_count = 0
+        self.endResetModel()
+
+    def record(self, row: int) -> Any | None:
+        """The record shown at ``row``, fetching its page if needed; None if out of range or unreadable."""
+        if not 0 <= row < self._row_count or self._failed:
+            return None
+        page, offset = divmod(row, self.page_size)
+        rows = self._pages.get(page)
+        if rows is None:
+            rows = self._load(page)
+            if rows is None:
+                return None
+        else:
+            self._pages.move_to_end(page)
+        return rows[offset] if offset < len(rows) else None
+
+    @property
+    def cached_pages(self) -> list[int]:
+        return list(self._pages)
+
+    # --- Qt --------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's own default)
+        return 0 if parent.isValid() else self._row_count
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
+        return str(section + 1)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        record = self.record(index.row())
+        if record is None:
+            return None
+        if role == RECORD_ROLE:
+            return record
+        return self._cell(record, index.column(), role)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _load(self, page: int) -> list[Any] | None:
+        start = page * self.page_size
+        size = min(self.page_size, self._row_count - start)
+        try:
+            rows = self._fetch_page(self.ctx.session, page, start, size)
+        except AppError as exc:
+            self._failed = True
+            self.load_failed.emit(exc.message)
+            return None
+        self.fetch_count += 1
+        self._pages[page] = rows
+        while len(self._pages) > self.max_pages:
+            self._pages.popitem(last=False)
+        return rows
