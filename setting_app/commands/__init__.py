@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "log",
     "records",
     "demo",
+    "backup",
     "gui",
 )
 

@@ -1,0 +1,215 @@
+"""Backups a manager can trust: consistent, encrypted, self-checking, and restored only after a full check.
+
+A backup is one zip file holding a snapshot of the database taken with SQLite's backup API while the
+app may be writing (never a copy of the live file), still encrypted with the casebook's data key; the
+key slot file, so the same passphrases and recovery code open it; and a manifest with SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from setting_app import __version__
+from setting_app.domain.clock import SYSTEM_CLOCK, Clock
+from setting_app.domain.errors import AppError, PassphraseNotRecognised
+from setting_app.services.session import Session
+from setting_app.storage import keyslots, migrations, setting_repo
+from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME, CasebookPaths
+from setting_app.storage.database import (
+    copy_database,
+    integrity_problems,
+    open_database,
+    probe_schema_version,
+)
+from setting_app.storage.fsutil import PRIVATE_FILE_MODE, ensure_private_dir, fsync_dir, private_umask
+from setting_app.storage.instance_lock import InstanceLock
+from setting_app.storage.rows import from_datetime, to_datetime
+from setting_app.storage.unit_of_work import unit_of_work
+
+BACKUP_FORMAT = "setting-app/backup"
+BACKUP_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+LAST_BACKUP_KEY = "last_backup_at"
+BACKUP_REMINDER_DAYS = 7
+REPLACED_DIR = "replaced-by-restore"
+
+
+class BackupProblem(AppError):
+    pass
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    created_at: datetime
+    created_by: str
+    setting_name: str
+    schema_version: int
+    size_bytes: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def make_backup(session: Session, out: Path) -> BackupInfo:
+    """Write a backup to ``out`` (the only place anything is written, apart from a temp file beside it)."""
+    session.require_manager("make backups")
+    out = out.expanduser()
+    if out.is_dir():
+        out = out / f"casebook-backup-{session.clock.now().strftime('%Y%m%d-%H%M')}.fslbackup"
+    if not out.parent.is_dir():
+        raise BackupProblem(f"The folder {out.parent} does not exist.")
+    now = session.clock.now()
+    work = Path(tempfile.mkdtemp(prefix=".backup-", dir=out.parent))
+    try:
+        snapshot = work / DB_NAME
+        copy_database(session.conn, snapshot, session.data_key())
+        shutil.copyfile(session.paths.slots, work / SLOTS_NAME)
+        version = probe_schema_version(snapshot, session.data_key())
+        manifest = {
+            "format": BACKUP_FORMAT,
+            "version": BACKUP_VERSION,
+            "app_version": __version__,
+            "schema_version": version,
+            "created_at": from_datetime(now),
+            "created_by": session.user.username,
+            "setting_name": session.setting.name,
+            "files": {name: _sha256(work / name) for name in (DB_NAME, SLOTS_NAME)},
+        }
+        partial = work / "backup.partial"
+        with private_umask(), zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2))
+            for name in (DB_NAME, SLOTS_NAME):
+                archive.write(work / name, name)
+        with partial.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(partial, PRIVATE_FILE_MODE)
+        os.replace(partial, out)
+        fsync_dir(out.parent)
+    except OSError as exc:
+        raise BackupProblem(f"The backup could not be written to {out}: {exc.strerror or exc}.") from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    with unit_of_work(session.conn):
+        setting_repo.set_app_setting(session.conn, LAST_BACKUP_KEY, from_datetime(now))
+    return BackupInfo(out, now, session.user.username, session.setting.name, version, out.stat().st_size)
+
+
+def last_backup_at(session: Session) -> datetime | None:
+    text = setting_repo.get_app_setting(session.conn, LAST_BACKUP_KEY)
+    return to_datetime(text) if text else None
+
+
+def backup_reminder(session: Session) -> str | None:
+    """A reminder when no backup is younger than seven days, else None."""
+    last = last_backup_at(session)
+    if last is None:
+        return "No backup of this casebook has been made yet. Make one now (Settings → Backup)."
+    age = session.clock.now() - last
+    if age > timedelta(days=BACKUP_REMINDER_DAYS):
+        return f"The last backup is {age.days} days old. Make a new one (Settings → Backup)."
+    return None
+
+
+def _extract_and_check(backup: Path, work: Path, username: str, passphrase: str) -> tuple[BackupInfo, bytes]:
+    """Everything a restore relies on, checked in a private scratch folder."""
+    try:
+        with zipfile.ZipFile(backup) as archive:
+            names = set(archive.namelist())
+            if names != {MANIFEST_NAME, DB_NAME, SLOTS_NAME}:
+                raise BackupProblem(
+                    f"{backup.name} is not a Family Support Log backup (unexpected contents)."
+                )
+            manifest = json.loads(archive.read(MANIFEST_NAME))
+            with private_umask():
+                for name in (DB_NAME, SLOTS_NAME):
+                    archive.extract(name, work)
+    except FileNotFoundError:
+        raise BackupProblem(f"There is no file {backup}.") from None
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError):
+        raise BackupProblem(f"{backup.name} is damaged or is not a Family Support Log backup.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
+        raise BackupProblem(f"{backup.name} is not a Family Support Log backup.")
+    if manifest.get("version") != BACKUP_VERSION:
+        raise BackupProblem(f"{backup.name} was made by a newer version of Family Support Log.")
+    for name, expected in manifest.get("files", {}).items():
+        if name not in (DB_NAME, SLOTS_NAME) or _sha256(work / name) != expected:
+            raise BackupProblem(f"{backup.name} is damaged: {name} does not match its checksum.")
+    slot = keyslots.find_user_slot(keyslots.read_slot_file(work / SLOTS_NAME), username)
+    try:
+        key = keyslots.unwrap_with_passphrase(slot, passphrase)
+    except PassphraseNotRecognised:
+        raise PassphraseNotRecognised() from None
+    version = probe_schema_version(work / DB_NAME, key)
+    migrations.refuse_if_too_new(version)
+    conn = open_database(work / DB_NAME, key)
+    try:
+        problems = integrity_problems(conn)
+        setting_name = setting_repo.get_setting(conn).name
+    finally:
+        conn.close()
+    if problems:
+        raise BackupProblem(f"{backup.name} is damaged inside ({problems[0]}); it cannot be restored.")
+    info = BackupInfo(
+        backup,
+        to_datetime(manifest["created_at"]),
+        str(manifest.get("created_by", "")),
+        setting_name,
+        version,
+        backup.stat().st_size,
+    )
+    return info, key
+
+
+def check_backup(backup: Path, username: str, passphrase: str) -> BackupInfo:
+    """Open a backup fully (hashes, key, page check, integrity check) without restoring it."""
+    work = Path(tempfile.mkdtemp(prefix="setting-app-check-"))
+    try:
+        return _extract_and_check(backup, work, username, passphrase)[0]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def restore_backup(
+    data_dir: Path, backup: Path, username: str, passphrase: str, *, clock: Clock = SYSTEM_CLOCK
+) -> tuple[BackupInfo, Path | None]:
+    """Replace the casebook in ``data_dir`` with a checked backup; the replaced files are kept aside.
+
+    Returns the backup's details and where the replaced casebook was put (None if there was none).
+    Refuses while the desktop app has the casebook open.
+    """
+    ensure_private_dir(data_dir)
+    paths = CasebookPaths(data_dir)
+    with InstanceLock(data_dir):
+        work = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
+        try:
+            info, _ = _extract_and_check(backup, work, username, passphrase)
+            kept: Path | None = None
+            existing = [
+                p
+                for p in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm"), paths.slots)
+                if p.exists()
+            ]
+            if existing:
+                kept = ensure_private_dir(data_dir / REPLACED_DIR / clock.now().strftime("%Y%m%d-%H%M%S"))
+                for path in existing:
+                    os.replace(path, kept / path.name)
+            os.replace(work / SLOTS_NAME, paths.slots)
+            os.replace(work / DB_NAME, paths.db)
+            fsync_dir(data_dir)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return info, kept
