@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "records",
     "demo",
     "backup",
+    "report",
     "gui",
 )
 

@@ -1,0 +1,53 @@
+"""``report monthly``: the managers' monthly summary as a PDF or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from setting_app.cli import CliContext, UsageError
+from setting_app.services.monthly_summary import monthly_summary, parse_month
+from setting_app.services.report_pdf import save_monthly_pdf, write_file_atomically
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser("report", help="reports for managers").add_subparsers(
+        dest="report_command", metavar="REPORT"
+    )
+    report.required = True
+    p = report.add_parser(
+        "monthly",
+        help="the monthly summary: a printable PDF, or its figures as JSON (managers only)",
+        description="Make the monthly summary of family support for one month. The PDF and the JSON "
+        "carry the same figures; neither holds names, dates of birth, postcodes or notes.",
+    )
+    p.add_argument("--month", required=True, help="the month, as YYYY-MM (for example 2026-10)")
+    p.add_argument(
+        "--format",
+        choices=("pdf", "json"),
+        default="pdf",
+        help="pdf (default; needs --out) or json (printed, or saved to --out if given)",
+    )
+    p.add_argument("--out", type=Path, help="the file to save (for example summary-2026-10.pdf)")
+    p.set_defaults(handler=cmd_monthly)
+
+
+def cmd_monthly(ctx: CliContext, args: argparse.Namespace) -> int:
+    month = parse_month(args.month, ctx.clock.today())
+    if args.format == "pdf" and args.out is None:
+        raise UsageError("say where to save the PDF with --out FILE.pdf (or use --format json)")
+    with ctx.open_session() as session:
+        summary = monthly_summary(session, month)
+    if args.format == "json":
+        text = json.dumps(summary.to_json_dict(), indent=2, ensure_ascii=False)
+        if args.out is None:
+            ctx.print(text)
+        else:
+            target = write_file_atomically((text + "\n").encode("utf-8"), args.out)
+            ctx.print(f"Saved the figures for {month.label} to {target}.")
+        return 0
+    rendered = save_monthly_pdf(summary, args.out)
+    pages = "page" if rendered.pages == 1 else "pages"
+    ctx.print(f"Saved the monthly summary for {month.label} to {args.out} ({rendered.pages} {pages}).")
+    return 0
