@@ -223,6 +223,8 @@ def _type_name(value: object) -> str:
         return "a list"
     if isinstance(value, dict):
         return "an object"
+    if isinstance(value, str):
+        return "text"
     return type(value).__name__
 
 
@@ -470,8 +472,7 @@ def _parse_family(
         if opened_on not in (None, _BAD) and closed_on < opened_on:
             r.problem("closed_on", f"{closed_on.isoformat()} is before opened_on ({opened_on.isoformat()})")
 
-    children = _parse_children(r, raw.get("children"), today)
-    keys = {c.key for c in children}
+    children, keys = _parse_children(r, raw.get("children"), today)
     bound = opened_on if opened_on not in (None, _BAD) else None
 
     entries = [
@@ -522,7 +523,8 @@ def _child_key(value: object, field: str) -> str:
     return key
 
 
-def _parse_children(r: _Reader, value: object, today: date) -> list[FileChild]:
+def _parse_children(r: _Reader, value: object, today: date) -> tuple[list[FileChild], set[str]]:
+    """The valid children, and every key the file gives (so one bad child does not flag its entries too)."""
     parsed: list[tuple[str, str, date | None]] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(r.items(value, "children")):
@@ -555,7 +557,7 @@ def _parse_children(r: _Reader, value: object, today: date) -> list[FileChild]:
             key = f"c{number}"
             used.add(key)
         children.append(FileChild(key, name, dob))
-    return children
+    return children, used | set(seen)
 
 
 def _child_ref(r: _Reader, value: object, path: str, keys: set[str]) -> str | None | Any:
