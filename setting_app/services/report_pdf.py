@@ -78,13 +78,14 @@ class ReportWriteError(AppError):
 
 
 def format_minutes(minutes: int) -> str:
-    """Staff time as people say it: '3 h 25 min', '40 min', '0 min'."""
+    """Staff time as people say it: '3 h 25 min', '2 h 0 min', '40 min'.
+
+    Whole hours keep their '0 min': text extractors run a lone '2 h' together into '2h'.
+    """
     sign = "-" if minutes < 0 else ""
     hours, rest = divmod(abs(minutes), 60)
-    if hours and rest:
-        return f"{sign}{hours} h {rest} min"
     if hours:
-        return f"{sign}{hours} h"
+        return f"{sign}{hours} h {rest} min"
     return f"{sign}{rest} min"
 
 
@@ -199,7 +200,14 @@ GRID_GREY = colors.HexColor("#808080")
 HEADER_FILL = colors.HexColor("#E8E8E8")
 
 
-def _table(rows: list[list[object]], widths: list[float], *, total_row: bool = False, font_size=8.5) -> Table:
+def _table(
+    rows: list[list[object]],
+    widths: list[float],
+    *,
+    total_row: bool = False,
+    font_size: float = 8.5,
+    numbers_from_column: int = 1,
+) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
     style = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", font_size),
@@ -207,7 +215,7 @@ def _table(rows: list[list[object]], widths: list[float], *, total_row: bool = F
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, GRID_GREY),
-        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("ALIGN", (numbers_from_column, 0), (-1, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
@@ -321,7 +329,7 @@ def _domain_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
             format_minutes(summary.headline.minutes),
         ]
     )
-    widths = [52 * mm] + [(CONTENT_WIDTH - 52 * mm) / 6] * 6
+    widths = [62 * mm] + [(CONTENT_WIDTH - 62 * mm) / 6] * 6
     return [
         Paragraph("Support and staff time by need domain", st.h2),
         _table(rows, widths, total_row=True),
@@ -425,7 +433,10 @@ def _families_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
             str(summary.families_open_at_end),
         ],
     ]
-    return [Paragraph("Family records", st.h2), _table(rows, [CONTENT_WIDTH / 4] * 4, font_size=9.5)]
+    return [
+        Paragraph("Family records", st.h2),
+        _table(rows, [CONTENT_WIDTH / 4] * 4, font_size=9.5, numbers_from_column=0),
+    ]
 
 
 def _referrals_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
@@ -513,6 +524,7 @@ def _referrals_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
 
 def _follow_ups_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
     story: list[Flowable] = [
+        CondPageBreak(30 * mm),
         Paragraph(f"Follow-ups overdue on {format_day(summary.as_of)}", st.h2),
     ]
     if not summary.follow_ups_overdue:
@@ -620,8 +632,8 @@ def render_monthly_pdf(summary: MonthlySummary) -> RenderedPdf:
     story += _header(summary, st)
     story += _headline_section(summary, st)
     story += _domain_section(summary, st)
-    story += _trend_section(summary, st)
     story += _families_section(summary, st)
+    story += _trend_section(summary, st)
     story += _referrals_section(summary, st)
     story += _follow_ups_section(summary, st)
     story += _integrity_section(summary, st)
