@@ -19,10 +19,10 @@ from pathlib import Path
 
 from setting_app import __version__
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
-from setting_app.domain.errors import AppError, PassphraseNotRecognised
+from setting_app.domain.errors import AppError
 from setting_app.services.session import Session
 from setting_app.storage import keyslots, migrations, setting_repo
-from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME, CasebookPaths
+from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME, CasebookPaths, choose_key
 from setting_app.storage.database import (
     copy_database,
     integrity_problems,
@@ -149,10 +149,8 @@ def _extract_and_check(backup: Path, work: Path, username: str, passphrase: str)
         if name not in (DB_NAME, SLOTS_NAME) or _sha256(work / name) != expected:
             raise BackupProblem(f"{backup.name} is damaged: {name} does not match its checksum.")
     slot = keyslots.find_user_slot(keyslots.read_slot_file(work / SLOTS_NAME), username)
-    try:
-        key = keyslots.unwrap_with_passphrase(slot, passphrase)
-    except PassphraseNotRecognised:
-        raise PassphraseNotRecognised() from None
+    keys = keyslots.keys_with_passphrase(slot, passphrase)
+    key = choose_key(CasebookPaths(work), keys)
     version = probe_schema_version(work / DB_NAME, key)
     migrations.refuse_if_too_new(version)
     conn = open_database(work / DB_NAME, key)

@@ -10,6 +10,7 @@ from setting_app.domain.clock import SYSTEM_CLOCK, Clock
 from setting_app.domain.codes import Role
 from setting_app.domain.errors import (
     AlreadyExists,
+    AppError,
     PassphraseNotRecognised,
     RecoveryCodeNotRecognised,
     UnknownUser,
@@ -18,8 +19,9 @@ from setting_app.domain.errors import (
 from setting_app.domain.models import SettingDetails
 from setting_app.services.session import Session
 from setting_app.storage import keyslots, setting_repo, staff_repo
-from setting_app.storage.casebook_store import CasebookPaths, create_store, open_store
+from setting_app.storage.casebook_store import CasebookPaths, choose_key, create_store, open_store
 from setting_app.storage.database import integrity_problems
+from setting_app.storage.instance_lock import InstanceLock
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 from setting_app.storage.unit_of_work import unit_of_work
 from setting_app.storage.unlock_throttle import UnlockThrottle
@@ -102,12 +104,14 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
     throttle.check()
     slot = keyslots.find_user_slot(keyslots.read_slot_file(paths.slots), username)
     try:
-        data_key = keyslots.unwrap_with_passphrase(slot, passphrase)
+        keys = keyslots.keys_with_passphrase(slot, passphrase)
     except PassphraseNotRecognised:
         throttle.record_failure()
         raise
+    data_key = choose_key(paths, keys)
     session = _open_session(paths, data_key, username, clock)
     throttle.record_success()
+    finish_interrupted_rotation(paths, data_key)
     return session
 
 
@@ -133,17 +137,39 @@ def recover_access(
     throttle = UnlockThrottle(data_dir, clock)
     throttle.check()
     try:
-        data_key = keyslots.unwrap_with_recovery_code(recovery, recovery_code)
+        keys = keyslots.keys_with_recovery_code(recovery, recovery_code)
     except RecoveryCodeNotRecognised:
         throttle.record_failure()
         raise
     throttle.record_success()
+    data_key = choose_key(paths, keys)
     session = _open_session(paths, data_key, username.strip().lower(), clock)
     new_slot = keyslots.make_user_slot(
         session.user.username, session.user.role.value, new_passphrase, data_key, kdf
     )
     keyslots.write_slot_file(paths.slots, slot_file.with_slot(new_slot))
+    finish_interrupted_rotation(paths, data_key)
     return session
+
+
+def finish_interrupted_rotation(paths: CasebookPaths, data_key: bytes) -> None:
+    """Tidy up after a key rotation that was cut short (power cut, killed process).
+
+    Before the swap the old casebook is still the real one, and the half-written new file is removed.
+    After the swap the new casebook is the real one. Either way every slot is then resealed with just
+    the key that works, so the other key stops being useful.
+    """
+    if paths.next_db.exists():
+        try:
+            with InstanceLock(paths.data_dir):
+                paths.next_db.unlink(missing_ok=True)
+        except AppError:
+            return  # the app is open elsewhere (perhaps rotating right now): leave it alone
+    slot_file = keyslots.read_slot_file(paths.slots)
+    current = keyslots.key_id(data_key)
+    if slot_file.damaged_lines or all([k.key_id for k in s.sealed] == [current] for s in slot_file.slots):
+        return
+    keyslots.write_slot_file(paths.slots, slot_file.resealed([data_key]))
 
 
 def check_casebook(session: Session) -> list[str]:

@@ -46,8 +46,5 @@ def change_passphrase(session: Session, current: str, new: str, *, kdf: KdfParam
     validation.check_new_passphrase(new, "new passphrase")
     slot_file = keyslots.read_slot_file(session.paths.slots)
     slot = keyslots.find_user_slot(slot_file, session.user.username)
-    keyslots.unwrap_with_passphrase(slot, current)  # proves the current passphrase
-    new_slot = keyslots.make_user_slot(
-        session.user.username, session.user.role.value, new, session.data_key(), kdf
-    )
+    new_slot = keyslots.change_slot_passphrase(slot, current, new, kdf)  # proves the current passphrase
     keyslots.write_slot_file(session.paths.slots, slot_file.with_slot(new_slot))

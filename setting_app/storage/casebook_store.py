@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from setting_app.domain.errors import AlreadyExists, KeySlotDamaged, NoCasebook, NotACasebook
+from setting_app.domain.errors import AlreadyExists, CasebookDamaged, KeySlotDamaged, NoCasebook, NotACasebook
 from setting_app.storage import migrations
 from setting_app.storage.database import (
     Connection,
@@ -18,6 +18,7 @@ from setting_app.storage.database import (
 from setting_app.storage.fsutil import ensure_private_dir
 
 DB_NAME = "casebook.db"
+NEXT_DB_NAME = "casebook.db.next"  # a key rotation in progress
 SLOTS_NAME = "casebook.keys"
 PRE_UPGRADE_DIR = "pre-upgrade-copies"
 
@@ -33,6 +34,10 @@ class CasebookPaths:
     @property
     def slots(self) -> Path:
         return self.data_dir / SLOTS_NAME
+
+    @property
+    def next_db(self) -> Path:
+        return self.data_dir / NEXT_DB_NAME
 
     def exists(self) -> bool:
         return self.db.exists() or self.slots.exists()
@@ -66,6 +71,18 @@ def create_store(paths: CasebookPaths, data_key: bytes) -> Connection:
     conn = open_database(paths.db, data_key, create=True)
     migrations.migrate(conn)
     return conn
+
+
+def choose_key(paths: CasebookPaths, candidate_keys: list[bytes]) -> bytes:
+    """The key that opens the casebook: a slot seals one key, or two in the middle of a rotation."""
+    failure: Exception | None = None
+    for key in candidate_keys:
+        try:
+            probe_schema_version(paths.db, key)
+            return key
+        except CasebookDamaged as exc:
+            failure = exc
+    raise failure or CasebookDamaged("No key was found for this casebook.")
 
 
 def open_store(paths: CasebookPaths, data_key: bytes, *, now: datetime | None = None) -> Connection:

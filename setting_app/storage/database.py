@@ -7,6 +7,7 @@ after the key slots (``keyslots.py``) have unwrapped it.
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import sqlcipher3
@@ -155,6 +156,22 @@ def copy_database(conn: Connection, target: Path, key: bytes) -> None:
     for suffix in ("-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{target}{suffix}").unlink()
+
+
+def rekey_into(conn: Connection, target: Path, new_key: bytes) -> None:
+    """Re-encrypt the whole database into a new file under a new key (``sqlcipher_export``)."""
+    target.unlink(missing_ok=True)
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    with private_umask():
+        conn.execute("ATTACH DATABASE ? AS rekey_target KEY ?", (str(target), f"x'{new_key.hex()}'"))
+        try:
+            conn.execute("SELECT sqlcipher_export('rekey_target')")
+            conn.execute(f"PRAGMA rekey_target.user_version = {version}")
+        finally:
+            conn.execute("DETACH DATABASE rekey_target")
+    make_private(target)
+    with target.open("rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def integrity_problems(conn: Connection) -> list[str]:

@@ -1,8 +1,13 @@
-"""Key slots: several passphrases (and one recovery code) each unwrap the same random data key.
+"""Key slots: several passphrases (and one recovery code) each open the same random data key.
 
-Like LUKS: the database is encrypted with a random 256-bit data key; each staff member's slot holds
-that key wrapped with AES-GCM under a key derived from their passphrase by Argon2id. The slot's
-identity (kind, user, role, format version) is the associated data, so a slot cannot be relabelled.
+Like LUKS, the database is encrypted with a random 256-bit data key and each person has a slot. A
+slot is an X25519 key pair: its private key is wrapped with AES-GCM under a key derived from the
+passphrase by Argon2id, and the data key is sealed to its public key (ephemeral X25519, HKDF-SHA256,
+AES-GCM). Sealing needs no secret, so when someone leaves, a manager can rotate the data key and
+reseal it for everyone who remains without knowing their passphrases. The slot's identity (kind,
+user, role, format version) is the associated data everywhere, so a slot cannot be relabelled.
+
+During a rotation a slot may hold two sealed keys (old and new); unlocking tries each.
 
 The slot file holds one JSON object per line, each with a checksum, so damage to one line leaves the
 other slots usable and is reported as damage rather than as a wrong passphrase.
@@ -21,8 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from setting_app.domain.errors import (
     KeySlotDamaged,
@@ -57,6 +65,16 @@ TEST_ONLY_FAST_KDF = KdfParams(memory_kib=256, iterations=1, lanes=1)
 
 
 @dataclass(frozen=True)
+class SealedKey:
+    """The data key sealed to a slot's public key."""
+
+    key_id: str
+    ephemeral_public: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
 class KeySlot:
     slot_id: str
     kind: str  # "user" or "recovery"
@@ -65,7 +83,9 @@ class KeySlot:
     kdf: KdfParams
     salt: bytes
     nonce: bytes
-    wrapped_key: bytes
+    wrapped_private_key: bytes
+    public_key: bytes
+    sealed: tuple[SealedKey, ...]
     created_at: str
 
     def associated_data(self) -> bytes:
@@ -99,9 +119,18 @@ class SlotFile:
             return replace(self, slots=tuple(slot if s.slot_id == slot.slot_id else s for s in self.slots))
         return replace(self, slots=(*self.slots, slot))
 
+    def resealed(self, data_keys: list[bytes]) -> SlotFile:
+        """Every slot sealing exactly these keys (newest first). Needs no passphrase."""
+        return replace(self, slots=tuple(reseal(s, data_keys) for s in self.slots))
+
 
 def new_data_key() -> bytes:
     return secrets.token_bytes(DATA_KEY_BYTES)
+
+
+def key_id(data_key: bytes) -> str:
+    """A short public name for a data key, so a slot can say which key(s) it seals."""
+    return hashlib.sha256(b"setting-app/key-id\x00" + data_key).hexdigest()[:16]
 
 
 def new_recovery_code() -> str:
@@ -124,6 +153,29 @@ def _derive(secret: bytes, salt: bytes, kdf: KdfParams) -> bytes:
     ).derive(secret)
 
 
+def _raw_public(private: X25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _seal_key(shared: bytes, aad: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"setting-app/seal\x00" + aad).derive(
+        shared
+    )
+
+
+def _seal(public_key: bytes, data_key: bytes, aad: bytes) -> SealedKey:
+    ephemeral = X25519PrivateKey.generate()
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public_key))
+    nonce = secrets.token_bytes(12)
+    ciphertext = AESGCM(_seal_key(shared, aad)).encrypt(nonce, data_key, aad)
+    return SealedKey(key_id(data_key), _raw_public(ephemeral), nonce, ciphertext)
+
+
+def reseal(slot: KeySlot, data_keys: list[bytes]) -> KeySlot:
+    aad = slot.associated_data()
+    return replace(slot, sealed=tuple(_seal(slot.public_key, k, aad) for k in data_keys))
+
+
 def _make_slot(
     slot_id: str,
     kind: str,
@@ -133,12 +185,21 @@ def _make_slot(
     data_key: bytes,
     kdf: KdfParams,
 ) -> KeySlot:
+    private = X25519PrivateKey.generate()
+    created = datetime.now(UTC).replace(microsecond=0).isoformat()
+    slot = KeySlot(slot_id, kind, username, role, kdf, b"", b"", b"", _raw_public(private), (), created)
+    slot = _wrap_private(slot, private, secret, kdf)
+    return reseal(slot, [data_key])
+
+
+def _wrap_private(slot: KeySlot, private: X25519PrivateKey, secret: bytes, kdf: KdfParams) -> KeySlot:
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(12)
-    created = datetime.now(UTC).replace(microsecond=0).isoformat()
-    slot = KeySlot(slot_id, kind, username, role, kdf, salt, nonce, b"", created)
-    wrapped = AESGCM(_derive(secret, salt, kdf)).encrypt(nonce, data_key, slot.associated_data())
-    return replace(slot, wrapped_key=wrapped)
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    wrapped = AESGCM(_derive(secret, salt, kdf)).encrypt(nonce, raw, slot.associated_data())
+    return replace(slot, kdf=kdf, salt=salt, nonce=nonce, wrapped_private_key=wrapped)
 
 
 def make_user_slot(username: str, role: str, passphrase: str, data_key: bytes, kdf: KdfParams) -> KeySlot:
@@ -152,24 +213,58 @@ def make_recovery_slot(code: str, data_key: bytes, kdf: KdfParams) -> KeySlot:
     return _make_slot(RECOVERY_SLOT_ID, "recovery", None, None, secret, data_key, kdf)
 
 
-def _unwrap(slot: KeySlot, secret: bytes) -> bytes:
+def _private_key(slot: KeySlot, secret: bytes) -> X25519PrivateKey:
     try:
-        return AESGCM(_derive(secret, slot.salt, slot.kdf)).decrypt(
-            slot.nonce, slot.wrapped_key, slot.associated_data()
+        raw = AESGCM(_derive(secret, slot.salt, slot.kdf)).decrypt(
+            slot.nonce, slot.wrapped_private_key, slot.associated_data()
         )
     except InvalidTag:
         raise PassphraseNotRecognised() from None
+    return X25519PrivateKey.from_private_bytes(raw)
+
+
+def _open_sealed(slot: KeySlot, private: X25519PrivateKey) -> list[bytes]:
+    aad = slot.associated_data()
+    keys = []
+    for sealed in slot.sealed:
+        try:
+            shared = private.exchange(X25519PublicKey.from_public_bytes(sealed.ephemeral_public))
+            keys.append(AESGCM(_seal_key(shared, aad)).decrypt(sealed.nonce, sealed.ciphertext, aad))
+        except (InvalidTag, ValueError):
+            continue
+    if not keys:
+        raise KeySlotDamaged(
+            f"The key slot of '{slot.username or 'the recovery code'}' is damaged. Use the recovery code, or ask "
+            "a manager to set a new passphrase."
+        )
+    return keys
+
+
+def keys_with_passphrase(slot: KeySlot, passphrase: str) -> list[bytes]:
+    """Every data key this slot seals (one, or two during a key rotation), newest first."""
+    return _open_sealed(slot, _private_key(slot, _normalise_passphrase(passphrase)))
 
 
 def unwrap_with_passphrase(slot: KeySlot, passphrase: str) -> bytes:
-    return _unwrap(slot, _normalise_passphrase(passphrase))
+    return keys_with_passphrase(slot, passphrase)[0]
+
+
+def keys_with_recovery_code(slot: KeySlot, code: str) -> list[bytes]:
+    try:
+        private = _private_key(slot, normalise_recovery_code(code).encode())
+    except PassphraseNotRecognised:
+        raise RecoveryCodeNotRecognised() from None
+    return _open_sealed(slot, private)
 
 
 def unwrap_with_recovery_code(slot: KeySlot, code: str) -> bytes:
-    try:
-        return _unwrap(slot, normalise_recovery_code(code).encode())
-    except PassphraseNotRecognised:
-        raise RecoveryCodeNotRecognised() from None
+    return keys_with_recovery_code(slot, code)[0]
+
+
+def change_slot_passphrase(slot: KeySlot, current: str, new: str, kdf: KdfParams) -> KeySlot:
+    """Rewrap this slot's private key under a new passphrase; the sealed keys stay as they are."""
+    private = _private_key(slot, _normalise_passphrase(current))
+    return _wrap_private(slot, private, _normalise_passphrase(new), kdf)
 
 
 # --- the file ----------------------------------------------------------------------------------
@@ -194,10 +289,24 @@ def _slot_line(slot: KeySlot) -> str:
         "kdf": {"name": "argon2id", **asdict(slot.kdf)},
         "salt": _b64(slot.salt),
         "nonce": _b64(slot.nonce),
-        "wrapped_key": _b64(slot.wrapped_key),
+        "wrapped_private_key": _b64(slot.wrapped_private_key),
+        "public_key": _b64(slot.public_key),
+        "sealed": [
+            {
+                "key_id": k.key_id,
+                "ephemeral_public": _b64(k.ephemeral_public),
+                "nonce": _b64(k.nonce),
+                "ciphertext": _b64(k.ciphertext),
+            }
+            for k in slot.sealed
+        ],
         "created_at": slot.created_at,
     }
     return json.dumps({**body, "check": _checksum(body)}, sort_keys=True)
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
 
 
 def _parse_slot_line(line: str) -> KeySlot:
@@ -213,9 +322,14 @@ def _parse_slot_line(line: str) -> KeySlot:
         username=data["username"],
         role=data["role"],
         kdf=KdfParams(**data["kdf"]),
-        salt=base64.b64decode(data["salt"], validate=True),
-        nonce=base64.b64decode(data["nonce"], validate=True),
-        wrapped_key=base64.b64decode(data["wrapped_key"], validate=True),
+        salt=_unb64(data["salt"]),
+        nonce=_unb64(data["nonce"]),
+        wrapped_private_key=_unb64(data["wrapped_private_key"]),
+        public_key=_unb64(data["public_key"]),
+        sealed=tuple(
+            SealedKey(k["key_id"], _unb64(k["ephemeral_public"]), _unb64(k["nonce"]), _unb64(k["ciphertext"]))
+            for k in data["sealed"]
+        ),
         created_at=data["created_at"],
     )
 
