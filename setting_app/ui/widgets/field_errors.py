@@ -1,0 +1,65 @@
+"""Show a service's ``ValidationError`` beside the field it names, in words and for screen readers.
+
+Forms register each input with the field names the services use (``"minutes"``, ``"date"``...).
+An error becomes red text under that input and the input's accessible description, and the input
+gets the keyboard focus. Nothing typed is touched.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+ERROR_STYLE = "color: #B00020;"  # dark red: 6.6:1 on white
+
+
+def error_label(parent: QWidget | None = None) -> QLabel:
+    label = QLabel(parent)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.setVisible(False)
+    return label
+
+
+class FieldErrors:
+    """Error labels keyed by the field names services put in ``ValidationError.field``."""
+
+    def __init__(self, general: QLabel) -> None:
+        self.general = general
+        self._fields: dict[str, tuple[QWidget, QLabel, str]] = {}
+
+    def add(self, names: str | tuple[str, ...], widget: QWidget, label: QLabel) -> None:
+        for name in (names,) if isinstance(names, str) else names:
+            self._fields[name.lower()] = (widget, label, widget.accessibleDescription())
+
+    def clear(self) -> None:
+        for widget, label, description in self._fields.values():
+            label.clear()
+            label.setVisible(False)
+            widget.setAccessibleDescription(description)
+        self.general.clear()
+        self.general.setVisible(False)
+
+    def show(self, field: str, problem: str, *, focus: bool = True) -> QWidget | None:
+        """Put the problem beside its field (or in the general line if the field is unknown)."""
+        target = self._fields.get(field.lower())
+        if target is None:
+            self.show_general(f"{field.capitalize()}: {problem}" if field else problem)
+            return None
+        widget, label, _ = target
+        text = f"{field.capitalize()}: {problem}"
+        label.setText(text)
+        label.setVisible(True)
+        label.setAccessibleName(text)
+        widget.setAccessibleDescription(text)
+        if focus:
+            widget.setFocus()
+        return widget
+
+    def show_general(self, message: str) -> None:
+        self.general.setText(message)
+        self.general.setVisible(True)
+        self.general.setAccessibleName(message)
+
+    def message_for(self, field: str) -> str:
+        target = self._fields.get(field.lower())
+        return target[1].text() if target else ""
