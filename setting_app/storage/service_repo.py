@@ -1,0 +1,147 @@
+"""The directory of outside services a setting refers families to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from setting_app.domain.codes import Domain, ServiceCategory
+from setting_app.domain.referrals import NewService, Service, ServiceSource
+from setting_app.storage.database import Connection, Row
+from setting_app.storage.rows import from_datetime, like_pattern, to_datetime
+
+
+def _service(row: Row) -> Service:
+    return Service(
+        id=row["id"],
+        name=row["name"],
+        category=ServiceCategory(row["category"]),
+        organisation=row["organisation"],
+        domain=Domain(row["domain"]) if row["domain"] else None,
+        phone=row["phone"],
+        email=row["email"],
+        website=row["website"],
+        address=row["address"],
+        description=row["description"],
+        notes=row["notes"],
+        hsds_id=row["hsds_id"],
+        source=ServiceSource(row["source"]),
+        active=bool(row["active"]),
+        updated_at=to_datetime(row["updated_at"]),
+    )
+
+
+def add_service(conn: Connection, service: NewService, source: ServiceSource, now: datetime) -> Service:
+    stamp = from_datetime(now)
+    cur = conn.execute(
+        """INSERT INTO services (name, organisation, category, domain, phone, email, website, address,
+                                 description, notes, hsds_id, source, active, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            service.name,
+            service.organisation,
+            service.category.value,
+            service.domain.value if service.domain else None,
+            service.phone,
+            service.email,
+            service.website,
+            service.address,
+            service.description,
+            service.notes,
+            service.hsds_id,
+            source.value,
+            int(service.active),
+            stamp,
+            stamp,
+        ),
+    )
+    return get_service(conn, int(cur.lastrowid))
+
+
+def update_service(
+    conn: Connection,
+    service_id: int,
+    service: NewService,
+    now: datetime,
+    *,
+    source: ServiceSource | None = None,
+) -> Service:
+    conn.execute(
+        """UPDATE services SET name = ?, organisation = ?, category = ?, domain = ?, phone = ?, email = ?,
+               website = ?, address = ?, description = ?, notes = ?, hsds_id = ?, active = ?,
+               source = coalesce(?, source), updated_at = ?
+           WHERE id = ?""",
+        (
+            service.name,
+            service.organisation,
+            service.category.value,
+            service.domain.value if service.domain else None,
+            service.phone,
+            service.email,
+            service.website,
+            service.address,
+            service.description,
+            service.notes,
+            service.hsds_id,
+            int(service.active),
+            source.value if source else None,
+            from_datetime(now),
+            service_id,
+        ),
+    )
+    return get_service(conn, service_id)
+
+
+def get_service(conn: Connection, service_id: int) -> Service | None:
+    row = conn.execute("SELECT * FROM services WHERE id = ?", (service_id,)).fetchone()
+    return _service(row) if row else None
+
+
+def get_service_by_hsds_id(conn: Connection, hsds_id: str) -> Service | None:
+    row = conn.execute("SELECT * FROM services WHERE hsds_id = ?", (hsds_id,)).fetchone()
+    return _service(row) if row else None
+
+
+def find_services_by_name(conn: Connection, name: str) -> list[Service]:
+    """Exact name, ignoring case and surrounding spaces."""
+    rows = conn.execute(
+        "SELECT * FROM services WHERE lower(name) = lower(?) ORDER BY active DESC, id", (name.strip(),)
+    )
+    return [_service(r) for r in rows]
+
+
+def list_services(
+    conn: Connection,
+    *,
+    search: str = "",
+    category: ServiceCategory | None = None,
+    active_only: bool = False,
+    offset: int = 0,
+    limit: int = 1000,
+) -> list[Service]:
+    clauses, params = [], []
+    if search.strip():
+        clauses.append(
+            "(name LIKE ? ESCAPE '\\' OR organisation LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')"
+        )
+        params += [like_pattern(search.strip())] * 3
+    if category is not None:
+        clauses.append("category = ?")
+        params.append(category.value)
+    if active_only:
+        clauses.append("active = 1")
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    rows = conn.execute(
+        f"SELECT * FROM services{where} ORDER BY name COLLATE NOCASE, organisation, id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return [_service(r) for r in rows]
+
+
+def count_services(conn: Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM services").fetchone()[0])
+
+
+def count_referrals_to(conn: Connection, service_id: int) -> int:
+    return int(
+        conn.execute("SELECT count(*) FROM referrals WHERE service_id = ?", (service_id,)).fetchone()[0]
+    )
