@@ -6,7 +6,8 @@ import argparse
 
 from setting_app.cli import CliContext
 from setting_app.domain.codes import Role
-from setting_app.services import staff
+from setting_app.services import key_rotation, staff
+from setting_app.storage.instance_lock import InstanceLock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_list)
     p = users.add_parser("passwd", help="change your own passphrase")
     p.set_defaults(handler=cmd_passwd)
+    p = users.add_parser(
+        "remove", help="someone has left: switch their account off and change the casebook's key (managers)"
+    )
+    p.add_argument("username")
+    p.set_defaults(handler=cmd_remove)
 
 
 def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -47,4 +53,14 @@ def cmd_passwd(ctx: CliContext, args: argparse.Namespace) -> int:
         current = ctx.passphrase()
         staff.change_passphrase(session, current, ctx.new_passphrase(), kdf=ctx.kdf)
     ctx.print("Passphrase changed.")
+    return 0
+
+
+def cmd_remove(ctx: CliContext, args: argparse.Namespace) -> int:
+    # The app must not be open on this casebook while its key changes.
+    with InstanceLock(ctx.data_dir), ctx.open_session() as session:
+        result = key_rotation.remove_staff_member(session, args.username)
+        result.session.close()
+    ctx.print(f"{args.username} can no longer open the casebook; its key has been changed.")
+    ctx.print("Backups made before today still open with the old passphrases: keep them locked away.")
     return 0
