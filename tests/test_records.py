@@ -393,6 +393,11 @@ BAD_DOCUMENTS = {
     "carers not a list": (_set("carers", "A Parent"), ["family FAM-0001, carers", "must be a list"]),
     "entry not an object": (_set("entries.0", "20 minutes"), ["entries[0]", "must be an object"]),
     "note not text": (_set("notes", 5), ["family FAM-0001, notes", "must be text"]),
+    "value with a newline": (
+        _set("entries.0.domain", "child\ndevelopment"),
+        ["entries[0].domain", "child\\n"],
+    ),
+    "version as a fraction": (_set("/version", 1.5), ["version", "1.5"]),
     "families not a list": (_set("/families", {}), ["families", "must be a list"]),
 }
 

@@ -46,6 +46,7 @@ READ_VERSIONS = (1, 2)
 MAX_FILE_BYTES = 200 * 1024 * 1024
 #: How many problems one refusal lists at most (the first is the message; all are in ``problems``).
 MAX_PROBLEMS = 20
+MAX_PROBLEM_LENGTH = 300
 MAX_CHILD_KEY_LENGTH = 40
 MAX_ACTIVITY_CODE_LENGTH = 40
 
@@ -195,7 +196,12 @@ class _Problems:
 
     def add(self, where: str, path: str, problem: str) -> None:
         place = ", ".join(p for p in (where, path) if p)
-        self.items.append(f"{place}: {problem}" if place else problem)
+        text = f"{place}: {problem}" if place else problem
+        # One line each, whatever the file quotes back (a value may hold newlines or be very long).
+        text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+        if len(text) > MAX_PROBLEM_LENGTH:
+            text = text[: MAX_PROBLEM_LENGTH - 1] + "…"
+        self.items.append(text)
         if len(self.items) >= MAX_PROBLEMS:
             raise _Enough
 
@@ -375,9 +381,9 @@ def _parse(data: object, today: date, problems: _Problems) -> RecordFile | None:
         problems.add("", "format", f'must be "{FORMAT}" (got {got}): this is not a record file')
         return None
     version = data.get("version")
-    if isinstance(version, bool) or version not in READ_VERSIONS:
+    if type(version) is not int or version not in READ_VERSIONS:
         got = "nothing" if version is None else json.dumps(version)[:20]
-        newer = isinstance(version, int) and not isinstance(version, bool) and version > max(READ_VERSIONS)
+        newer = type(version) is int and version > max(READ_VERSIONS)
         problems.add(
             "",
             "version",
