@@ -1,13 +1,42 @@
-"""Minimal window until the desktop issue lands."""
+"""Start-up: first-run wizard or unlock, then the main window.
+
+``run_app`` is what ``setting-app`` (or ``setting-app gui``) runs. With ``screenshots_dir`` it
+instead visits every screen offscreen and saves one PNG each (see ``screenshots.py``).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from setting_app.domain.clock import SYSTEM_CLOCK, Clock
+from setting_app.domain.errors import AppError
+from setting_app.services.casebook import casebook_exists
+from setting_app.storage.instance_lock import InstanceLock
 
-from setting_app.domain.clock import Clock
+log = logging.getLogger("setting_app.ui")
+
+APP_NAME = "Family Support Log"
+
+
+def _application():
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from setting_app.paths import resource_path
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName(APP_NAME)
+        app.setApplicationDisplayName(APP_NAME)
+        app.setOrganizationName("setting-app")
+        icon = resource_path("icon.svg")
+        if icon.exists():
+            app.setWindowIcon(QIcon(str(icon)))
+    return app
 
 
 def run_app(
@@ -17,15 +46,60 @@ def run_app(
     screenshots_dir: Path | None = None,
     clock: Clock | None = None,
 ) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = QMainWindow()
-    window.setWindowTitle("Family Support Log")
-    window.setCentralWidget(QLabel(f"Family Support Log\nData folder: {data_dir}"))
-    window.resize(800, 600)
+    clock = clock or SYSTEM_CLOCK
     if screenshots_dir is not None:
-        screenshots_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the QApplication exists
+        from setting_app.ui.screenshots import take_screenshots
+
+        _application()
+        with InstanceLock(data_dir):
+            return take_screenshots(data_dir, screenshots_dir, user=user, clock=clock)
+    app = _application()
+    try:
+        instance_lock = InstanceLock(data_dir).acquire()
+    except AppError as error:
+        _startup_error(error)
+        return 1
+    try:
+        return _run_interactive(app, data_dir, user, clock)
+    finally:
+        instance_lock.release()
+
+
+def _startup_error(error: AppError) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.warning(None, APP_NAME, error.message)  # nothing else is open yet: blocking is fine
+
+
+def _run_interactive(app, data_dir: Path, user: str | None, clock: Clock) -> int:
+    from PySide6.QtWidgets import QDialog
+
+    from setting_app.ui.context import AppContext
+    from setting_app.ui.dialogs.first_run_wizard import FirstRunWizard
+    from setting_app.ui.dialogs.unlock_dialog import UnlockDialog
+    from setting_app.ui.errors import ErrorHandler, default_log_dir, setup_app_log
+    from setting_app.ui.main_window import MainWindow
+
+    log_dir = default_log_dir()
+    setup_app_log(log_dir)
+    errors = ErrorHandler(log_dir)
+    errors.install()
+    log.info("started")
+    try:
+        if not casebook_exists(data_dir):
+            wizard = FirstRunWizard(data_dir, clock)
+            wizard.exec()
+            session = wizard.session  # set once the casebook exists, even if the wizard was then closed
+        else:
+            dialog = UnlockDialog(data_dir, clock, username=user or "")
+            session = dialog.session if dialog.exec() == QDialog.DialogCode.Accepted else None
+        if session is None:
+            return 0
+        ctx = AppContext(session, clock)
+        window = MainWindow(ctx, data_dir, log_dir=log_dir)
         window.show()
-        window.grab().save(str(screenshots_dir / "01-main.png"))
-        return 0
-    window.show()
-    return app.exec()
+        return app.exec()
+    finally:
+        errors.uninstall()
+        log.info("stopped")

@@ -1,0 +1,486 @@
+"""Settings: the setting's details, staff accounts, activity types, auto-lock and one's own passphrase.
+
+Managers can change things; practitioners see the details read-only and no staff controls. The
+services refuse a practitioner too, whatever the screen shows.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from setting_app.domain.codes import DOMAIN_ORDER, Domain, IntegrationModel, Nation, ProviderType, Role
+from setting_app.domain.errors import AppError, ValidationError
+from setting_app.domain.models import SettingDetails, StaffUser
+from setting_app.services import app_settings, staff, staff_admin, support_log
+from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
+
+from setting_app.ui.context import AppContext
+from setting_app.ui.widgets.domain_chip import domain_icon
+
+NATION_LABELS = {Nation.ENGLAND: "England", Nation.SCOTLAND: "Scotland"}
+
+
+class _Tab(QWidget):
+    """A tab with one message line: problems in red naming the field, confirmations in plain text."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Message")
+        self.message.hide()
+        self.fields: dict[str, QWidget] = {}
+
+    def say(self, text: str, *, problem: bool = False) -> None:
+        self.message.setStyleSheet("color: #B00020;" if problem else "")
+        self.message.setText(text)
+        self.message.setAccessibleDescription(text)
+        self.message.show()
+
+    def flag(self, error: AppError) -> None:
+        self.say(error.message, problem=True)
+        if isinstance(error, ValidationError) and error.field in self.fields:
+            self.fields[error.field].setFocus()
+
+
+def _combo(items: list[tuple[str, object]], name: str) -> QComboBox:
+    combo = QComboBox()
+    for text, value in items:
+        combo.addItem(text, value)
+    combo.setAccessibleName(name)
+    return combo
+
+
+def _select(combo: QComboBox, value: object) -> None:
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+class SettingDetailsTab(_Tab):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Setting name")
+        self.nation = _combo([(label, n) for n, label in NATION_LABELS.items()], "Nation")
+        self.urn = QLineEdit()
+        self.urn.setAccessibleName("URN or service number")
+        self.la_code = QLineEdit()
+        self.la_code.setAccessibleName("Local authority code")
+        self.la_name = QLineEdit()
+        self.la_name.setAccessibleName("Local authority name")
+        self.provider_type = _combo([(p.label, p) for p in ProviderType], "Type of provider")
+        self.integration_model = _combo([(m.label, m) for m in IntegrationModel], "Family support is")
+        self.save_button = QPushButton("&Save details")
+        self.save_button.setAccessibleName("Save the setting's details")
+        self.read_only_note = QLabel("Only a manager can change these details.")
+        form = QFormLayout()
+        form.addRow("Setting &name:", self.name)
+        form.addRow("Na&tion:", self.nation)
+        form.addRow("&URN or service number:", self.urn)
+        form.addRow("&Local authority code:", self.la_code)
+        form.addRow("Local authority na&me:", self.la_name)
+        form.addRow("T&ype of provider:", self.provider_type)
+        form.addRow("&Family support is:", self.integration_model)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.read_only_note)
+        layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
+        self.fields = {"setting name": self.name, "URN": self.urn, "local authority code": self.la_code}
+        self.editors = [
+            self.name,
+            self.nation,
+            self.urn,
+            self.la_code,
+            self.la_name,
+            self.provider_type,
+            self.integration_model,
+        ]
+        self.save_button.clicked.connect(self.save)
+
+    def refresh(self) -> None:
+        details = self.ctx.setting
+        manager = self.ctx.user.is_manager
+        self.name.setText(details.name)
+        _select(self.nation, details.nation)
+        self.urn.setText(details.urn)
+        self.la_code.setText(details.la_code)
+        self.la_name.setText(details.la_name)
+        _select(self.provider_type, details.provider_type)
+        _select(self.integration_model, details.integration_model)
+        for editor in self.editors:
+            if isinstance(editor, QLineEdit):
+                editor.setReadOnly(not manager)
+            else:
+                editor.setEnabled(manager)
+        self.save_button.setVisible(manager)
+        self.read_only_note.setVisible(not manager)
+
+    def details(self) -> SettingDetails:
+        return SettingDetails(
+            name=self.name.text(),
+            urn=self.urn.text(),
+            nation=Nation(self.nation.currentData()),
+            la_code=self.la_code.text(),
+            la_name=self.la_name.text(),
+            provider_type=ProviderType(self.provider_type.currentData()),
+            integration_model=IntegrationModel(self.integration_model.currentData()),
+        )
+
+    def save(self) -> None:
+        try:
+            app_settings.update_setting_details(self.ctx.session, self.details())
+        except AppError as error:
+            self.flag(error)  # the typed values stay in the fields
+            return
+        self.say("Saved.")
+        self.ctx.data_changed.emit("settings")
+
+
+class StaffTab(_Tab):
+    """Managers only: the accounts, switching them off or on, and adding one."""
+
+    COLUMNS = ("Name", "Username", "Role", "Account")
+
+    def __init__(self, ctx: AppContext, kdf_source) -> None:
+        super().__init__(ctx)
+        self._kdf = kdf_source
+        self.users: list[StaffUser] = []
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setAccessibleName("Staff accounts")
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.toggle_button = QPushButton("S&witch off")
+        self.toggle_button.setAccessibleName("Switch the selected account off or on")
+        self.toggle_button.setEnabled(False)
+
+        self.username = QLineEdit()
+        self.username.setAccessibleName("New account username")
+        self.display_name = QLineEdit()
+        self.display_name.setAccessibleName("New account display name")
+        self.role = _combo(
+            [("Practitioner", Role.PRACTITIONER), ("Manager", Role.MANAGER)], "New account role"
+        )
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("New account passphrase")
+        self.passphrase_again = QLineEdit()
+        self.passphrase_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase_again.setAccessibleName("New account passphrase again")
+        self.add_button = QPushButton("&Add account")
+        self.add_button.setAccessibleName("Add the staff account")
+        form = QFormLayout()
+        form.addRow("&Username:", self.username)
+        form.addRow("&Display name:", self.display_name)
+        form.addRow("&Role:", self.role)
+        form.addRow("&Passphrase:", self.passphrase)
+        form.addRow("Passphrase a&gain:", self.passphrase_again)
+        add_heading = QLabel(
+            "Add a staff account. Tell the person their passphrase in private; they can change it "
+            "under Settings → Security."
+        )
+        add_heading.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.toggle_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        layout.addWidget(add_heading)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.fields = {
+            "username": self.username,
+            "display name": self.display_name,
+            "passphrase": self.passphrase,
+            "passphrase again": self.passphrase_again,
+            "role": self.role,
+        }
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.toggle_button.clicked.connect(self.toggle_selected)
+        self.add_button.clicked.connect(self.add)
+
+    def refresh(self) -> None:
+        self.users = staff.list_users(self.ctx.session)
+        self.table.setRowCount(len(self.users))
+        for row, user in enumerate(self.users):
+            cells = (
+                user.display_name,
+                user.username,
+                "Manager" if user.is_manager else "Practitioner",
+                "Active" if user.active else "Switched off",
+            )
+            for col, text in enumerate(cells):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        self._selection_changed()
+
+    def selected_user(self) -> StaffUser | None:
+        row = self.table.currentRow()
+        return self.users[row] if 0 <= row < len(self.users) and self.table.selectedItems() else None
+
+    def _selection_changed(self) -> None:
+        user = self.selected_user()
+        self.toggle_button.setEnabled(user is not None)
+        self.toggle_button.setText("S&witch on" if user is not None and not user.active else "S&witch off")
+
+    def toggle_selected(self) -> None:
+        user = self.selected_user()
+        if user is None:
+            return
+        try:
+            changed = staff_admin.set_user_active(self.ctx.session, user.id, not user.active)
+        except AppError as error:
+            self.flag(error)
+            return
+        state = "switched on" if changed.active else "switched off: it can no longer unlock the casebook"
+        self.say(f"{changed.display_name}'s account is {state}.")
+        self.ctx.data_changed.emit("staff")
+
+    def add(self) -> None:
+        try:
+            if self.passphrase.text() != self.passphrase_again.text():
+                raise ValidationError("passphrase again", "is not the same as the passphrase")
+            user = staff.add_user(
+                self.ctx.session,
+                self.username.text(),
+                Role(self.role.currentData()),
+                self.passphrase.text(),
+                display_name=self.display_name.text(),
+                kdf=self._kdf(),
+            )
+        except AppError as error:
+            self.passphrase_again.clear()
+            self.flag(error)
+            return
+        for field in (self.username, self.display_name, self.passphrase, self.passphrase_again):
+            field.clear()
+        self.say(f"Added {user.display_name} ({user.username}).")
+        self.ctx.data_changed.emit("staff")
+
+
+class ActivityTypesTab(_Tab):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.domain = QComboBox()
+        self.domain.setAccessibleName("Domain")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Activity types for this domain")
+        self.new_label = QLineEdit()
+        self.new_label.setAccessibleName("New activity type")
+        self.add_button = QPushButton("A&dd activity type")
+        self.add_button.setAccessibleName("Add the activity type")
+        domain_label = QLabel("&Domain:")
+        domain_label.setBuddy(self.domain)
+        top = QHBoxLayout()
+        top.addWidget(domain_label)
+        top.addWidget(self.domain, 1)
+        self.add_row = QWidget()
+        add = QHBoxLayout(self.add_row)
+        add.setContentsMargins(0, 0, 0, 0)
+        new_label = QLabel("&New activity:")
+        new_label.setBuddy(self.new_label)
+        add.addWidget(new_label)
+        add.addWidget(self.new_label, 1)
+        add.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.add_row)
+        layout.addWidget(self.message)
+        self.fields = {"activity name": self.new_label}
+        self.domain.currentIndexChanged.connect(self._show_domain)
+        self.add_button.clicked.connect(self.add)
+        self.new_label.returnPressed.connect(self.add)
+
+    def refresh(self) -> None:
+        nation = self.ctx.nation
+        current = self.domain.currentData()
+        self.domain.blockSignals(True)
+        self.domain.clear()
+        for domain in DOMAIN_ORDER:
+            self.domain.addItem(domain_icon(domain), domain.label(nation), domain)
+        _select(self.domain, current if current is not None else DOMAIN_ORDER[0])
+        self.domain.blockSignals(False)
+        self.add_row.setVisible(self.ctx.user.is_manager)
+        self._show_domain()
+
+    def _show_domain(self) -> None:
+        if not self.ctx.is_unlocked or self.domain.currentData() is None:
+            return
+        self.list.clear()
+        for activity in support_log.activity_types(self.ctx.session, Domain(self.domain.currentData())):
+            item = QListWidgetItem(activity.label + ("" if activity.builtin else "  (added by this setting)"))
+            self.list.addItem(item)
+
+    def add(self) -> None:
+        try:
+            added = support_log.add_activity_type(
+                self.ctx.session, Domain(self.domain.currentData()), self.new_label.text()
+            )
+        except AppError as error:
+            self.flag(error)
+            return
+        self.new_label.clear()
+        self._show_domain()
+        self.say(f"Added “{added.label}”.")
+        self.ctx.data_changed.emit("settings")
+
+
+class SecurityTab(_Tab):
+    """Auto-lock time (managers change it) and changing one's own passphrase (everyone)."""
+
+    def __init__(self, ctx: AppContext, kdf_source) -> None:
+        super().__init__(ctx)
+        self._kdf = kdf_source
+        self.auto_lock = QSpinBox()
+        self.auto_lock.setRange(app_settings.MIN_AUTO_LOCK_MINUTES, app_settings.MAX_AUTO_LOCK_MINUTES)
+        self.auto_lock.setSuffix(" minutes")
+        self.auto_lock.setAccessibleName("Lock after this many minutes without use")
+        self.auto_lock_button = QPushButton("Save &auto-lock time")
+        self.auto_lock_button.setAccessibleName("Save the auto-lock time")
+        self.auto_lock_note = QLabel("Only a manager can change the auto-lock time.")
+        self.current = QLineEdit()
+        self.current.setEchoMode(QLineEdit.EchoMode.Password)
+        self.current.setAccessibleName("Current passphrase")
+        self.new = QLineEdit()
+        self.new.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new.setAccessibleName("New passphrase")
+        self.new_again = QLineEdit()
+        self.new_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_again.setAccessibleName("New passphrase again")
+        self.change_button = QPushButton("&Change my passphrase")
+        self.change_button.setAccessibleName("Change my passphrase")
+
+        lock_form = QFormLayout()
+        lock_form.addRow("&Lock after no use for:", self.auto_lock)
+        pass_form = QFormLayout()
+        pass_form.addRow("C&urrent passphrase:", self.current)
+        pass_form.addRow("&New passphrase:", self.new)
+        pass_form.addRow("New passphrase a&gain:", self.new_again)
+        lock_heading = QLabel(
+            "The app locks itself when nobody has used it for this long; Ctrl+L locks at once."
+        )
+        lock_heading.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(lock_heading)
+        layout.addLayout(lock_form)
+        layout.addWidget(self.auto_lock_note)
+        layout.addWidget(self.auto_lock_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addSpacing(self.fontMetrics().height())
+        layout.addWidget(QLabel("Your own passphrase:"))
+        layout.addLayout(pass_form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.change_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
+        self.fields = {
+            "auto-lock minutes": self.auto_lock,
+            "passphrase": self.current,
+            "new passphrase": self.new,
+            "new passphrase again": self.new_again,
+        }
+        self.auto_lock_button.clicked.connect(self.save_auto_lock)
+        self.change_button.clicked.connect(self.change_passphrase)
+
+    def refresh(self) -> None:
+        manager = self.ctx.user.is_manager
+        self.auto_lock.setValue(app_settings.auto_lock_minutes(self.ctx.session))
+        self.auto_lock.setReadOnly(not manager)
+        self.auto_lock_button.setVisible(manager)
+        self.auto_lock_note.setVisible(not manager)
+
+    def save_auto_lock(self) -> None:
+        try:
+            minutes = app_settings.set_auto_lock_minutes(self.ctx.session, self.auto_lock.value())
+        except AppError as error:
+            self.flag(error)
+            return
+        self.say(f"The app now locks after {minutes} minutes without use.")
+        self.ctx.data_changed.emit("settings")
+
+    def change_passphrase(self) -> None:
+        try:
+            if self.new.text() != self.new_again.text():
+                raise ValidationError("new passphrase again", "is not the same as the new passphrase")
+            staff.change_passphrase(self.ctx.session, self.current.text(), self.new.text(), kdf=self._kdf())
+        except AppError as error:
+            self.current.clear()
+            self.new_again.clear()
+            self.flag(error)
+            return
+        for field in (self.current, self.new, self.new_again):
+            field.clear()
+        self.say("Your passphrase is changed. Use the new one next time you unlock.")
+
+
+def _readable_width(tab: QWidget) -> None:
+    """Forms stay a readable width on a wide screen."""
+    tab.setMaximumWidth(tab.fontMetrics().horizontalAdvance("M") * 48)
+
+
+class SettingsScreen(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        #: Key derivation for new or changed passphrases (tests use the fast one).
+        self.kdf: KdfParams = PRODUCTION_KDF
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Settings sections")
+        self.details_tab = SettingDetailsTab(ctx)
+        self.staff_tab = StaffTab(ctx, lambda: self.kdf)
+        self.activities_tab = ActivityTypesTab(ctx)
+        self.security_tab = SecurityTab(ctx, lambda: self.kdf)
+        for tab in (self.details_tab, self.security_tab):
+            _readable_width(tab)
+        self.tabs.addTab(self._left(self.details_tab), "&Setting")
+        self.tabs.addTab(self.staff_tab, "S&taff accounts")
+        self.tabs.addTab(self.activities_tab, "Acti&vity types")
+        self.tabs.addTab(self._left(self.security_tab), "Securit&y")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+
+    @staticmethod
+    def _left(tab: QWidget) -> QWidget:
+        holder = QWidget()
+        layout = QHBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(tab)
+        layout.addStretch(1)
+        return holder
+
+    def refresh(self) -> None:
+        if not self.ctx.is_unlocked:
+            return
+        manager = self.ctx.user.is_manager
+        self.tabs.setTabVisible(self.tabs.indexOf(self.staff_tab), manager)
+        self.staff_tab.setEnabled(manager)
+        self.details_tab.refresh()
+        if manager:
+            self.staff_tab.refresh()
+        self.activities_tab.refresh()
+        self.security_tab.refresh()

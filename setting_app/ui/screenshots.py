@@ -1,0 +1,112 @@
+"""``setting-app gui --screenshots DIR``: every screen, offscreen, one PNG each, then exit.
+
+For support staff (what does this person's app look like?) and packaging smoke tests (does the
+frozen app draw its screens?). It never waits for a person: no dialog is run modally.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSize, QThreadPool
+from PySide6.QtWidgets import QApplication, QWidget
+
+from setting_app.domain.clock import SYSTEM_CLOCK, Clock
+from setting_app.domain.errors import AppError
+from setting_app.services import casebook
+from setting_app.storage import family_repo
+from setting_app.storage.family_repo import FamilyFilter
+
+from setting_app.ui.context import AppContext
+from setting_app.ui.dialogs.first_run_wizard import FirstRunWizard
+from setting_app.ui.dialogs.unlock_dialog import UnlockDialog
+from setting_app.ui.main_window import MainWindow
+from setting_app.ui.screens import visible_screens
+
+log = logging.getLogger("setting_app.ui")
+
+PASSPHRASE_ENV = "SETTING_APP_PASSPHRASE"
+WINDOW_SIZE = QSize(1280, 800)
+
+
+def settle(ms: int = 120) -> None:
+    """Let the window lay itself out and background work (dashboard figures) arrive."""
+    app = QApplication.instance()
+    deadline = time.monotonic() + ms / 1000
+    while True:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        QThreadPool.globalInstance().waitForDone(5_000)
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        if time.monotonic() >= deadline and QThreadPool.globalInstance().activeThreadCount() == 0:
+            break
+        time.sleep(0.01)
+    for _ in range(3):  # the layout requests posted by the last results
+        app.processEvents()
+
+
+def _save(widget: QWidget, path: Path) -> Path:
+    settle()
+    if not widget.grab().save(str(path), "PNG"):
+        raise AppError(f"Could not save the screenshot {path}.")
+    return path
+
+
+def take_screenshots(data_dir: Path, out_dir: Path, *, user: str | None, clock: Clock = SYSTEM_CLOCK) -> int:
+    if not user:
+        raise AppError("Say which staff account to use for the screenshots with --user NAME.")
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    if not passphrase:
+        raise AppError(f"Set {PASSPHRASE_ENV} to the passphrase of --user {user} to take screenshots.")
+    session = casebook.unlock(data_dir, user, passphrase, clock=clock)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        session.close()
+        raise AppError(f"Could not make the folder {out_dir} ({error.strerror}).") from None
+    saved: list[Path] = []
+
+    def name(label: str) -> Path:
+        return out_dir / f"{len(saved) + 1:02d}-{label}.png"
+
+    ctx = AppContext(session, clock)
+    window = MainWindow(ctx, data_dir)
+    window.idle.stop()  # never lock while taking pictures
+    try:
+        window.resize(WINDOW_SIZE)
+        window.show()
+        for spec in visible_screens(session.user.is_manager):
+            window.show_screen(spec.key)
+            saved.append(_save(window, name(spec.key)))
+        first = family_repo.list_families(session.conn, FamilyFilter(), offset=0, limit=1)
+        if first:
+            window.show_family(first[0].id)
+            saved.append(_save(window, name("family-page")))
+        dialog = window.open_quick_log(first[0].id if first else None)
+        if dialog is not None:
+            saved.append(_save(dialog, name("quick-log")))
+            dialog.close()
+    finally:
+        settle(0)
+        window.close()
+        window.deleteLater()
+
+    unlock = UnlockDialog(data_dir, clock, username=user)
+    unlock.show()
+    saved.append(_save(unlock, name("unlock")))
+    unlock.close()
+    unlock.deleteLater()
+
+    with tempfile.TemporaryDirectory() as empty:
+        wizard = FirstRunWizard(Path(empty) / "new-casebook", clock)
+        wizard.resize(720, 560)
+        wizard.show()
+        saved.append(_save(wizard, name("first-run")))
+        wizard.close()
+        wizard.deleteLater()
+    settle(0)
+    log.info("saved %d screenshots", len(saved))
+    return 0
