@@ -225,6 +225,15 @@ def known(session: Session) -> KnownCasebook:
 ZERO_STATUSES = {s.value: 0 for s in ReferralStatus}
 
 
+def audit_head_expected(session: Session) -> str | None:
+    """The audit trail (issue 7) may not be there yet; once it is, the summary carries its head."""
+    try:
+        from setting_app.storage.audit_repo import chain_head
+    except ImportError:
+        return None
+    return chain_head(session.conn)
+
+
 def test_october_figures_match_the_hand_count(known: KnownCasebook) -> None:
     figures = monthly_summary(known.session, "2026-10").to_json_dict()
 
@@ -318,7 +327,7 @@ def test_october_figures_match_the_hand_count(known: KnownCasebook) -> None:
         "financial_hardship": 2,
     }
     assert sum(sum(t["entries_by_domain"].values()) for t in trend[:-2]) == 0
-    assert figures["audit_chain_head"] is None
+    assert figures["audit_chain_head"] == audit_head_expected(known.session)
 
 
 def test_month_in_progress_counts_to_today(known: KnownCasebook) -> None:

@@ -357,7 +357,7 @@ def compute_summary(
             follow_ups_overdue=_follow_ups_overdue(conn, as_of),
             trend=_trend(conn, month),
             export_key_fingerprint=_export_key_fingerprint(conn),
-            audit_chain_head=None,  # the audit trail (issue 7) does not exist yet
+            audit_chain_head=_audit_chain_head(conn),
         )
 
 
@@ -610,3 +610,12 @@ def _export_key_fingerprint(conn: Connection) -> str | None:
     except ImportError:
         return None
     return export_key_fingerprint(conn)
+
+
+def _audit_chain_head(conn: Connection) -> str | None:
+    """The audit trail's current head, once the audit feature provides one (None until then)."""
+    try:
+        from setting_app.storage.audit_repo import chain_head
+    except ImportError:
+        return None
+    return chain_head(conn)

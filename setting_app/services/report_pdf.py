@@ -539,10 +539,25 @@ def _follow_ups_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
 def _integrity_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
     fingerprint = summary.export_key_fingerprint or "not yet created"
     audit = summary.audit_chain_head or "audit trail not yet enabled"
+    rows = [
+        [Paragraph("Setting export key fingerprint:", st.cell_bold), Paragraph(escape(fingerprint), st.cell)],
+        [Paragraph("Audit trail head:", st.cell_bold), Paragraph(escape(audit), st.cell)],
+    ]
+    table = Table(rows, colWidths=[52 * mm, CONTENT_WIDTH - 52 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return [
-        Paragraph("Record integrity", st.h2),
-        Paragraph(f"Setting export key fingerprint: {escape(fingerprint)}", st.body),
-        Paragraph(f"Audit trail head: {escape(audit)}", st.body),
+        KeepTogether(
+            [
+                Paragraph("Record integrity", st.h2),
+                table,
+                Paragraph(
+                    "The fingerprint identifies the key that signs this setting's local authority exports; "
+                    "the audit trail head changes with every recorded action, so it dates this summary "
+                    "within the trail.",
+                    st.small,
+                ),
+            ]
+        )
     ]
 
 
