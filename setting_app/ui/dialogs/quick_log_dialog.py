@@ -77,6 +77,7 @@ class QuickLogDialog(QDialog):
         self._build()
         self._connect()
         self.select_domain(None)
+        self._on_family_changed(None)
         if family_id is not None:
             self.set_family(family_id)
         self.focus_first_field()
@@ -257,7 +258,7 @@ class QuickLogDialog(QDialog):
 
         buttons = QHBoxLayout()
         hint = QLabel("1–4 domain · Alt+D / Alt+I kind · Ctrl+Enter saves · Esc closes")
-        hint.setEnabled(False)
+        hint.setAccessibleName("Keyboard keys")
         buttons.addWidget(hint)
         buttons.addStretch(1)
         self.save_button = QPushButton("&Save")

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from setting_app.domain.errors import AppError, ValidationError
+
 ERROR_STYLE = "color: #B00020;"  # dark red: 6.6:1 on white
+
+
+def plain_message(exc: AppError) -> str:
+    """An error as a sentence: a validation problem starts with its field's name, capitalised."""
+    if isinstance(exc, ValidationError):
+        return f"{exc.field[:1].upper()}{exc.field[1:]}: {exc.problem}"
+    return exc.message
 
 
 def error_label(parent: QWidget | None = None) -> QLabel:
@@ -43,10 +52,10 @@ class FieldErrors:
         """Put the problem beside its field (or in the general line if the field is unknown)."""
         target = self._fields.get(field.lower())
         if target is None:
-            self.show_general(f"{field.capitalize()}: {problem}" if field else problem)
+            self.show_general(plain_message(ValidationError(field, problem)) if field else problem)
             return None
         widget, label, _ = target
-        text = f"{field.capitalize()}: {problem}"
+        text = plain_message(ValidationError(field, problem))
         label.setText(text)
         label.setVisible(True)
         label.setAccessibleName(text)
