@@ -12,6 +12,8 @@ COMMAND_MODULES = (
     "family",
     "log",
     "records",
+    "la",
+    "referral",
     "demo",
     "backup",
     "report",
