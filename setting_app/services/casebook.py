@@ -17,6 +17,7 @@ from setting_app.domain.errors import (
     UnlockError,
 )
 from setting_app.domain.models import SettingDetails
+from setting_app.services import export_keys
 from setting_app.services.session import Session
 from setting_app.storage import keyslots, setting_repo, staff_repo
 from setting_app.storage.casebook_store import CasebookPaths, choose_key, create_store, open_store
@@ -70,6 +71,7 @@ def create_casebook(
         with unit_of_work(conn):
             setting_repo.save_setting(conn, setting, now)
             user = staff_repo.add_staff(conn, username, display_name, Role.MANAGER, now)
+            export_keys.create_export_key(conn, now)
         keyslots.write_slot_file(paths.slots, slots)
     except BaseException:
         conn.close()
