@@ -434,3 +434,19 @@ def test_cli_usage_errors_exit_2(cli, known: KnownCasebook) -> None:
     assert cli("report", "monthly").code == 2  # no --month
     assert cli("report", "monthly", "--month", "2026-10").code == 2  # PDF needs --out
     assert cli("report", "monthly", "--month", "2026-10", "--format", "xml").code == 2
+
+
+def test_overdue_uses_due_dates_and_falls_back_to_14_days_without_one(known: KnownCasebook) -> None:
+    conn = known.session.conn
+    if not any(row["name"] == "due_on" for row in conn.execute("PRAGMA table_info(referrals)")):
+        pytest.skip("this casebook records no referral due dates")
+    with unit_of_work(conn):
+        conn.execute("UPDATE referrals SET due_on = NULL")
+    # No due dates at all: open and unchanged for more than 14 days (early help, speech, housing).
+    assert monthly_summary(known.session, "2026-10").overdue_referrals == 3
+    with unit_of_work(conn):
+        # A due date still to come overrides the 14-day rule for the early help referral.
+        conn.execute("UPDATE referrals SET due_on = '2026-11-02' WHERE service_category = 'early_help'")
+        # A passed due date makes the debt advice referral overdue only while it is open (it is seen).
+        conn.execute("UPDATE referrals SET due_on = '2026-10-22' WHERE service_category = 'debt_benefits'")
+    assert monthly_summary(known.session, "2026-10").overdue_referrals == 2

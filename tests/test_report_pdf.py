@@ -39,13 +39,22 @@ def pdf_info(path: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines() if ":" in line)}
 
 
-def _line(text: str, label: str) -> list[str]:
-    """The cells after ``label`` on the first layout line with a cell starting with it."""
+def _line(text: str, label: str, occurrence: int = 0) -> list[str]:
+    """The figures after ``label`` on the n-th layout line where a cell ``label`` is followed by figures.
+
+    (Lines where the label is followed by words, such as the chart's legend, are passed over.)
+    """
+    seen = 0
     for line in text.splitlines():
-        found = re.search(rf"(^|\s{{2,}}){re.escape(label)}", line.strip())
+        found = re.search(rf"(^|\s{{2,}}){re.escape(label)}(\s{{2,}}|$)", line.strip())
         if found:
-            return re.split(r"\s{2,}", line.strip()[found.end() :].strip())
-    raise AssertionError(f"no line starting {label!r}")
+            cells = re.split(r"\s{2,}", line.strip()[found.end() :].strip())
+            if not re.match(r"^([-+]?\d|no change)", cells[0]):
+                continue
+            if seen == occurrence:
+                return cells
+            seen += 1
+    raise AssertionError(f"no line {occurrence} with {label!r}")
 
 
 @pytest.fixture
@@ -116,12 +125,22 @@ def test_pdf_and_json_carry_the_same_figures(october: MonthlySummary, tmp_path: 
     ]
     assert format_minutes(205) == "3 h 25 min"
 
+    tables = text[text.index("Support entries by need domain and kind") :]
     for domain in DOMAIN_ORDER:
-        cells = _line(text, domain.label(Nation.ENGLAND).split(" and home")[0])
+        label = domain.label(Nation.ENGLAND)
         by_kind = figures["entries_by_domain_kind"][domain.value]
-        assert cells[-6:-4] == [str(by_kind["direct"]), str(by_kind["indirect"])], domain
-        assert cells[-4] == str(figures["families_by_domain"][domain.value])
-        assert cells[-1] == format_minutes(figures["minutes_by_domain"][domain.value])
+        assert _line(tables, label, 0) == [
+            str(by_kind["direct"]),
+            str(by_kind["indirect"]),
+            str(by_kind["direct"] + by_kind["indirect"]),
+            str(figures["families_by_domain"][domain.value]),
+        ], domain
+        minutes = figures["minutes_by_domain_kind"][domain.value]
+        assert _line(tables, label, 1) == [
+            format_minutes(minutes["direct"]),
+            format_minutes(minutes["indirect"]),
+            format_minutes(figures["minutes_by_domain"][domain.value]),
+        ], domain
 
     statuses = figures["referrals_by_status"]
     assert _line(text, "All services") == [*map(str, statuses.values()), str(figures["referrals_made"])]
@@ -139,9 +158,12 @@ def test_pdf_and_json_carry_the_same_figures(october: MonthlySummary, tmp_path: 
     ]
     for item in figures["follow_ups_overdue"]:
         assert _line(text, item["family_ref"])[0] == str(item["follow_ups"])
-    last_month = figures["trend_12_months"][-1]["entries_by_domain"]
-    trend_rows = [line for line in text.splitlines() if line.strip().startswith("All domains")]
-    assert trend_rows[-1].split()[-1] == str(sum(last_month.values()))
+    # The trend table under the chart (the first "All domains" row) holds the 12 months' totals.
+    trend = figures["trend_12_months"]
+    assert _line(text, "All domains", 0) == [str(sum(t["entries_by_domain"].values())) for t in trend]
+    assert _line(text, "Family wellbeing", 0) == [
+        str(t["entries_by_domain"]["family_wellbeing"]) for t in trend
+    ]
 
 
 def test_pdf_holds_no_names_notes_postcodes_or_dates_of_birth(

@@ -20,9 +20,10 @@ What each figure counts (these words are also printed in the PDF's notes):
 - *Days to acknowledgement*: for referrals whose first response from the service (acknowledged or
   any later stage) is dated in the month, the days from being sent (or made, if never marked sent)
   to that response. *Days to first contact*: the same up to the first ``seen`` (or ``completed``).
-- *Overdue referrals*: referrals open at the as-of date (sent, acknowledged, waitlisted or accepted).
-  Where the casebook records a due date (``referrals.due_on``), one that has passed; otherwise one
-  whose latest status change is more than 14 days before the as-of date.
+- *Overdue referrals*: referrals open at the as-of date (sent, acknowledged, waitlisted or accepted)
+  whose due date (``referrals.due_on``, where the casebook records one) is before the as-of date, or,
+  with no due date recorded, whose latest status change is more than 14 days before the as-of date.
+  The due date is the referral's current one (a later chase may have moved it).
 - *Follow-ups overdue*: follow-up dates before the as-of date, in families still open, with no entry
   for that family dated on or after the follow-up date (up to the as-of date).
 - The *as-of date* is the last day of the month, or today for the month in progress.
@@ -76,6 +77,9 @@ OUTCOME_STATUSES: tuple[ReferralStatus, ...] = (
 #: Without a recorded due date, an open referral is overdue after this many days with no change.
 OVERDUE_AFTER_DAYS = 14
 TREND_MONTHS = 12
+#: How overdue referrals were judged (the casebook may or may not record due dates).
+OVERDUE_RULE_DUE_DATE = "due_date_passed_else_no_change_for_14_days"
+OVERDUE_RULE_NO_CHANGE = "no_status_change_for_14_days"
 
 _MONTH_TEXT = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -553,22 +557,26 @@ def _has_column(conn: Connection, table: str, column: str) -> bool:
 
 def _overdue_referrals(conn: Connection, as_of: date) -> tuple[int, str]:
     """Referrals still open at ``as_of`` and past their due date (or unchanged for 14 days)."""
-    params = {"as_of": as_of.isoformat()}
+    params = {
+        "as_of": as_of.isoformat(),
+        "stale_before": (as_of - timedelta(days=OVERDUE_AFTER_DAYS)).isoformat(),
+    }
+    stale = "last_change < :stale_before"
     if _has_column(conn, "referrals", "due_on"):
-        rule = "due_date_passed"
-        overdue_clause = "due_on IS NOT NULL AND due_on < :as_of"
-        extra = "r.due_on AS due_on"
+        rule = OVERDUE_RULE_DUE_DATE
+        due = "r.due_on"
+        overdue_clause = f"(due_on IS NOT NULL AND due_on < :as_of) OR (due_on IS NULL AND {stale})"
     else:
-        rule = f"no_status_change_for_{OVERDUE_AFTER_DAYS}_days"
-        overdue_clause = "last_change < :stale_before"
-        params["stale_before"] = (as_of - timedelta(days=OVERDUE_AFTER_DAYS)).isoformat()
-        extra = """coalesce((SELECT max(h.changed_on) FROM referral_status_history h
-                    WHERE h.referral_id = r.id AND h.changed_on <= :as_of), r.made_on) AS last_change"""
+        rule = OVERDUE_RULE_NO_CHANGE
+        due = "NULL"
+        overdue_clause = stale
     count = conn.execute(
         f"""SELECT count(*) FROM (
-                SELECT {_status_as_of_sql("r")} AS status, {extra}
+                SELECT {_status_as_of_sql("r")} AS status, {due} AS due_on,
+                    coalesce((SELECT max(h.changed_on) FROM referral_status_history h
+                              WHERE h.referral_id = r.id AND h.changed_on <= :as_of), r.made_on) AS last_change
                 FROM referrals r WHERE r.made_on <= :as_of)
-            WHERE status IN ({_placeholders(OPEN_STATUSES)}) AND {overdue_clause}""",
+            WHERE status IN ({_placeholders(OPEN_STATUSES)}) AND ({overdue_clause})""",
         params,
     ).fetchone()[0]
     return int(count), rule

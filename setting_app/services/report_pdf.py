@@ -43,7 +43,7 @@ from setting_app import __version__
 from setting_app.domain.codes import DOMAIN_ORDER, Kind, Nation, ReferralStatus, ServiceCategory, terms
 from setting_app.domain.errors import AppError
 from setting_app.domain.palette import DOMAIN_COLOURS, DOMAIN_PATTERNS
-from setting_app.services.monthly_summary import OUTCOME_STATUSES, MonthlySummary
+from setting_app.services.monthly_summary import OUTCOME_STATUSES, OVERDUE_RULE_DUE_DATE, MonthlySummary
 
 PAGE_SIZE = A4
 MARGIN = 18 * mm
@@ -54,7 +54,7 @@ LINE_STYLES: dict[str, tuple[tuple[float, ...] | None, str]] = {
     "solid": (None, "FilledCircle"),
     "diagonal": ((6, 3), "FilledTriangle"),
     "dots": ((1.2, 2.2), "FilledSquare"),
-    "cross": ((7, 2, 1.5, 2), "Cross"),
+    "cross": ((7, 2, 1.5, 2), "FilledCross"),
 }
 
 STATUS_SHORT: dict[ReferralStatus, str] = {
@@ -123,11 +123,11 @@ def figure_notes(summary: MonthlySummary) -> list[str]:
     """'What each figure counts', in the words printed at the end of the report."""
     as_of = format_day(summary.as_of)
     words = terms(summary.setting.nation)
-    overdue_rule = (
-        "open referrals (sent, acknowledged, waitlisted or accepted) whose follow-up due date had passed"
-        if summary.overdue_rule == "due_date_passed"
-        else "open referrals (sent, acknowledged, waitlisted or accepted) whose status had not changed for "
-        "more than 14 days"
+    overdue_rule = "open referrals (sent, acknowledged, waitlisted or accepted) " + (
+        "whose follow-up due date had passed (or, with no due date recorded, whose status had not changed "
+        "for more than 14 days)"
+        if summary.overdue_rule == OVERDUE_RULE_DUE_DATE
+        else "whose status had not changed for more than 14 days"
     )
     return [
         "Families (children) supported: distinct families (children) with at least one support entry dated "
@@ -296,47 +296,63 @@ def _headline_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
 def _domain_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
     nation = summary.setting.nation
     entries, minutes = summary.entries_by_domain_kind, summary.minutes_by_domain_kind
-    header = [
-        "Need domain",
-        "Direct entries",
-        "Indirect entries",
-        "Families",
-        "Time direct",
-        "Time indirect",
-        "Time total",
-    ]
-    rows: list[list[object]] = [[Paragraph(f"<b>{h}</b>", st.cell) for h in header]]
+    label_width = 70 * mm
+    entry_rows: list[list[object]] = [["Need domain", "Direct", "Indirect", "All entries", "Families"]]
+    time_rows: list[list[object]] = [["Need domain", "Direct", "Indirect", "All staff time"]]
     for domain in DOMAIN_ORDER:
-        rows.append(
+        label = domain.label(nation)
+        entry_rows.append(
             [
-                Paragraph(escape(domain.label(nation)), st.cell),
+                label,
                 str(entries[domain][Kind.DIRECT]),
                 str(entries[domain][Kind.INDIRECT]),
+                str(sum(entries[domain].values())),
                 str(summary.families_by_domain[domain]),
+            ]
+        )
+        time_rows.append(
+            [
+                label,
                 format_minutes(minutes[domain][Kind.DIRECT]),
                 format_minutes(minutes[domain][Kind.INDIRECT]),
                 format_minutes(sum(minutes[domain].values())),
             ]
         )
-    rows.append(
+    h = summary.headline
+    entry_rows.append(
         [
             "All domains",
-            str(summary.headline.direct_entries),
-            str(summary.headline.indirect_entries),
-            str(summary.headline.families_supported),
-            format_minutes(sum(minutes[d][Kind.DIRECT] for d in DOMAIN_ORDER)),
-            format_minutes(sum(minutes[d][Kind.INDIRECT] for d in DOMAIN_ORDER)),
-            format_minutes(summary.headline.minutes),
+            str(h.direct_entries),
+            str(h.indirect_entries),
+            str(h.entries),
+            str(h.families_supported),
         ]
     )
-    widths = [62 * mm] + [(CONTENT_WIDTH - 62 * mm) / 6] * 6
+    time_rows.append(
+        [
+            "All domains",
+            format_minutes(sum(minutes[d][Kind.DIRECT] for d in DOMAIN_ORDER)),
+            format_minutes(sum(minutes[d][Kind.INDIRECT] for d in DOMAIN_ORDER)),
+            format_minutes(h.minutes),
+        ]
+    )
     return [
-        Paragraph("Support and staff time by need domain", st.h2),
-        _table(rows, widths, total_row=True),
-        Paragraph(
-            "Families are counted once in each domain they were supported in, so the domain figures can add "
-            "up to more than the families supported in all.",
-            st.small,
+        KeepTogether(
+            [
+                Paragraph("Support entries by need domain and kind", st.h2),
+                _table(entry_rows, [label_width] + [(CONTENT_WIDTH - label_width) / 4] * 4, total_row=True),
+                Paragraph(
+                    "Families are counted once in each domain they were supported in, so the domain figures "
+                    "can add up to more than the families supported in all.",
+                    st.small,
+                ),
+            ]
+        ),
+        KeepTogether(
+            [
+                Paragraph("Staff time by need domain and kind", st.h2),
+                _table(time_rows, [label_width] + [(CONTENT_WIDTH - label_width) / 3] * 3, total_row=True),
+            ]
         ),
     ]
 
@@ -348,7 +364,7 @@ def trend_drawing(summary: MonthlySummary, width: float = CONTENT_WIDTH, height:
     chart = HorizontalLineChart()
     legend_height = 16 * mm
     chart.x, chart.y = 14 * mm, legend_height + 8 * mm
-    chart.width, chart.height = width - 18 * mm, height - legend_height - 12 * mm
+    chart.width, chart.height = width - 18 * mm, height - legend_height - 15 * mm
     chart.data = [tuple(counts[d] for _, counts in summary.trend) for d in DOMAIN_ORDER]
     chart.categoryAxis.categoryNames = [m.first_day.strftime("%b %y") for m, _ in summary.trend]
     chart.categoryAxis.labels.fontName = "Helvetica"
@@ -372,7 +388,7 @@ def trend_drawing(summary: MonthlySummary, width: float = CONTENT_WIDTH, height:
         line.strokeWidth = 1.6
         if dash:
             line.strokeDashArray = dash
-        line.symbol = makeMarker(marker, size=4.5, fillColor=colors.HexColor(DOMAIN_COLOURS[domain]))
+        line.symbol = makeMarker(marker, size=5.5, fillColor=colors.HexColor(DOMAIN_COLOURS[domain]))
         line.symbol.strokeColor = colors.HexColor(DOMAIN_COLOURS[domain])
     drawing.add(chart)
     drawing.add(String(0, height - 8, "Entries", fontName="Helvetica", fontSize=7.5))
@@ -387,7 +403,7 @@ def trend_drawing(summary: MonthlySummary, width: float = CONTENT_WIDTH, height:
         if dash:
             sample.strokeDashArray = dash
         drawing.add(sample)
-        mark = makeMarker(marker, size=4.5, fillColor=colour, x=x + 6 * mm, y=y)
+        mark = makeMarker(marker, size=5.5, fillColor=colour, x=x + 6 * mm, y=y)
         mark.strokeColor = colour
         drawing.add(mark)
         drawing.add(String(x + 15 * mm, y - 2.5, domain.label(nation), fontName="Helvetica", fontSize=8))
@@ -646,9 +662,9 @@ def render_monthly_pdf(summary: MonthlySummary) -> RenderedPdf:
     story: list[Flowable] = []
     story += _header(summary, st)
     story += _headline_section(summary, st)
+    story += _trend_section(summary, st)
     story += _domain_section(summary, st)
     story += _families_section(summary, st)
-    story += _trend_section(summary, st)
     story += _referrals_section(summary, st)
     story += _follow_ups_section(summary, st)
     story += _integrity_section(summary, st)
