@@ -6,30 +6,42 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliRunner
+from setting_app.services.casebook import unlock
+from tests.conftest import PASSPHRASE, CliRunner, fixed_clock
 
 HSDS = Path(__file__).parent / "fixtures" / "hsds"
 
 
+def _prepare(cli: CliRunner) -> CliRunner:
+    assert cli.init().code == 0
+    family = cli(
+        "family",
+        "add",
+        "--ref",
+        "FAM-0001",
+        "--carer",
+        "A Parent",
+        "--child",
+        "Ava:2023-03-01",
+        "--opened",
+        "2026-01-05",
+    )
+    assert family.code == 0
+    return cli
+
+
 @pytest.fixture
 def ready(cli: CliRunner) -> CliRunner:
-    assert cli.init().code == 0
-    assert (
-        cli(
-            "family",
-            "add",
-            "--ref",
-            "FAM-0001",
-            "--carer",
-            "A Parent",
-            "--child",
-            "Ava:2023-03-01",
-            "--opened",
-            "2026-01-05",
-        ).code
-        == 0
-    )
-    return cli
+    return _prepare(cli)
+
+
+@pytest.fixture(scope="module")
+def shared_ready(tmp_path_factory):
+    """One casebook with a draft referral #1, for the bad-input cases (each proves it wrote nothing)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        cli = _prepare(CliRunner(tmp_path_factory.mktemp("cli") / "data", fixed_clock(), monkeypatch))
+        assert _add(cli).out.strip() == "1"
+        yield cli
 
 
 def _add(cli: CliRunner, *extra: str):
@@ -50,12 +62,19 @@ def _add(cli: CliRunner, *extra: str):
     )
 
 
-def _state(cli: CliRunner) -> tuple[str, str]:
-    """Everything the CLI can show about referrals and sharing, to prove a refusal wrote nothing."""
-    listed = cli("referral", "list", "--all")
-    shared = cli("sharing", "list")
-    assert listed.code == 0 and shared.code == 0
-    return listed.out, shared.out
+def _state(cli: CliRunner) -> tuple:
+    """Every referral, history, chase and sharing row, to prove a refusal wrote nothing."""
+    with unlock(cli.data_dir, "manager", PASSPHRASE, clock=cli.clock) as session:
+        return tuple(
+            session.conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+            for table in (
+                "referrals",
+                "referral_status_history",
+                "referral_chases",
+                "information_sharing",
+                "services",
+            )
+        )
 
 
 def test_add_send_follow_through_and_list(ready: CliRunner, clock) -> None:
@@ -238,8 +257,10 @@ def test_declined_needs_a_reason_on_the_command_line(ready: CliRunner) -> None:
         ),
     ],
 )
-def test_bad_input_gets_one_plain_line_exit_1_and_writes_nothing(ready: CliRunner, args, message) -> None:
-    assert _add(ready).out.strip() == "1"
+def test_bad_input_gets_one_plain_line_exit_1_and_writes_nothing(
+    shared_ready: CliRunner, args, message
+) -> None:
+    ready = shared_ready
     before = _state(ready)
     result = ready(*args)
     assert result.code == 1, (result.out, result.err)
