@@ -241,3 +241,17 @@ def test_scotland_shows_asn_and_digits_in_fields_are_typed_not_shortcuts(qtbot, 
         assert dialog.note.toPlainText() == "12" and dialog.domain is None
     finally:
         scot.close()
+
+
+def test_date_field_moves_by_day_with_arrow_keys_and_reads_relative_follow_ups(qtbot, ctx, smith) -> None:
+    dialog = open_dialog(qtbot, ctx, smith)
+    dialog.entry_date.setFocus()
+    qtbot.keyClick(dialog.entry_date, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog.entry_date, Qt.Key.Key_Down)
+    assert dialog.entry_date.text() == "21/11/2026"
+    dialog.follow_up.setText("+1w")
+    dialog.select_domain(Domain.CHILD_DEVELOPMENT)
+    entry = dialog.save()
+    assert entry is not None
+    assert (entry.entry_date, entry.follow_up_on) == (date(2026, 11, 21), date(2026, 11, 28))
+    assert dialog.entry_date.text() == "21/11/2026"  # kept for the next entry

@@ -271,3 +271,23 @@ def test_type_ahead_search_matches_ref_carer_or_child_open_first(session) -> Non
     assert [m.ref for m in families.search_families(session, "max")] == ["FAM-0002"]
     assert families.search_families(session, "   ") == []
     assert families.search_families(session, "50%") == []
+
+
+def test_uk_formatting_used_by_every_list() -> None:
+    from setting_app.domain.errors import ValidationError
+
+    from setting_app.ui.formatting import age_text, minutes_text, names_text, parse_uk_date, uk_date
+
+    assert uk_date(date(2026, 3, 1)) == "01/03/2026" and uk_date(None) == ""
+    assert [minutes_text(m) for m in (5, 60, 80, 600)] == ["5 min", "1 h", "1 h 20 min", "10 h"]
+    today = date(2026, 11, 23)
+    assert age_text(date(2023, 3, 1), today) == "3 years 8 months"
+    assert age_text(date(2025, 11, 23), today) == "1 year"
+    assert age_text(date(2026, 11, 2), today) == "3 weeks"
+    assert names_text(["Ann", "Bob", "Cal"]) == "Ann, Bob and Cal"
+    assert parse_uk_date("2/5/23", "date") == date(2023, 5, 2)
+    assert parse_uk_date("23.11.2026", "date") == date(2026, 11, 23)
+    assert parse_uk_date("+2w", "follow-up date", relative_to=today) == date(2026, 12, 7)
+    with pytest.raises(ValidationError) as problem:
+        parse_uk_date("11/23/2026", "date")  # US order is not a UK date
+    assert problem.value.field == "date" and "dd/mm/yyyy" in problem.value.problem

@@ -24,6 +24,20 @@ from setting_app.ui.context import AppContext
 #: data() role returning the row's record (a frozen dataclass) for any column.
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 
+#: The roles these models answer; views ask for a dozen others per cell on every paint, and a quick
+#: "no" for those keeps scrolling smooth (Python-level enum work there is measurable).
+ANSWERED_ROLES = frozenset(
+    int(role.value) if hasattr(role, "value") else int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        RECORD_ROLE,
+    )
+)
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -123,7 +137,7 @@ class WindowedTableModel(QAbstractTableModel):
         return str(section + 1)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in ANSWERED_ROLES or not index.isValid():
             return None
         record = self.record(index.row())
         if record is None:
@@ -133,9 +147,7 @@ class WindowedTableModel(QAbstractTableModel):
         return self._cell(record, index.column(), role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # --- internals -------------------------------------------------------------------------------
 

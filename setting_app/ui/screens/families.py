@@ -188,6 +188,7 @@ class FamiliesScreen(QWidget):
         selected = self.selected_family_id()
         self.problem.clear()
         started = time.perf_counter()
+        self.table.scrollToTop()  # see LogScreen.apply_filter
         self.model.set_filter(self.current_filter())
         if self.model.rowCount():
             self.model.record(0)  # the first page, inside the timing

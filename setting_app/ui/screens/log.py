@@ -210,6 +210,9 @@ class LogScreen(QWidget):
             return
         self._dates_applied = (self.date_from.text(), self.date_to.text())
         started = time.perf_counter()
+        # From the top: a view scrolled past the end of a shorter new list makes Qt ask the header
+        # about every row (seconds for 60,000 rows).
+        self.table.scrollToTop()
         self.model.set_filter(flt)
         if self.model.rowCount():
             self.model.record(0)
