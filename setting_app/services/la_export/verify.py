@@ -200,10 +200,13 @@ def _check_package(report: VerifyReport, listed: dict[str, bytes]) -> None:
         report.add(f"{writer.DATAPACKAGE}: not a data package with resources")
         return
     params = _params(report, package)
+    in_manifest = {e.get("path") for e in report.manifest.get("files", []) if isinstance(e, dict)}
     for resource in resources:
         path = resource.get("path") if isinstance(resource, dict) else None
-        if not _safe_name(path) or path not in listed:
+        if not _safe_name(path) or path not in in_manifest:
             report.add(f"{writer.DATAPACKAGE}: resource {path!r} is not a file covered by the manifest")
+            continue
+        if path not in listed:  # missing or changed: already reported
             continue
         schema = resource.get("schema")
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
