@@ -7,6 +7,10 @@ the file's own words, e.g. ``family FAM-0007, entries[3].minutes: must be from 1
 Version 1 is the format of domain.md. Version 2 (what export writes) adds the fields the casebook holds
 beyond version 1 (key worker, activity, contact mode, follow-up date, who recorded or made what), so an
 export imports back without loss. A version-1 file may not use version-2 fields: never silently.
+Version 3 (what export writes now) adds the referral workflow: route, urgency, reason, expected
+response and follow-up dates, consent details or a manager's override, and each referral's status
+``history`` and ``chases``. Version 1 and 2 files are still read; their referrals get one history row
+(their status on the day they were made) and a follow-up date, as the casebook's upgrade gives them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import json
 import stat
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -32,7 +36,19 @@ from setting_app.domain.codes import (
     ServiceCategory,
 )
 from setting_app.domain.errors import AppError, ImportRejected, NotFound, ValidationError
-from setting_app.domain.models import Carer, NewChild, NewEntry, NewFamily, NewReferral
+from setting_app.domain.models import Carer, NewChild, NewEntry, NewFamily
+from setting_app.domain.referrals import (
+    CREATABLE_STATUSES,
+    LawfulBasis,
+    NewTrackedReferral,
+    Route,
+    StatusReason,
+    Urgency,
+    due_date_after,
+    reason_problem,
+    transition_problem,
+)
+from setting_app.services import service_directory
 from setting_app.services.session import Session
 from setting_app.storage import activity_repo, entry_repo, family_repo, referral_repo, staff_repo
 from setting_app.storage.database import Connection
@@ -41,8 +57,10 @@ from setting_app.storage.unit_of_work import unit_of_work
 
 FORMAT = "setting-app/records"
 #: The version export writes.
-WRITE_VERSION = 2
-READ_VERSIONS = (1, 2)
+WRITE_VERSION = 3
+READ_VERSIONS = (1, 2, 3)
+#: Versions export can write (2 for a casebook on an app that does not read 3 yet).
+WRITE_VERSIONS = (2, 3)
 MAX_FILE_BYTES = 200 * 1024 * 1024
 #: How many problems one refusal lists at most (the first is the message; all are in ``problems``).
 MAX_PROBLEMS = 20
@@ -80,6 +98,24 @@ _REFERRAL_FIELDS_V1 = (
 _FAMILY_FIELDS_V2_ONLY = ("key_worker",)
 _ENTRY_FIELDS_V2_ONLY = ("activity", "contact_mode", "follow_up_on", "recorded_by")
 _REFERRAL_FIELDS_V2_ONLY = ("made_by",)
+_REFERRAL_FIELDS_V3_ONLY = (
+    "route",
+    "urgency",
+    "reason",
+    "expected_response_on",
+    "due_on",
+    "consent_given_by",
+    "consent_given_on",
+    "consent_scope",
+    "consent_note",
+    "lawful_basis",
+    "override_rationale",
+    "override_by",
+    "history",
+    "chases",
+)
+_HISTORY_FIELDS = ("status", "changed_on", "reason", "note", "changed_by")
+_CHASE_FIELDS = ("chased_on", "chased_by", "note", "next_due_on")
 
 
 # --- what a file holds, once checked -------------------------------------------------------------
@@ -107,6 +143,23 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class FileStatusChange:
+    status: ReferralStatus
+    changed_on: date
+    reason: StatusReason | None = None
+    note: str = ""
+    changed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FileChase:
+    chased_on: date
+    next_due_on: date
+    chased_by: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class FileReferral:
     service: str
     service_category: ServiceCategory
@@ -117,6 +170,23 @@ class FileReferral:
     child_key: str | None = None
     made_by: str | None = None
     note: str = ""
+    # Version 3: the referral workflow. Absent in older files (history then starts at the status).
+    route: Route = Route.REFERRED
+    urgency: Urgency = Urgency.ROUTINE
+    reason: str = ""
+    expected_response_on: date | None = None
+    due_on: date | None = None
+    consent_given_by: str = ""
+    consent_given_on: date | None = None
+    consent_scope: str = ""
+    consent_note: str = ""
+    lawful_basis: LawfulBasis | None = None
+    override_rationale: str = ""
+    override_by: str | None = None
+    history: tuple[FileStatusChange, ...] = ()
+    chases: tuple[FileChase, ...] = ()
+    #: True when the file gave the workflow fields (version 3), so ``due_on`` is taken as written.
+    workflow: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +219,10 @@ class RecordFile:
                 names.add(family.key_worker)
             names.update(e.recorded_by for e in family.entries if e.recorded_by)
             names.update(r.made_by for r in family.referrals if r.made_by)
+            names.update(r.override_by for r in family.referrals if r.override_by)
+            for referral in family.referrals:
+                names.update(h.changed_by for h in referral.history if h.changed_by)
+                names.update(c.chased_by for c in referral.chases if c.chased_by)
         return names
 
     def activities(self) -> set[tuple[Domain, str]]:
@@ -332,16 +406,21 @@ class _Reader:
             self.problem(path, exc.problem)
             return _BAD
 
-    def obj(self, value: object, path: str, allowed: Iterable[str], newer: Iterable[str] = ()) -> dict | None:
-        """The object at ``path``, after refusing fields it may not have. None if it is not an object."""
+    def obj(
+        self, value: object, path: str, allowed: Iterable[str], newer: Iterable[str] | dict[str, int] = ()
+    ) -> dict | None:
+        """The object at ``path``, after refusing fields it may not have. None if it is not an object.
+
+        ``newer``: fields a later version allows (a dict gives the version each needs; default 2).
+        """
         if not isinstance(value, dict):
             self.problem(path, f"must be an object {{...}} (got {_type_name(value)})")
             return None
         allowed = set(allowed)
-        newer = set(newer)
+        needs = newer if isinstance(newer, dict) else dict.fromkeys(newer, 2)
         for key in value:
             if key not in allowed:
-                hint = " (it needs version 2 of the format)" if key in newer else ""
+                hint = f" (it needs version {needs[key]} of the format)" if key in needs else ""
                 self.problem(path, f"unknown field '{key}'{hint}")
         return value
 
@@ -489,7 +568,8 @@ def _parse_family(
     referrals = [
         x
         for i, raw_ref in enumerate(r.items(raw.get("referrals"), "referrals"))
-        if (x := _parse_referral(r, raw_ref, f"referrals[{i}]", v2, today, bound, keys)) is not None
+        if (x := _parse_referral(r, raw_ref, f"referrals[{i}]", v2, today, bound, keys, version=version))
+        is not None
     ]
     if opened_on is None:
         # Not required in the file: the record opened with its first dated event, or on the day of import.
@@ -639,13 +719,19 @@ def _parse_referral(
     today: date,
     opened_on: date | None,
     keys: set[str],
+    *,
+    version: int = 2,
 ) -> FileReferral | None:
-    referral = r.obj(
-        raw,
-        path,
-        _REFERRAL_FIELDS_V1 + (_REFERRAL_FIELDS_V2_ONLY if v2 else ()),
-        () if v2 else _REFERRAL_FIELDS_V2_ONLY,
+    v3 = version >= 3
+    allowed = (
+        _REFERRAL_FIELDS_V1
+        + (_REFERRAL_FIELDS_V2_ONLY if v2 else ())
+        + (_REFERRAL_FIELDS_V3_ONLY if v3 else ())
     )
+    newer = {} if v2 else dict.fromkeys(_REFERRAL_FIELDS_V2_ONLY, 2)
+    if not v3:
+        newer.update(dict.fromkeys(_REFERRAL_FIELDS_V3_ONLY, 3))
+    referral = r.obj(raw, path, allowed, newer)
     if referral is None:
         return None
     ok = True
@@ -667,17 +753,151 @@ def _parse_referral(
     made_by = r.check(f"{path}.made_by", _username, referral.get("made_by"), "made_by")
     note = r.check(f"{path}.note", _note, referral.get("note"), "note")
     values = (service, category, domain, made_on, consent, status, child, made_by, note)
-    if not ok or _BAD in values:
+    workflow = _parse_workflow(r, referral, path, today, made_on, status) if v3 else {}
+    if not ok or _BAD in values or workflow is None:
         return None
-    return FileReferral(service, category, domain, made_on, consent, status, child, made_by, note)
+    return FileReferral(service, category, domain, made_on, consent, status, child, made_by, note, **workflow)
+
+
+def _optional_code(enum: type[E], value: object, field: str) -> E | None:
+    return None if value is None else _code(enum, value, field)
+
+
+def _parse_workflow(
+    r: _Reader, referral: dict, path: str, today: date, made_on: date | Any, status: ReferralStatus | Any
+) -> dict | None:
+    """The version-3 fields of a referral, checked; None if any is wrong (the problems are recorded)."""
+    fields: dict[str, Any] = {"workflow": True}
+
+    def get(name: str, fn: Callable[..., Any], *args: Any) -> None:
+        fields[name] = r.check(f"{path}.{name}", fn, referral.get(name), *args)
+
+    route = referral.get("route")
+    fields["route"] = (
+        Route.REFERRED if route is None else r.check(f"{path}.route", _code, Route, route, "route")
+    )
+    urgency = referral.get("urgency")
+    fields["urgency"] = (
+        Urgency.ROUTINE if urgency is None else r.check(f"{path}.urgency", _code, Urgency, urgency, "urgency")
+    )
+    get("reason", _note, "reason")
+    get("expected_response_on", _optional_date, "expected_response_on")
+    get("due_on", _optional_date, "due_on")
+    get("consent_given_by", _text, "consent_given_by")
+    get("consent_given_on", _optional_date, "consent_given_on")
+    if fields["consent_given_on"] not in (None, _BAD):
+        r.check(
+            f"{path}.consent_given_on",
+            validation.check_not_future,
+            fields["consent_given_on"],
+            "consent_given_on",
+            today,
+        )
+    get("consent_scope", _note, "consent_scope")
+    get("consent_note", _note, "consent_note")
+    fields["lawful_basis"] = r.check(
+        f"{path}.lawful_basis", _optional_code, LawfulBasis, referral.get("lawful_basis"), "lawful_basis"
+    )
+    get("override_rationale", _note, "override_rationale")
+    get("override_by", _username, "override_by")
+    if (
+        fields["expected_response_on"] not in (None, _BAD)
+        and made_on is not _BAD
+        and fields["expected_response_on"] < made_on
+    ):
+        r.problem(f"{path}.expected_response_on", "is before made_on")
+        return None
+
+    history = []
+    for i, raw in enumerate(r.items(referral.get("history"), f"{path}.history")):
+        hpath = f"{path}.history[{i}]"
+        item = r.obj(raw, hpath, _HISTORY_FIELDS)
+        if item is None:
+            return None
+        change_status = r.check(f"{hpath}.status", _code, ReferralStatus, item.get("status"), "status")
+        changed_on = r.check(f"{hpath}.changed_on", _date, item.get("changed_on"), "changed_on")
+        reason = r.check(f"{hpath}.reason", _optional_code, StatusReason, item.get("reason"), "reason")
+        change_note = r.check(f"{hpath}.note", _note, item.get("note"), "note")
+        changed_by = r.check(f"{hpath}.changed_by", _username, item.get("changed_by"), "changed_by")
+        if _BAD in (change_status, changed_on, reason, change_note, changed_by):
+            return None
+        if (
+            r.check(f"{hpath}.changed_on", validation.check_not_future, changed_on, "changed_on", today)
+            is _BAD
+        ):
+            return None
+        history.append(FileStatusChange(change_status, changed_on, reason, change_note, changed_by))
+    if _BAD in fields.values() or status is _BAD or made_on is _BAD:
+        return None
+    if not _history_holds_together(r, f"{path}.history", history, made_on, status, fields["route"]):
+        return None
+    fields["history"] = tuple(history)
+
+    chases = []
+    for i, raw in enumerate(r.items(referral.get("chases"), f"{path}.chases")):
+        cpath = f"{path}.chases[{i}]"
+        item = r.obj(raw, cpath, _CHASE_FIELDS)
+        if item is None:
+            return None
+        chased_on = r.check(f"{cpath}.chased_on", _date, item.get("chased_on"), "chased_on")
+        next_due = r.check(f"{cpath}.next_due_on", _date, item.get("next_due_on"), "next_due_on")
+        chased_by = r.check(f"{cpath}.chased_by", _username, item.get("chased_by"), "chased_by")
+        chase_note = r.check(f"{cpath}.note", _note, item.get("note"), "note")
+        if _BAD in (chased_on, next_due, chased_by, chase_note):
+            return None
+        if r.check(f"{cpath}.chased_on", validation.check_not_future, chased_on, "chased_on", today) is _BAD:
+            return None
+        if next_due < chased_on:
+            r.problem(
+                f"{cpath}.next_due_on",
+                f"{next_due.isoformat()} is before chased_on ({chased_on.isoformat()})",
+            )
+            return None
+        chases.append(FileChase(chased_on, next_due, chased_by, chase_note))
+    fields["chases"] = tuple(chases)
+    return fields
+
+
+def _history_holds_together(
+    r: _Reader,
+    path: str,
+    history: list[FileStatusChange],
+    made_on: date,
+    status: ReferralStatus,
+    route: Route,
+) -> bool:
+    """Dates in order from made_on, each move one the lifecycle allows, ending at the referral's status."""
+    if not history:
+        return True
+    if history[0].changed_on < made_on:
+        r.problem(f"{path}[0].changed_on", f"{history[0].changed_on.isoformat()} is before made_on")
+        return False
+    if history[0].status not in CREATABLE_STATUSES and len(history) > 1:
+        r.problem(
+            f"{path}[0].status",
+            f"a referral's history starts at draft or sent, not {history[0].status.value}",
+        )
+        return False
+    for i, (before, after) in enumerate(zip(history, history[1:], strict=False), start=1):
+        if after.changed_on < before.changed_on:
+            r.problem(f"{path}[{i}].changed_on", "is before the change listed above it")
+            return False
+        problem = transition_problem(before.status, after.status, route)
+        if problem:
+            r.problem(f"{path}[{i}].status", problem)
+            return False
+    for i, change in enumerate(history):
+        reason = reason_problem(change.status, change.reason, change.note)
+        if reason and reason[0] == "reason" and change.reason is not None:
+            r.problem(f"{path}[{i}].reason", reason[1])
+            return False
+    if history[-1].status is not status:
+        r.problem(path, f"ends at {history[-1].status.value} but the referral's status is {status.value}")
+        return False
+    return True
 
 
 # --- import --------------------------------------------------------------------------------------
-
-# Each imported referral starts its status history with one row: its status, on the day it was made.
-_HISTORY_FOR_NEW_REFERRALS_SQL = """INSERT INTO referral_status_history
-    (referral_id, status, changed_on, changed_by, note, created_at)
-    SELECT id, status, made_on, made_by, '', created_at FROM referrals WHERE id > ? ORDER BY id"""
 
 
 def import_records(session: Session, data: object) -> ImportSummary:
@@ -692,7 +912,7 @@ def import_records(session: Session, data: object) -> ImportSummary:
         staff_ids, added = _staff_for(conn, records.usernames(), now)
         _ensure_activity_types(conn, records.activities())
         entries: list[NewEntry] = []
-        referrals: list[NewReferral] = []
+        referrals: list[tuple[NewTrackedReferral, FileReferral]] = []
         children = 0
         for fam in records.families:
             saved = family_repo.add_family(
@@ -731,22 +951,35 @@ def import_records(session: Session, data: object) -> ImportSummary:
                 for e in fam.entries
             )
             referrals.extend(
-                NewReferral(
-                    family_id=saved.id,
-                    service_name=x.service,
-                    service_category=x.service_category,
-                    domain=x.domain,
-                    made_on=x.made_on,
-                    consent=x.consent,
-                    status=x.status,
-                    child_id=child_ids[x.child_key] if x.child_key else None,
-                    made_by=staff_ids[x.made_by] if x.made_by else None,
-                    note=x.note,
+                (
+                    NewTrackedReferral(
+                        family_id=saved.id,
+                        service_name=x.service,
+                        service_category=x.service_category,
+                        domain=x.domain,
+                        made_on=x.made_on,
+                        consent=x.consent,
+                        status=x.status,
+                        child_id=child_ids[x.child_key] if x.child_key else None,
+                        made_by=staff_ids[x.made_by] if x.made_by else None,
+                        note=x.note,
+                        route=x.route,
+                        urgency=x.urgency,
+                        reason=x.reason,
+                        expected_response_on=x.expected_response_on,
+                        consent_given_by=x.consent_given_by,
+                        consent_given_on=x.consent_given_on,
+                        consent_scope=x.consent_scope,
+                        consent_note=x.consent_note,
+                        lawful_basis=x.lawful_basis,
+                        override_rationale=x.override_rationale,
+                    ),
+                    x,
                 )
                 for x in fam.referrals
             )
         entry_repo.add_entries(conn, entries, now)
-        _add_referrals(conn, referrals, now)
+        _add_referrals(conn, referrals, staff_ids, now)
     return ImportSummary(len(records.families), children, len(entries), len(referrals), tuple(sorted(added)))
 
 
@@ -790,22 +1023,66 @@ def _ensure_activity_types(conn: Connection, activities: set[tuple[Domain, str]]
             activity_repo.set_activity_active(conn, added.id, False)
 
 
-def _add_referrals(conn: Connection, referrals: list[NewReferral], now: datetime) -> None:
+def _add_referrals(
+    conn: Connection,
+    referrals: list[tuple[NewTrackedReferral, FileReferral]],
+    staff_ids: dict[str, int],
+    now: datetime,
+) -> None:
+    """Each referral with its directory entry, status history, chases and follow-up date.
+
+    A file without history (versions 1 and 2) gives one history row: the status on the day it was made.
+    """
     if not referrals:
         return
-    last_id = conn.execute("SELECT coalesce(max(id), 0) FROM referrals").fetchone()[0]
-    conn.executemany(
-        referral_repo.INSERT_REFERRAL_SQL, [referral_repo.referral_params(x, now) for x in referrals]
-    )
-    conn.execute(_HISTORY_FOR_NEW_REFERRALS_SQL, (last_id,))
+    days = referral_repo.follow_up_days(conn)
+    for new, x in referrals:
+        service = service_directory.service_for_referral(
+            conn, new.service_name, new.service_category, new.domain, now
+        )
+        new = replace(new, service_id=service.id)
+        history = x.history or (FileStatusChange(x.status, x.made_on, changed_by=x.made_by),)
+        if x.workflow:
+            due_on = x.due_on
+        else:
+            due_on = due_date_after(x.status, history[-1].changed_on, days, x.expected_response_on)
+        override_by = staff_ids[x.override_by] if x.override_by else None
+        referral_id = referral_repo.insert_referral(conn, new, now, due_on=due_on, override_by=override_by)
+        for change in history:
+            referral_repo.add_status_change(
+                conn,
+                referral_id,
+                change.status,
+                change.changed_on,
+                staff_ids[change.changed_by] if change.changed_by else None,
+                change.reason,
+                change.note,
+                now,
+            )
+        for chase in x.chases:
+            referral_repo.add_chase(
+                conn,
+                referral_id,
+                chase.chased_on,
+                staff_ids[chase.chased_by] if chase.chased_by else None,
+                chase.note,
+                chase.next_due_on,
+                now,
+            )
+        if x.chases:
+            referral_repo.set_due_on(conn, referral_id, due_on, now)  # the file's date, not the last chase's
 
 
 # --- export --------------------------------------------------------------------------------------
 
 
-def export_families(session: Session, refs: list[str] | None = None) -> dict:
-    """The record file (current version) for the families named, or for every family when None."""
+def export_families(session: Session, refs: list[str] | None = None, *, version: int = WRITE_VERSION) -> dict:
+    """The record file (current version, or 2 for an older app) for the families named, or for all when None."""
     session.require_manager("export family records")
+    if version not in WRITE_VERSIONS:
+        raise AppError(
+            f"Export writes version {' or '.join(map(str, WRITE_VERSIONS))} of the format, not {version}."
+        )
     conn = session.conn
     if refs is None:
         ids = family_repo.list_all_family_ids(conn)
@@ -819,8 +1096,8 @@ def export_families(session: Session, refs: list[str] | None = None) -> dict:
     usernames = {s.id: s.username for s in staff_repo.list_staff(conn)}
     return {
         "format": FORMAT,
-        "version": WRITE_VERSION,
-        "families": [_export_family(conn, family_id, usernames) for family_id in ids],
+        "version": version,
+        "families": [_export_family(conn, family_id, usernames, version) for family_id in ids],
     }
 
 
@@ -832,7 +1109,9 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _export_family(conn: Connection, family_id: int, usernames: dict[int, str]) -> dict:
+def _export_family(
+    conn: Connection, family_id: int, usernames: dict[int, str], version: int = WRITE_VERSION
+) -> dict:
     family = family_repo.get_family(conn, family_id)
     children = family_repo.list_children(conn, family_id)
     keys = {c.id: c.key for c in children}
@@ -863,21 +1142,66 @@ def _export_family(conn: Connection, family_id: int, usernames: dict[int, str]) 
             }
             for e in entry_repo.list_family_entries(conn, family_id)
         ],
-        "referrals": [
-            {
-                "service": x.service_name,
-                "service_category": x.service_category.value,
-                "domain": x.domain.value,
-                "made_on": _iso(x.made_on),
-                "consent": x.consent.value,
-                "status": x.status.value,
-                "child": keys.get(x.child_id),
-                "made_by": usernames.get(x.made_by),
-                "note": x.note,
-            }
-            for x in referral_repo.list_family_referrals(conn, family_id)
-        ],
+        "referrals": _export_referrals(conn, family_id, keys, usernames, version),
     }
+
+
+def _export_referrals(
+    conn: Connection, family_id: int, keys: dict[int, str], usernames: dict[int, str], version: int
+) -> list[dict]:
+    referrals = referral_repo.list_family_referrals(conn, family_id)
+    histories = referral_repo.history_for(conn, [x.id for x in referrals]) if version >= 3 else {}
+    exported = []
+    for x in referrals:
+        item = {
+            "service": x.service_name,
+            "service_category": x.service_category.value,
+            "domain": x.domain.value,
+            "made_on": _iso(x.made_on),
+            "consent": x.consent.value,
+            "status": x.status.value,
+            "child": keys.get(x.child_id),
+            "made_by": usernames.get(x.made_by),
+            "note": x.note,
+        }
+        if version >= 3:
+            item.update(
+                {
+                    "route": x.route.value,
+                    "urgency": x.urgency.value,
+                    "reason": x.reason,
+                    "expected_response_on": _iso(x.expected_response_on),
+                    "due_on": _iso(x.due_on),
+                    "consent_given_by": x.consent_given_by,
+                    "consent_given_on": _iso(x.consent_given_on),
+                    "consent_scope": x.consent_scope,
+                    "consent_note": x.consent_note,
+                    "lawful_basis": x.lawful_basis.value if x.lawful_basis else None,
+                    "override_rationale": x.override_rationale,
+                    "override_by": usernames.get(x.override_by),
+                    "history": [
+                        {
+                            "status": h.status.value,
+                            "changed_on": _iso(h.changed_on),
+                            "reason": h.reason.value if h.reason else None,
+                            "note": h.note,
+                            "changed_by": usernames.get(h.changed_by),
+                        }
+                        for h in histories.get(x.id, [])
+                    ],
+                    "chases": [
+                        {
+                            "chased_on": _iso(c.chased_on),
+                            "chased_by": usernames.get(c.chased_by),
+                            "note": c.note,
+                            "next_due_on": _iso(c.next_due_on),
+                        }
+                        for c in referral_repo.list_chases(conn, x.id)
+                    ],
+                }
+            )
+        exported.append(item)
+    return exported
 
 
 # --- files ---------------------------------------------------------------------------------------
