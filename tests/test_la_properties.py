@@ -13,7 +13,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from test_la_builders import new_casebook
 from test_la_sdc import recoverable
@@ -37,13 +37,15 @@ START = date(2026, 10, 1)
 #: Published on purpose (they identify the return, not a person), or parsed as codes by the app.
 NOT_FREE_TEXT = {("setting", "urn"), ("setting", "la_code"), ("setting", "provider_type")}
 SKIP_TABLES = ("app_settings", "audit_log")
+#: Each example builds a casebook: shrinking a failure would take minutes, so report it as found.
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 DATE_LIKE = re.compile(r"(_on|_at|date|date_of_birth)$")
 FULL_DATE = re.compile(rb"\d{4}-\d{2}-\d{2}")
 
 entry_st = st.tuples(
     st.sampled_from(list(Domain)),
     st.sampled_from(list(Kind)),
-    st.integers(-35, 40),  # days from 1 October: some fall outside the month
+    st.integers(-8, 36),  # days from 1 October: some fall outside the month
     st.booleans(),  # names the child
     st.sampled_from(["builtin", "custom", None]),
 )
@@ -58,8 +60,9 @@ family_st = st.tuples(
     st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2026, 9, 1))),
     st.sampled_from(["", "E09000007", "E09000019", "E09000012"]),
 )
-casebook_st = st.lists(family_st, min_size=0, max_size=14)
-rule_st = st.sampled_from([(8, 5), (8, 1), (5, 1), (10, 10), (6, 2)])
+casebook_st = st.lists(family_st, min_size=0, max_size=20)
+#: Base 1 (no rounding) most often: it is where a hidden cell is most at risk.
+rule_st = st.sampled_from([(8, 1), (5, 1), (6, 1), (8, 5), (10, 10), (6, 2)])
 
 
 def fill(session: Session, families: list) -> None:
@@ -151,7 +154,7 @@ def plant_canaries(session: Session, tag: str) -> list[bytes]:
     return canaries
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
 @given(casebook_st, rule_st, st.text("abcdefghjkmnpqrstuvwxyz", min_size=4, max_size=8))
 def test_no_canary_and_no_full_date_reaches_any_byte_of_the_return(families, rule, tag) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,8 +177,24 @@ def test_no_canary_and_no_full_date_reaches_any_byte_of_the_return(families, rul
                 assert not FULL_DATE.search(data), path.name
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _families(n: int, domain: Domain, kind: Kind, born: date | None = None) -> list:
+    return [([(domain, kind, 5, born is not None, None)], [], born, "")] * n
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
 @given(casebook_st, rule_st)
+# Without secondary suppression these give a hidden cell away: 3 hardship contacts = 13 - 10;
+# 2 one-year-olds = 11 children - 9 three-year-olds.
+@example(
+    _families(10, Domain.CHILD_DEVELOPMENT, Kind.DIRECT)
+    + _families(3, Domain.FINANCIAL_HARDSHIP, Kind.INDIRECT),
+    (8, 1),
+)
+@example(
+    _families(9, Domain.CHILD_DEVELOPMENT, Kind.DIRECT, date(2023, 5, 1))
+    + _families(2, Domain.CHILD_DEVELOPMENT, Kind.DIRECT, date(2025, 5, 1)),
+    (8, 1),
+)
 def test_no_suppressed_cell_can_be_worked_out_from_published_totals(families, rule) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         session = new_casebook(Path(tmp) / "cb")
