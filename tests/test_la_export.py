@@ -418,3 +418,42 @@ def test_older_casebooks_get_an_export_key_when_first_needed(session: Session, t
     assert export_keys.export_key_fingerprint(session.conn) is None
     written = write_return(session, prepare_export(session, "2026-10", SdcParams(5, 1)), tmp_path / "out")
     assert written.fingerprint == export_keys.export_key_fingerprint(session.conn)
+
+
+def test_a_scottish_return_uses_scotlands_codes(tmp_path: Path) -> None:
+    from test_la_builders import new_casebook, new_setting
+
+    from setting_app.domain.codes import Nation
+
+    session = new_casebook(tmp_path / "cb", new_setting("CS2003012345", "S12000036", Nation.SCOTLAND))
+    try:
+        build(session, KNOWN[:2])
+        out = tmp_path / "out"
+        write_return(session, prepare_export(session, "FY2026-27"), out)
+    finally:
+        session.close()
+    row = read_csv(out / "support_by_domain_and_type.csv")[0]
+    assert (
+        row["country_code"],
+        row["country_name"],
+        row["new_la_code"],
+        row["la_name"],
+        row["old_la_code"],
+    ) == (
+        "S92000003",
+        "Scotland",
+        "S12000036",
+        "City of Edinburgh",
+        "z",
+    )
+    assert row["provider_urn"] == "CS2003012345"
+    assert verify_package(out).ok
+    assert frictionless.validate(str(out / "datapackage.json")).valid
+
+
+def test_keygen_never_overwrites_a_key(tmp_path: Path) -> None:
+    exact_mod.generate_authority_keys(tmp_path)
+    before = (tmp_path / exact_mod.PRIVATE_KEY_FILE).read_bytes()
+    with pytest.raises(AlreadyExists):
+        exact_mod.generate_authority_keys(tmp_path)
+    assert (tmp_path / exact_mod.PRIVATE_KEY_FILE).read_bytes() == before
