@@ -182,7 +182,7 @@ def test_problems_show_beside_fields_and_nothing_typed_is_lost(qtbot, ctx, sessi
     dialog.postcode.setText("N1 9GU")
     assert dialog.save() is None
     assert dialog.errors.message_for("postcode") == ""
-    assert "already a family with reference FAM-0001" in dialog.errors.message_for("ref")
+    assert dialog.errors.message_for("ref") == "Reference: there is already a family with reference FAM-0001"
     dialog.ref.setText("FAM-0200")
     dialog.carers.item(0, 1).setText("aunt")  # a relationship without a name
     assert dialog.save() is None

@@ -99,7 +99,7 @@ class FamilyDialog(QDialog):
         outer.addWidget(scroll)
         self.errors = FieldErrors(error_label(self))
 
-        def add_row(text: str, widget: QWidget, names, extra: QWidget | None = None) -> None:
+        def add_row(text: str, widget: QWidget, names, extra: QWidget | None = None, title: str = "") -> None:
             label = QLabel(text)
             label.setBuddy(widget)
             holder = QWidget()
@@ -109,13 +109,13 @@ class FamilyDialog(QDialog):
             column.addWidget(extra if extra is not None else widget)
             problem = error_label(holder)
             column.addWidget(problem)
-            self.errors.add(names, widget, problem)
+            self.errors.add(names, widget, problem, title=title)
             form.addRow(label, holder)
 
         self.ref = QLineEdit()
         self.ref.setAccessibleName("Family reference")
         self.ref.setPlaceholderText("Leave blank for the next free number (FAM-0001, FAM-0002...)")
-        add_row("&Reference", self.ref, ("ref", "reference"))
+        add_row("&Reference", self.ref, ("ref", "reference"), title="Reference")
 
         self.carers = _small_table(["Name", "Relationship", "Phone"], "Carers")
         self.add_carer = QPushButton("Add carer")
@@ -316,7 +316,8 @@ class FamilyDialog(QDialog):
             self.errors.show(exc.field, exc.problem)
             return None
         except AlreadyExists as exc:
-            self.errors.show("ref", str(exc).rstrip("."), focus=True)
+            message = str(exc).rstrip(".")
+            self.errors.show("ref", message[:1].lower() + message[1:], focus=True)
             return None
         except AppError as exc:
             self.errors.show_general(exc.message)

@@ -35,10 +35,14 @@ class FieldErrors:
     def __init__(self, general: QLabel) -> None:
         self.general = general
         self._fields: dict[str, tuple[QWidget, QLabel, str]] = {}
+        self._titles: dict[str, str] = {}
 
-    def add(self, names: str | tuple[str, ...], widget: QWidget, label: QLabel) -> None:
+    def add(self, names: str | tuple[str, ...], widget: QWidget, label: QLabel, *, title: str = "") -> None:
+        """Register ``widget`` for these field names; ``title`` replaces a terse field name in messages."""
         for name in (names,) if isinstance(names, str) else names:
             self._fields[name.lower()] = (widget, label, widget.accessibleDescription())
+            if title:
+                self._titles[name.lower()] = title
 
     def clear(self) -> None:
         for widget, label, description in self._fields.values():
@@ -55,7 +59,7 @@ class FieldErrors:
             self.show_general(plain_message(ValidationError(field, problem)) if field else problem)
             return None
         widget, label, _ = target
-        text = plain_message(ValidationError(field, problem))
+        text = plain_message(ValidationError(self._titles.get(field.lower(), field), problem))
         label.setText(text)
         label.setVisible(True)
         label.setAccessibleName(text)
