@@ -45,6 +45,8 @@ class WindowedTableModel(QAbstractTableModel):
     """Subclasses set ``COLUMNS`` and implement ``_count``, ``_fetch_page`` and ``_cell``."""
 
     COLUMNS: tuple[str, ...] = ()
+    #: Roles ``_cell`` may answer; a subclass answering more (colours, fonts) extends this set.
+    ROLES: frozenset[int] = ANSWERED_ROLES
     load_failed = Signal(str)
 
     def __init__(
@@ -137,7 +139,7 @@ class WindowedTableModel(QAbstractTableModel):
         return str(section + 1)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role not in ANSWERED_ROLES or not index.isValid():
+        if role not in self.ROLES or not index.isValid():
             return None
         record = self.record(index.row())
         if record is None:
