@@ -251,7 +251,7 @@ def test_chase_from_the_board_and_from_the_dashboard_panel(qtbot, ctx, board) ->
     panel.refresh()
     assert [r.id for r in panel.referrals()] == [board["overdue"], board["due_today"]]
     first = panel.list.item(0)
-    assert first.text().startswith("OVERDUE 20 days: FAM-0001 to Children's Speech and Language Therapy")
+    assert first.text().startswith("OVERDUE 20 days: FAM-0001\nChildren's Speech and Language Therapy")
     assert "no response" in first.text()
     assert first.background().color() == OVERDUE_BACKGROUND
     assert panel.title.text() == "Referrals to chase today: 2 (1 overdue)"

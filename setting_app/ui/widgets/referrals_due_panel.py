@@ -38,7 +38,7 @@ def due_line(referral: TrackedReferral, today) -> str:
     mark = f"OVERDUE {overdue} day{'s' if overdue != 1 else ''}" if overdue else "Due today"
     state = "sent, no response yet" if referral.no_response else status_label(referral.status).lower()
     chased = f", chased {referral.chase_count}x" if referral.chase_count else ""
-    return f"{mark}: {referral.family_ref} to {referral.service_name} ({state}{chased})"
+    return f"{mark}: {referral.family_ref}\n{referral.service_name} ({state}{chased})"
 
 
 class ReferralsDuePanel(QWidget):
@@ -53,6 +53,9 @@ class ReferralsDuePanel(QWidget):
         self.title.setFont(font)
         self.list = QListWidget()
         self.list.setAccessibleName("Referrals to chase today")
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setSpacing(1)
         self.list.itemActivated.connect(lambda _item: self.chase_selected())
         self.empty = QLabel("Nothing to chase today.")
         self.chase_button = QPushButton("&Chase…")
