@@ -457,3 +457,32 @@ def test_keygen_never_overwrites_a_key(tmp_path: Path) -> None:
     with pytest.raises(AlreadyExists):
         exact_mod.generate_authority_keys(tmp_path)
     assert (tmp_path / exact_mod.PRIVATE_KEY_FILE).read_bytes() == before
+
+
+FIXTURE_RETURN = Path(__file__).parent / "fixtures" / "la" / "return-v1-2026-10"
+
+
+def test_a_return_made_by_format_version_1_still_verifies_and_merges(tmp_path: Path) -> None:
+    """A stored return (the first format): later versions of verify and merge must still read it."""
+    from setting_app.services.la_export.merge import merge_returns
+
+    report = verify_package(FIXTURE_RETURN)
+    assert report.ok, report.problems
+    assert (report.provider_urn, report.period_code, report.fingerprint) == (
+        "EY999001",
+        "2026-10",
+        "19D0 FBAB C31D 0066 67DA 73C0 BD91 4BBC",
+    )
+    summary = merge_returns([FIXTURE_RETURN], tmp_path / "merged", today=date(2026, 11, 23))
+    assert summary.returns == 1
+    rows = read_csv(tmp_path / "merged" / "support_by_domain_and_type.csv")
+    total = next(r for r in rows if (r["need_domain"], r["support_type"]) == ("total", "total"))
+    assert (
+        total["families_supported"],
+        total["families_supported_lower"],
+        total["families_supported_upper"],
+    ) == (
+        "25",
+        "23",
+        "27",
+    )
