@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--key", type=Path, metavar="AUTHORITY_PRIVATE_KEY", help="decrypt exact counts and control them once"
     )
-    _sdc_arguments(p)
+    _sdc_arguments(p, " (used with --key: the rule applied once over all returns)")
     p.set_defaults(handler=cmd_merge)
 
     p = actions.add_parser(
@@ -96,16 +96,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_setting_key)
 
 
-def _sdc_arguments(p: argparse.ArgumentParser) -> None:
+def _sdc_arguments(p: argparse.ArgumentParser, note: str = "") -> None:
     p.add_argument(
         "--threshold",
         default=str(DEFAULT_THRESHOLD),
-        help=f"smallest count shown, 5 to 10 (default {DEFAULT_THRESHOLD})",
+        help=f"smallest count shown, 5 to 10 (default {DEFAULT_THRESHOLD}){note}",
     )
     p.add_argument(
         "--base",
         default=str(DEFAULT_BASE),
-        help=f"round counts to this, 1 to 10; 1 = no rounding (default {DEFAULT_BASE})",
+        help=f"round counts to this, 1 to 10; 1 = no rounding (default {DEFAULT_BASE}){note}",
     )
 
 
