@@ -20,9 +20,10 @@ from pathlib import Path
 from setting_app import __version__
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
 from setting_app.domain.errors import AppError
+from setting_app.services import audit
 from setting_app.services.session import Session
-from setting_app.storage import keyslots, migrations, setting_repo
-from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME, CasebookPaths, choose_key
+from setting_app.storage import audit_repo, keyslots, migrations, setting_repo, staff_repo
+from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME, CasebookPaths, choose_key, open_store
 from setting_app.storage.database import (
     copy_database,
     integrity_problems,
@@ -105,6 +106,12 @@ def make_backup(session: Session, out: Path) -> BackupInfo:
         shutil.rmtree(work, ignore_errors=True)
     with unit_of_work(session.conn):
         setting_repo.set_app_setting(session.conn, LAST_BACKUP_KEY, from_datetime(now))
+        audit.record(
+            session,
+            audit.BACKUP,
+            object_type="casebook",
+            detail=f"backup written ({manifest['files'][DB_NAME][:16]})",
+        )
     return BackupInfo(out, now, session.user.username, session.setting.name, version, out.stat().st_size)
 
 
@@ -181,6 +188,26 @@ def check_backup(backup: Path, username: str, passphrase: str) -> BackupInfo:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _record_restore(db: Path, key: bytes, username: str, info: BackupInfo, clock: Clock) -> None:
+    """The restored casebook's own trail says it was restored, by whom, from which backup."""
+    conn = open_store(CasebookPaths(db.parent), key, now=clock.now())
+    try:
+        user = staff_repo.get_staff_by_username(conn, username)
+        with unit_of_work(conn):
+            audit_repo.append(
+                conn,
+                at=clock.now(),
+                staff_id=user.id if user else None,
+                username=username,
+                action=audit.RESTORE,
+                object_type="casebook",
+                detail=f"restored from a backup made {from_datetime(info.created_at)}",
+            )
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
 def restore_backup(
     data_dir: Path, backup: Path, username: str, passphrase: str, *, clock: Clock = SYSTEM_CLOCK
 ) -> tuple[BackupInfo, Path | None]:
@@ -194,7 +221,7 @@ def restore_backup(
     with InstanceLock(data_dir):
         work = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
         try:
-            info, _ = _extract_and_check(backup, work, username, passphrase)
+            info, key = _extract_and_check(backup, work, username, passphrase)
             kept: Path | None = None
             existing = [
                 p
@@ -205,6 +232,7 @@ def restore_backup(
                 kept = ensure_private_dir(data_dir / REPLACED_DIR / clock.now().strftime("%Y%m%d-%H%M%S"))
                 for path in existing:
                     os.replace(path, kept / path.name)
+            _record_restore(work / DB_NAME, key, username, info, clock)
             os.replace(work / SLOTS_NAME, paths.slots)
             os.replace(work / DB_NAME, paths.db)
             fsync_dir(data_dir)

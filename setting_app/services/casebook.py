@@ -17,9 +17,9 @@ from setting_app.domain.errors import (
     UnlockError,
 )
 from setting_app.domain.models import SettingDetails
-from setting_app.services import export_keys
+from setting_app.services import audit, export_keys
 from setting_app.services.session import Session
-from setting_app.storage import keyslots, setting_repo, staff_repo
+from setting_app.storage import audit_repo, keyslots, setting_repo, staff_repo
 from setting_app.storage.casebook_store import CasebookPaths, choose_key, create_store, open_store
 from setting_app.storage.database import integrity_problems
 from setting_app.storage.instance_lock import InstanceLock
@@ -72,6 +72,15 @@ def create_casebook(
             setting_repo.save_setting(conn, setting, now)
             user = staff_repo.add_staff(conn, username, display_name, Role.MANAGER, now)
             export_keys.create_export_key(conn, now)
+            audit_repo.append(
+                conn,
+                at=now,
+                staff_id=user.id,
+                username=username,
+                action=audit.ACCOUNT,
+                object_type="casebook",
+                detail="casebook created with its first manager and a recovery code",
+            )
         keyslots.write_slot_file(paths.slots, slots)
     except BaseException:
         conn.close()
@@ -112,7 +121,18 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
         raise
     data_key = choose_key(paths, keys)
     session = _open_session(paths, data_key, username, clock)
-    throttle.record_success()
+    failures, last_failure = throttle.record_success()
+    try:
+        with unit_of_work(session.conn):
+            if failures:
+                when = last_failure.strftime("%Y-%m-%d %H:%M") if last_failure else "unknown"
+                audit.record(
+                    session, audit.UNLOCK_FAILED, detail=f"{failures} failed attempt(s), last {when} UTC"
+                )
+            audit.record(session, audit.UNLOCK)
+    except BaseException:
+        session.close()
+        raise
     finish_interrupted_rotation(paths, data_key)
     return session
 
@@ -150,6 +170,14 @@ def recover_access(
         session.user.username, session.user.role.value, new_passphrase, data_key, kdf
     )
     keyslots.write_slot_file(paths.slots, slot_file.with_slot(new_slot))
+    with unit_of_work(session.conn):
+        audit.record(
+            session,
+            audit.ACCOUNT,
+            object_type="staff",
+            object_id=session.user.id,
+            detail="new passphrase set with the recovery code",
+        )
     finish_interrupted_rotation(paths, data_key)
     return session
 
@@ -175,5 +203,10 @@ def finish_interrupted_rotation(paths: CasebookPaths, data_key: bytes) -> None:
 
 
 def check_casebook(session: Session) -> list[str]:
-    """Everything wrong with the database, or an empty list."""
-    return integrity_problems(session.conn)
+    """Everything wrong with the database and its audit trail, or an empty list."""
+    problems = integrity_problems(session.conn)
+    if not problems:
+        broken = audit.verify(session)
+        if broken:
+            problems.append(f"the audit trail is broken: {broken}")
+    return problems

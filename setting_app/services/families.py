@@ -7,6 +7,7 @@ from dataclasses import replace
 from setting_app.domain import validation
 from setting_app.domain.errors import AlreadyExists, NotFound
 from setting_app.domain.models import Child, Family, NewChild, NewFamily
+from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import family_repo
 from setting_app.storage.family_repo import FamilyFilter, FamilyMatch, FamilyRow
@@ -20,7 +21,16 @@ def add_family(session: Session, family: NewFamily) -> Family:
     with unit_of_work(session.conn):
         if family_repo.get_family_by_ref(session.conn, family.ref):
             raise AlreadyExists(f"There is already a family with reference {family.ref}.")
-        return family_repo.add_family(session.conn, family, session.clock.now())
+        created = family_repo.add_family(session.conn, family, session.clock.now())
+        audit.record(
+            session,
+            audit.CREATE,
+            object_type="family",
+            object_id=created.id,
+            family_id=created.id,
+            detail=f"{len(family.children)} child(ren), {len(family.carers)} carer(s)",
+        )
+        return created
 
 
 def update_family(session: Session, family_id: int, family: NewFamily) -> Family:
@@ -31,7 +41,31 @@ def update_family(session: Session, family_id: int, family: NewFamily) -> Family
         if other is not None and other.id != existing.id:
             raise AlreadyExists(f"There is already a family with reference {family.ref}.")
         family_repo.update_family(session.conn, family_id, family, session.clock.now())
+        changed = _changed_fields(existing, family)
+        audit.record(
+            session,
+            audit.UPDATE,
+            object_type="family",
+            object_id=family_id,
+            family_id=family_id,
+            detail="changed: " + (", ".join(changed) or "nothing"),
+        )
         return family_repo.get_family(session.conn, family_id)
+
+
+def _changed_fields(before: Family, after: NewFamily) -> list[str]:
+    names = ("ref", "opened_on", "carers", "postcode", "home_la_code", "key_worker_id", "closed_on", "notes")
+    return [n for n in names if getattr(before, n) != getattr(after, n)]
+
+
+def view_family(session: Session, family_id: int) -> Family:
+    """Open a family's record to read it: the audit trail notes who looked, and when."""
+    family = get_family(session, family_id)
+    with unit_of_work(session.conn):
+        audit.record(
+            session, audit.VIEW_FAMILY, object_type="family", object_id=family_id, family_id=family_id
+        )
+    return family
 
 
 def get_family(session: Session, family_id: int) -> Family:
@@ -66,13 +100,18 @@ def add_child(session: Session, family_id: int, child: NewChild) -> Child:
     child = validation.check_new_child(child, session.clock.today())
     with unit_of_work(session.conn):
         get_family(session, family_id)
-        return family_repo.add_child(session.conn, family_id, child)
+        added = family_repo.add_child(session.conn, family_id, child)
+        audit.record(session, audit.CREATE, object_type="child", object_id=added.id, family_id=family_id)
+        return added
 
 
 def update_child(session: Session, child: Child, name: str, date_of_birth) -> Child:
     checked = validation.check_new_child(NewChild(name, date_of_birth), session.clock.today())
     with unit_of_work(session.conn):
         family_repo.update_child(session.conn, child.id, checked.name, checked.date_of_birth)
+        audit.record(
+            session, audit.UPDATE, object_type="child", object_id=child.id, family_id=child.family_id
+        )
     return replace(child, name=checked.name, date_of_birth=checked.date_of_birth)
 
 

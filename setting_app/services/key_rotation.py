@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass
 
 from setting_app.domain.errors import AppError, NotFound
+from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import keyslots, staff_repo
 from setting_app.storage.casebook_store import open_store
@@ -51,6 +52,13 @@ def remove_staff_member(session: Session, username: str) -> RotationResult:
         raise NotFound(f"There is no staff account called '{username}'.")
     with unit_of_work(session.conn):
         staff_repo.set_staff_active(session.conn, leaver.id, False)
+        audit.record(
+            session,
+            audit.ACCOUNT,
+            object_type="staff",
+            object_id=leaver.id,
+            detail=f"removed {username}: account switched off, key slot removed",
+        )
     return rotate_data_key(session, remove_username=username)
 
 
@@ -70,6 +78,8 @@ def rotate_data_key(session: Session, *, remove_username: str | None = None) -> 
         slot_file = slot_file.without(f"user:{remove_username}")
 
     # 1. the new casebook, checked before anything depends on it
+    with unit_of_work(session.conn):
+        audit.record(session, audit.ACCOUNT, object_type="casebook", detail="data key rotated")
     session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     rekey_into(session.conn, paths.next_db, new_key)
     check = open_database(paths.next_db, new_key)

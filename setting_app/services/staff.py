@@ -6,6 +6,7 @@ from setting_app.domain import validation
 from setting_app.domain.codes import Role
 from setting_app.domain.errors import AlreadyExists
 from setting_app.domain.models import StaffUser
+from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import keyslots, staff_repo
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
@@ -32,6 +33,13 @@ def add_user(
     slot = keyslots.make_user_slot(username, role.value, passphrase, session.data_key(), kdf)
     with unit_of_work(session.conn):
         user = staff_repo.add_staff(session.conn, username, display_name, role, session.clock.now())
+        audit.record(
+            session,
+            audit.ACCOUNT,
+            object_type="staff",
+            object_id=user.id,
+            detail=f"added {username} as {role.value}",
+        )
         # Written inside the transaction: if the slot file cannot be written, the account is not added.
         keyslots.write_slot_file(session.paths.slots, slot_file.with_slot(slot))
     return user
@@ -47,4 +55,12 @@ def change_passphrase(session: Session, current: str, new: str, *, kdf: KdfParam
     slot_file = keyslots.read_slot_file(session.paths.slots)
     slot = keyslots.find_user_slot(slot_file, session.user.username)
     new_slot = keyslots.change_slot_passphrase(slot, current, new, kdf)  # proves the current passphrase
-    keyslots.write_slot_file(session.paths.slots, slot_file.with_slot(new_slot))
+    with unit_of_work(session.conn):
+        audit.record(
+            session,
+            audit.ACCOUNT,
+            object_type="staff",
+            object_id=session.user.id,
+            detail="passphrase changed",
+        )
+        keyslots.write_slot_file(session.paths.slots, slot_file.with_slot(new_slot))

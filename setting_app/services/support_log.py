@@ -9,6 +9,7 @@ from setting_app.domain import validation
 from setting_app.domain.codes import Domain
 from setting_app.domain.errors import NotFound, ValidationError
 from setting_app.domain.models import ActivityType, NewEntry, Referral, SupportEntry
+from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import activity_repo, entry_repo, family_repo, referral_repo
 from setting_app.storage.entry_repo import EntryFilter, EntryKey
@@ -32,7 +33,16 @@ def log_entry(session: Session, entry: NewEntry) -> SupportEntry:
             raise ValidationError(
                 "activity", f"'{entry.activity_code}' is not an activity type for {entry.domain.value}"
             )
-        return entry_repo.add_entry(session.conn, entry, session.clock.now())
+        saved = entry_repo.add_entry(session.conn, entry, session.clock.now())
+        audit.record(
+            session,
+            audit.CREATE,
+            object_type="entry",
+            object_id=saved.id,
+            family_id=saved.family_id,
+            detail=f"{saved.domain.value}/{saved.kind.value}",
+        )
+        return saved
 
 
 def family_chronology(session: Session, family_id: int) -> list[SupportEntry]:

@@ -77,5 +77,8 @@ class UnlockThrottle:
         failures, _ = self._read()
         self._write(failures + 1, self.clock.now())
 
-    def record_success(self) -> None:
+    def record_success(self) -> tuple[int, datetime | None]:
+        """Clear the record; returns how many attempts failed before this success, and the last one's time."""
+        failures, last = self._read()
         self.path.unlink(missing_ok=True)
+        return failures, last
