@@ -199,8 +199,9 @@ def test_usage_errors_exit_2(ready) -> None:
 
 def test_no_passphrase_and_no_terminal(ready, monkeypatch) -> None:
     monkeypatch.delenv("SETTING_APP_PASSPHRASE")
-    monkeypatch.setattr(sys, "stdin", open(os.devnull))
-    result = ready("family", "list")
+    with open(os.devnull) as no_terminal:
+        monkeypatch.setattr(sys, "stdin", no_terminal)
+        result = ready("family", "list")
     assert result.code == 1
     assert "SETTING_APP_PASSPHRASE" in _one_line(result.err)
 

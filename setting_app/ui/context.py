@@ -28,10 +28,13 @@ class AppContext(QObject):
     #: The casebook was locked or unlocked.
     locked_changed = Signal(bool)
 
-    def __init__(self, session: Session | None, clock: Clock = SYSTEM_CLOCK, parent: QObject | None = None) -> None:
+    def __init__(
+        self, session: Session | None, clock: Clock = SYSTEM_CLOCK, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._session = session
         self.clock = clock
+        self._last_nation = session.setting.nation if session is not None else Nation.ENGLAND
 
     @property
     def session(self) -> Session:
@@ -44,6 +47,8 @@ class AppContext(QObject):
         return self._session is not None and self._session.is_open
 
     def set_session(self, session: Session | None) -> None:
+        if session is not None:
+            self._last_nation = session.setting.nation
         self._session = session
         self.locked_changed.emit(session is None)
 
@@ -57,4 +62,7 @@ class AppContext(QObject):
 
     @property
     def nation(self) -> Nation:
-        return self.session.setting.nation
+        """The setting's nation; while locked, the last one known (it only picks words, no data)."""
+        if self.is_unlocked:
+            self._last_nation = self.session.setting.nation
+        return self._last_nation

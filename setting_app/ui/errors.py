@@ -31,6 +31,8 @@ log = logging.getLogger("setting_app.ui")
 ERROR_LOG_NAME = "errors.log"
 APP_LOG_NAME = "app.log"
 
+_open_boxes: set[QMessageBox] = set()
+
 
 def default_log_dir() -> Path:
     """Beside the data folder, in the user's own data area (the same place the command line uses)."""
@@ -49,7 +51,8 @@ def write_crash_report(
         ensure_private_dir(log_dir)
         with private_umask(), (log_dir / ERROR_LOG_NAME).open("a", encoding="utf-8") as handle:
             handle.write(f"--- reference {reference}\n")
-            handle.write("".join(traceback.format_list(traceback.extract_tb(tb))))
+            for frame in traceback.extract_tb(tb):  # locations only: not even the source line
+                handle.write(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n')
             handle.write(f"{exc_type.__name__ if exc_type else 'Error'}\n")
     except OSError:
         pass
@@ -79,6 +82,8 @@ def _message_box(
         box.setInformativeText(informative)
     box.setAccessibleName(title)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    _open_boxes.add(box)  # a box without a parent would otherwise be garbage-collected at once
+    box.finished.connect(lambda _result: _open_boxes.discard(box))
     box.open()  # window-modal, no nested event loop
     return box
 

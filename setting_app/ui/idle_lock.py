@@ -146,27 +146,29 @@ class IdleLock(QObject):
 class Cover(QWidget):
     """An opaque panel over a whole window (menus and status bar included), following its size."""
 
-    def __init__(self, window: QWidget, content: QWidget | None = None, message: str = "") -> None:
+    def __init__(self, window: QWidget, message: str = "") -> None:
         super().__init__(window)
         self.setObjectName("cover")
         self.setAutoFillBackground(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        if content is not None:
-            layout.addWidget(content, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._layout = QVBoxLayout(self)
+        self._layout.addStretch(1)
         if message:
-            label = QLabel(message)
+            label = QLabel(message, self)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setWordWrap(True)
-            layout.addWidget(label)
+            self._layout.addWidget(label)
             self.setAccessibleName(message)
-        layout.addStretch(1)
+        self._layout.addStretch(1)
         self._window = window
         window.installEventFilter(self)
         self.setGeometry(window.rect())
         self.raise_()
         self.show()
+
+    def add_content(self, widget: QWidget) -> None:
+        """Put ``widget`` (made with this cover as its parent) in the middle of the cover."""
+        self._layout.insertWidget(1, widget, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self._window and event.type() in (QEvent.Type.Resize, QEvent.Type.ChildAdded):
@@ -177,4 +179,5 @@ class Cover(QWidget):
     def remove(self) -> None:
         self._window.removeEventFilter(self)
         self.hide()
+        self.setParent(None)
         self.deleteLater()

@@ -309,8 +309,9 @@ class MainWindow(QMainWindow):
         widget = self.screen(key)
         self.current_key = key
         self.family_id = None
-        self.stack.setCurrentWidget(widget)
+        # Select first: when the stack changes, focus can fall to the list, which would pick row 0.
         self._select_nav(key)
+        self.stack.setCurrentWidget(widget)
         self._refresh(widget)
 
     def show_family(self, family_id: int, *, remember: bool = True) -> None:
@@ -323,8 +324,8 @@ class MainWindow(QMainWindow):
         widget = self.screen(FAMILY_PAGE.key)
         self.current_key = FAMILY_PAGE.key
         self.family_id = family_id
-        self.stack.setCurrentWidget(widget)
         self._select_nav("families")
+        self.stack.setCurrentWidget(widget)
         show = getattr(widget, "show_family", None)
         if callable(show):
             with reporting_errors(self):
@@ -452,10 +453,13 @@ class MainWindow(QMainWindow):
         self.lock_state_changed.emit(True)
 
     def _cover_for_lock(self, window: QWidget) -> None:
-        panel = UnlockPanel(self.data_dir, self.ctx.clock, username=self._last_username, heading="Locked")
-        panel.unlocked.connect(self._unlocked)
         old_min, old_size = window.minimumSize(), window.size()
-        cover = Cover(window, panel)
+        cover = Cover(window)
+        panel = UnlockPanel(
+            self.data_dir, self.ctx.clock, username=self._last_username, heading="Locked", parent=cover
+        )
+        panel.unlocked.connect(self._unlocked)
+        cover.add_content(panel)
         hint = cover.sizeHint()
         window.setMinimumSize(old_min.expandedTo(hint))
         window.resize(old_size.expandedTo(hint))

@@ -1,0 +1,1 @@
+"""Tests of the desktop app's screens and dialogs (pytest-qt, offscreen)."""
