@@ -108,7 +108,9 @@ def test_recovery_code_restores_a_user_with_a_damaged_slot(data_dir: Path, clock
     slots_path = CasebookPaths(data_dir).slots
     lines = slots_path.read_text().splitlines()
     lines = [
-        line if '"username": "manager"' not in line else line.replace('"wrapped_private_key": "', '"wrapped_private_key": "x')
+        line
+        if '"username": "manager"' not in line
+        else line.replace('"wrapped_private_key": "', '"wrapped_private_key": "x')
         for line in lines
     ]
     slots_path.write_text("\n".join(lines) + "\n")
