@@ -18,6 +18,13 @@ COMMAND_MODULES = (
     "backup",
     "report",
     "gui",
+    "audit",
+    "retention",
+    "subject_access",
+    "import_csv",
+    "transfer",
+    "agreement",
+    "selfeval",
 )
 
 

@@ -36,7 +36,15 @@ NAVIGATION: tuple[ScreenSpec, ...] = (
         managers_only=True,
         shortcut="Alt+5",
     ),
-    ScreenSpec("settings", "Settings", "setting_app.ui.screens.settings", "SettingsScreen", shortcut="Alt+6"),
+    ScreenSpec(
+        "records",
+        "Records",
+        "setting_app.ui.screens.records_privacy",
+        "RecordsScreen",
+        managers_only=True,
+        shortcut="Alt+6",
+    ),
+    ScreenSpec("settings", "Settings", "setting_app.ui.screens.settings", "SettingsScreen", shortcut="Alt+7"),
 )
 
 #: Shown in the main area when a family is opened; not in the navigation list.
