@@ -1,0 +1,349 @@
+"""The benchmark of issue 8: ``.venv/bin/python -m bench.run`` (add ``--help`` for options).
+
+Builds (or takes from ``bench/.cache``) the demo casebooks, measures every figure the issue asks for
+as the median of several runs, and prints them beside their targets with PASS or MISS. The figures
+are also written as JSON (``bench/.cache/results-<time>.json``) for ``docs/performance.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import measures
+from bench.casebooks import CACHE_DIR, Casebook, Spec, bench_clock, data_key, ensure_casebook, working_copy
+from bench.measures import Figure
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Sizes:
+    large: Spec  # the ten-year setting
+    wide: Spec  # many families, few months: type-ahead at 10,000 families
+    growth: Spec  # about a tenth of the entries, for the growth comparison
+
+
+FULL = Sizes(Spec(1500, 120), Spec(10_000, 3), Spec(540, 12))
+#: For the smoke test: the same code on casebooks built in a second or two.
+TINY = Sizes(Spec(30, 6), Spec(60, 2), Spec(15, 3))
+
+
+@dataclass
+class Target:
+    label: str
+    value: float | None
+    limit: float
+    unit: str = "ms"
+    how: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.value is None:
+            return "n/a"
+        return "PASS" if self.value < self.limit else "MISS"
+
+
+# --- the machine ----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    import sqlcipher3
+
+    import PySide6
+    from PySide6.QtCore import qVersion
+
+    from setting_app.storage.database import open_database  # noqa: F401 (sqlcipher3 loads)
+
+    probe = sqlcipher3.connect(":memory:")
+    cipher_version = probe.execute("PRAGMA cipher_version").fetchone()[0]
+    cipher_sqlite = probe.execute("SELECT sqlite_version()").fetchone()[0]
+    probe.close()
+    import sqlite3
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": ram_gb,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "sqlcipher": f"{cipher_version} (SQLite {cipher_sqlite})",
+        "system_sqlite": sqlite3.sqlite_version,
+        "pyside6": PySide6.__version__,
+        "qt": qVersion(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+# --- running the Qt probes --------------------------------------------------------------------------
+
+
+def gui_probe(mode: str, data_dir: Path, count: int = 10) -> dict[str, Any]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    spawned = time.time()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.gui_probe", mode, str(data_dir), repr(spawned), str(count)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            return json.loads(line.removeprefix("BENCH-RESULT "))
+    raise RuntimeError(f"gui probe {mode} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+
+# --- the whole run ----------------------------------------------------------------------------------
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def prepared(spec: Spec, cache_dir: Path, kdf: Any) -> Casebook:
+    started = time.perf_counter()
+    casebook = ensure_casebook(spec, cache_dir=cache_dir, kdf=kdf)
+    how = (
+        f"built in {casebook.build_seconds:.1f} s"
+        if casebook.build_seconds is not None
+        else f"from cache ({time.perf_counter() - started:.1f} s)"
+    )
+    say(
+        f"  casebook {spec.key}: {casebook.families:,} families, {casebook.entries:,} entries, "
+        f"{casebook.referrals:,} referrals, {how}"
+    )
+    return casebook
+
+
+def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: Path) -> dict[str, Any]:
+    results: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "runs": runs}
+    say("Machine")
+    results["machine"] = machine()
+    for key, value in results["machine"].items():
+        say(f"  {key}: {value}")
+    say("Casebooks")
+    large = prepared(sizes.large, cache_dir, kdf)
+    wide = prepared(sizes.wide, cache_dir, kdf)
+    growth = prepared(sizes.growth, cache_dir, kdf)
+    figures: list[Figure] = []
+
+    def add(*found: Figure) -> None:
+        for figure in found:
+            figures.append(figure)
+            say(f"  {figure.name:<52} {figure.median_ms:>9.1f} ms  (max {figure.max_ms:.1f})  {figure.note}")
+
+    say("Service-level figures (large casebook)")
+    large_dir = working_copy(large, work)
+    add(*measures.measure_unlock(large_dir, runs))
+    session = measures.open_session(large_dir)
+    try:
+        add(measures.measure_save_entry(session, max(runs, 10)))
+        add(measures.measure_typeahead(session, runs, f"{large.families:,} families"))
+        add(measures.measure_chronology(session, runs))
+        add(*measures.measure_log_service(session, runs))
+        summary_large = measures.measure_summary(session, runs)
+        add(*summary_large)
+        export_large = measures.measure_la_export(session, runs, measures.MONTH, work)
+        add(export_large)
+        add(measures.measure_la_export(session, max(2, runs // 2), measures.FINANCIAL_YEAR, work))
+        add(*measures.measure_backup_and_check(session, max(2, runs // 2), work))
+    finally:
+        session.close()
+
+    say(f"Type-ahead at {wide.families:,} families")
+    wide_dir = working_copy(wide, work)
+    session = measures.open_session(wide_dir)
+    try:
+        typeahead_wide = measures.measure_typeahead(session, runs, f"{wide.families:,} families")
+        add(typeahead_wide)
+    finally:
+        session.close()
+
+    say(f"Growth: the same month at {growth.entries:,} entries")
+    growth_dir = working_copy(growth, work)
+    session = measures.open_session(growth_dir)
+    try:
+        summary_small = measures.measure_summary(session, runs)
+        add(*summary_small)
+        export_small = measures.measure_la_export(session, runs, measures.MONTH, work)
+        add(export_small)
+    finally:
+        session.close()
+
+    say("SQLCipher against a plain copy of the same data (same SQLite build; system SQLite for reference)")
+    today = bench_clock().today()
+    ratios = measures.measure_cipher_vs_plain(large_dir, large.plain_db, data_key(large_dir), runs, today)
+    results["engines"] = measures.engine_versions(large.plain_db)
+    say(f"  {'query':<36} {'SQLCipher':>10} {'plain':>9} {'ratio':>6} {'system':>9} | first run after open")
+    for row in ratios:
+        say(
+            f"  {row['query']:<36} {row['sqlcipher_ms']:>8.2f}ms {row['plain_ms']:>7.2f}ms {row['ratio']:>6.2f} "
+            f"{row['system_ms']:>7.2f}ms | {row['sqlcipher_first_ms']:.1f} vs {row['plain_first_ms']:.1f} ms"
+            f" ({row['first_ratio']:.2f})"
+        )
+    results["cipher_vs_plain"] = ratios
+
+    gui_results: dict[str, Any] = {}
+    if gui:
+        say("Qt (offscreen, each in a new process)")
+        starts = [gui_probe("app", large_dir) for _ in range(runs)]
+        bares = [gui_probe("bare", large_dir) for _ in range(runs)]
+        gui_results["app_start"] = starts
+        gui_results["bare_start"] = bares
+
+        def med(rows: list[dict], key: str) -> float:
+            return statistics.median(r[key] for r in rows)
+
+        gui_results["summary"] = {
+            "app_process_to_main_window_ms": med(starts, "process_to_window_ms"),
+            "app_imports_and_qapp_ms": med(starts, "imports_and_qapp_ms"),
+            "app_unlock_ms": med(starts, "unlock_ms"),
+            "main_window_after_unlock_ms": med(starts, "main_window_after_unlock_ms"),
+            "window_shown_after_unlock_ms": med(starts, "window_shown_after_unlock_ms"),
+            "bare_process_to_window_ms": med(bares, "process_to_window_ms"),
+            "app_peak_rss_mb": med(starts, "peak_rss_mb"),
+            "bare_peak_rss_mb": med(bares, "peak_rss_mb"),
+        }
+        s = gui_results["summary"]
+        say(
+            f"  app start to main window with figures {s['app_process_to_main_window_ms']:.0f} ms "
+            f"(imports + QApplication {s['app_imports_and_qapp_ms']:.0f}, unlock {s['app_unlock_ms']:.0f}, "
+            f"window {s['main_window_after_unlock_ms']:.0f}); bare PySide6 window "
+            f"{s['bare_process_to_window_ms']:.0f} ms; ratio "
+            f"{s['app_process_to_main_window_ms'] / s['bare_process_to_window_ms']:.1f}"
+        )
+        log = gui_probe("log", large_dir, 20)
+        gui_results["log"] = log
+        say(
+            f"  full log ({log['rows']:,} rows): open {log['open_ms']:.0f} ms, jump to a row median "
+            f"{log['jump_median_ms']:.1f} ms (max {log['jump_max_ms']:.1f}), of which reading the page "
+            f"{log['fetch_median_ms']:.1f} ms; page down {log['page_down_median_ms']:.1f} ms; "
+            f"peak RSS {log['peak_rss_mb']:.0f} MB (before the log {log['rss_before_log_mb']:.0f}), "
+            f"tracemalloc peak {log['tracemalloc_peak_mb']:.0f} MB"
+        )
+        chron = gui_probe("chronology", large_dir, runs)
+        gui_results["chronology"] = chron
+        say(
+            f"  family page with {chron['entries']} entries: {chron['median_ms']:.1f} ms "
+            f"(max {max(chron['runs_ms']):.1f}) including painting"
+        )
+    results["gui"] = gui_results
+    results["figures"] = [f.as_dict() for f in figures]
+
+    by_name = {f.name: f for f in figures}
+    summary_pdf_large = next(f for f in summary_large if f.name.endswith("PDF"))
+    summary_pdf_small = next(f for f in summary_small if f.name.endswith("PDF"))
+    unlock = by_name["unlock"]
+    kdf_mib = unlock.extra.get("kdf_memory_kib", 0) / 1024
+    s = gui_results.get("summary", {})
+    log = gui_results.get("log", {})
+    targets = [
+        Target(
+            f"unlock (Argon2id {kdf_mib:.0f} MiB) + open",
+            unlock.max_ms if kdf_mib >= 64 else None,
+            1000,
+            how="slowest of the runs; Argon2id must use 64 MiB or more",
+        ),
+        Target(
+            "main window after unlock (dashboard figures shown)", s.get("main_window_after_unlock_ms"), 1500
+        ),
+        Target("saving one entry", by_name["save one quick-log entry"].median_ms, 20),
+        Target(
+            f"type-ahead at {wide.families:,} families (slowest query)",
+            max(typeahead_wide.extra["per_query_ms"].values()),
+            30,
+        ),
+        Target(
+            "chronology of ~500 entries (family page)",
+            (gui_results.get("chronology") or {}).get("median_ms"),
+            100,
+        ),
+        Target("any row of the full log (jump, painted)", log.get("jump_median_ms"), 30),
+        Target("full log peak memory (RSS)", log.get("peak_rss_mb"), 300, "MB"),
+        Target("monthly summary (figures + PDF)", summary_pdf_large.median_ms, 2000),
+        Target("a month's LA export", export_large.median_ms, 1000),
+        Target("SQLCipher / plain, worst hot query (warm)", max(r["ratio"] for r in ratios), 1.5, "x"),
+        Target(
+            "summary at 250k / at 25k entries",
+            summary_pdf_large.median_ms / summary_pdf_small.median_ms,
+            1.5,
+            "x",
+        ),
+        Target(
+            "month's LA export at 250k / at 25k", export_large.median_ms / export_small.median_ms, 1.5, "x"
+        ),
+    ]
+    say("Targets")
+    for t in targets:
+        value = "-" if t.value is None else f"{t.value:.2f} {t.unit}"
+        say(f"  {t.verdict:<5} {t.label:<56} {value:>12}  (target < {t.limit:g} {t.unit})")
+    results["targets"] = [
+        {"label": t.label, "value": t.value, "limit": t.limit, "unit": t.unit, "verdict": t.verdict}
+        for t in targets
+    ]
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (the median is reported)")
+    parser.add_argument("--tiny", action="store_true", help="tiny casebooks (checks the code, not speed)")
+    parser.add_argument("--no-gui", action="store_true", help="skip the Qt measurements")
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
+    parser.add_argument("--out", type=Path, help="where to write the JSON results")
+    parser.add_argument("--fast-kdf", action="store_true", help="TEST ONLY: cheap key derivation")
+    args = parser.parse_args(argv)
+    from setting_app.storage.keyslots import PRODUCTION_KDF, TEST_ONLY_FAST_KDF
+
+    kdf = TEST_ONLY_FAST_KDF if args.fast_kdf else PRODUCTION_KDF
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
+    work = measures.scratch_dir()
+    try:
+        results = run(
+            TINY if args.tiny else FULL,
+            max(1, args.runs),
+            cache_dir=args.cache_dir,
+            gui=not args.no_gui,
+            kdf=kdf,
+            work=work,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    out = args.out or args.cache_dir / f"results-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    say(f"Results written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
