@@ -393,7 +393,8 @@ def test_cli_messy_sheet_with_a_saved_mapping(cli, data_dir, clock, tmp_path):
 def test_cli_missing_files_are_one_plain_line(cli, data_dir, clock, tmp_path):
     cli_with_families(cli, data_dir, clock)
     result = cli("import-csv", str(tmp_path / "nope.csv"))
-    assert result.code == 1 and result.err.strip().startswith("There is no file at")
+    assert result.code == 1 and result.err.strip().startswith("setting-app: There is no file at")
+    assert result.err.count("\n") == 1
     result = cli("import-csv", str(TIDY), "--mapping", str(tmp_path / "nope.json"))
     assert result.code == 1 and "There is no mapping file" in result.err
     assert "Traceback" not in result.err
