@@ -1,0 +1,613 @@
+"""Subject access packs: everything the casebook holds about a family, or about one child.
+
+A pack is two files written where the manager asks: a readable PDF and the record file (the
+``setting-app/records`` JSON that ``import`` reads back). The PDF holds everything: family and
+children, carers, every support entry with its earlier versions, referrals with their status history,
+chases and consent, the information-sharing record about the family, and the access audit of its
+records (who opened, changed or exported them, and when). The record format has no place for
+earlier versions, the audit or the sharing record, so those are in the PDF only.
+
+A child's pack holds that child's entries and referrals and the whole-family ones (naming no child),
+and no other child of the family.
+
+Before the pack is written the manager reviews redaction candidates: other families' references and
+names, and optionally staff names, found in the pack's free text. Chosen texts read ``[redacted]`` in
+both files. Producing a pack is for managers only; it writes an audit row and an information-sharing
+row in the same transaction as the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from setting_app.domain.codes import ContactMode, Domain, Kind
+from setting_app.domain.errors import AppError
+from setting_app.domain.models import Child, Family, SettingDetails, SupportEntry
+from setting_app.domain.referrals import (
+    Chase,
+    LawfulBasis,
+    SharingOccasion,
+    SharingRecord,
+    StatusChange,
+    TrackedReferral,
+)
+from setting_app.services import audit, families, info_sharing, records, support_log
+from setting_app.services.session import Session
+from setting_app.storage import audit_repo, entry_repo, family_repo, referral_repo, sharing_repo, staff_repo
+from setting_app.storage.audit_repo import AuditFilter, AuditRow
+from setting_app.storage.database import Connection
+from setting_app.storage.fsutil import atomic_write, ensure_private_dir
+from setting_app.storage.rows import to_date, to_datetime
+from setting_app.storage.sharing_repo import SharingFilter
+from setting_app.storage.unit_of_work import unit_of_work
+
+REDACTED = "[redacted]"
+AUDIT_DETAIL = "subject_access"
+DEFAULT_RECIPIENT = "The family (subject access request)"
+#: Audit rows a pack lists at most (newest kept); a family's trail is normally far shorter.
+MAX_AUDIT_ROWS = 20_000
+#: Name parts shorter than this are not flagged on their own (too many false matches).
+MIN_NAME_PART = 3
+
+
+# --- what a pack holds ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryVersion:
+    """An earlier version of an amended entry, as it read before it was replaced."""
+
+    version: int
+    entry_date: object
+    child_id: int | None
+    domain: Domain
+    kind: Kind
+    activity_code: str | None
+    minutes: int
+    contact_mode: ContactMode
+    note: str
+    restricted: bool
+    replaced_at: datetime | None
+    replaced_by: str
+    reason: str
+    recorded_by: str = ""
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    entry: SupportEntry
+    version: int
+    restricted: bool
+    earlier: tuple[EntryVersion, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackReferral:
+    referral: TrackedReferral
+    restricted: bool
+    history: tuple[StatusChange, ...] = ()
+    chases: tuple[Chase, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubjectAccessPack:
+    setting: SettingDetails
+    family: Family
+    #: The child the pack is about, or None for the whole family.
+    child: Child | None
+    #: The children whose details the pack carries (all of them, or just ``child``).
+    children: tuple[Child, ...]
+    entries: tuple[PackEntry, ...]
+    referrals: tuple[PackReferral, ...]
+    sharing: tuple[SharingRecord, ...]
+    audit: tuple[AuditRow, ...]
+    #: Staff display names by id (for "recorded by", "made by"...).
+    staff_names: dict[int, str]
+    #: Activity labels by (domain, code).
+    activity_labels: dict[tuple[Domain, str], str]
+    produced_at: datetime
+    produced_by: str
+    #: The record file (``setting-app/records``) for the same family or child.
+    document: dict
+    #: How many passages were replaced by ``[redacted]`` (0 before redaction).
+    redactions: int = 0
+
+    @property
+    def subject(self) -> str:
+        if self.child is not None:
+            return f"{self.child.name} ({self.family.ref})"
+        return f"family {self.family.ref}"
+
+    def staff_name(self, staff_id: int | None) -> str:
+        return self.staff_names.get(staff_id, "") if staff_id is not None else ""
+
+    def child_name(self, child_id: int | None) -> str:
+        if child_id is None:
+            return "Whole family"
+        for c in self.children:
+            if c.id == child_id:
+                return c.name
+        return "Another child"
+
+
+@dataclass(frozen=True)
+class RedactionCandidate:
+    """A text in the pack's free text that may identify someone else."""
+
+    text: str
+    #: Why it was flagged, e.g. "another family's reference (FAM-0012)", "staff name".
+    why: str
+    #: "other_family" or "staff".
+    kind: str
+    occurrences: int
+    #: A short piece of the text around the first occurrence.
+    example: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+
+@dataclass(frozen=True)
+class PackWritten:
+    pdf: Path
+    json: Path
+    pages: int
+    entries: int
+    referrals: int
+    redactions: int
+    redacted_texts: tuple[str, ...] = field(default_factory=tuple)
+    #: Restricted (safeguarding-sensitive) entries and referrals included: to check before sending.
+    restricted: int = 0
+
+
+# --- gathering -----------------------------------------------------------------------------------
+
+
+def gather_pack(session: Session, ref: str, child: str | None = None) -> SubjectAccessPack:
+    """Everything held about a family (or one child of it), unredacted. Managers only."""
+    session.require_manager("produce a subject access pack")
+    conn = session.conn
+    family = families.find_family(session, ref)
+    all_children = family_repo.list_children(conn, family.id)
+    chosen = families.find_child(session, family, child) if child and child.strip() else None
+    children = (chosen,) if chosen else tuple(all_children)
+
+    def about_subject(child_id: int | None) -> bool:
+        return chosen is None or child_id is None or child_id == chosen.id
+
+    staff_names = {s.id: s.display_name for s in staff_repo.list_staff(conn)}
+    entries = [e for e in entry_repo.list_family_entries(conn, family.id) if about_subject(e.child_id)]
+    flags = {
+        r["id"]: (r["version"], bool(r["restricted"]))
+        for r in conn.execute(
+            "SELECT id, version, restricted FROM support_entries WHERE family_id = ?", (family.id,)
+        )
+    }
+    earlier = _earlier_versions(conn, family.id, staff_names)
+    pack_entries = tuple(
+        PackEntry(
+            e, flags.get(e.id, (1, False))[0], flags.get(e.id, (1, False))[1], tuple(earlier.get(e.id, ()))
+        )
+        for e in entries
+    )
+
+    referrals = [x for x in referral_repo.list_family_referrals(conn, family.id) if about_subject(x.child_id)]
+    restricted_referrals = {
+        r[0]
+        for r in conn.execute("SELECT id FROM referrals WHERE family_id = ? AND restricted = 1", (family.id,))
+    }
+    histories = referral_repo.history_for(conn, [x.id for x in referrals])
+    pack_referrals = tuple(
+        PackReferral(
+            x,
+            x.id in restricted_referrals,
+            tuple(histories.get(x.id, ())),
+            tuple(referral_repo.list_chases(conn, x.id)),
+        )
+        for x in referrals
+    )
+    referral_ids = {x.id for x in referrals}
+    sharing = tuple(
+        s
+        for s in reversed(sharing_repo.list_records(conn, SharingFilter(family_id=family.id), limit=100_000))
+        if s.referral_id is None or s.referral_id in referral_ids
+    )
+    trail = tuple(
+        reversed(audit_repo.list_audit(conn, AuditFilter(family_id=family.id), limit=MAX_AUDIT_ROWS))
+    )
+
+    document = records.export_families(session, [family.ref])
+    if chosen is not None:
+        document = _document_for_child(document, chosen.key)
+    return SubjectAccessPack(
+        setting=session.setting,
+        family=family,
+        child=chosen,
+        children=children,
+        entries=pack_entries,
+        referrals=pack_referrals,
+        sharing=sharing,
+        audit=trail,
+        staff_names=staff_names,
+        activity_labels=support_log.activity_labels(session),
+        produced_at=session.clock.now(),
+        produced_by=session.user.display_name,
+        document=document,
+    )
+
+
+def _earlier_versions(
+    conn: Connection, family_id: int, staff_names: dict[int, str]
+) -> dict[int, list[EntryVersion]]:
+    rows = conn.execute(
+        """SELECT v.* FROM support_entry_versions v JOIN support_entries e ON e.id = v.entry_id
+           WHERE e.family_id = ? ORDER BY v.entry_id, v.version""",
+        (family_id,),
+    )
+    found: dict[int, list[EntryVersion]] = {}
+    for r in rows:
+        found.setdefault(r["entry_id"], []).append(
+            EntryVersion(
+                version=r["version"],
+                entry_date=to_date(r["entry_date"]),
+                child_id=r["child_id"],
+                domain=Domain(r["domain"]),
+                kind=Kind(r["kind"]),
+                activity_code=r["activity_code"],
+                minutes=r["minutes"],
+                contact_mode=ContactMode(r["contact_mode"]),
+                note=r["note"],
+                restricted=bool(r["restricted"]),
+                replaced_at=to_datetime(r["replaced_at"]),
+                replaced_by=staff_names.get(r["replaced_by"], "") if r["replaced_by"] is not None else "",
+                reason=r["reason"],
+                recorded_by=staff_names.get(r["staff_id"], "") if r["staff_id"] is not None else "",
+            )
+        )
+    return found
+
+
+def _document_for_child(document: dict, child_key: str) -> dict:
+    """The record file cut down to one child: that child, its entries and referrals, whole-family ones."""
+    family = dict(document["families"][0])
+    family["children"] = [c for c in family["children"] if c["key"] == child_key]
+    family["entries"] = [e for e in family["entries"] if e.get("child") in (None, child_key)]
+    family["referrals"] = [r for r in family["referrals"] if r.get("child") in (None, child_key)]
+    return {**document, "families": [family]}
+
+
+# --- redaction -----------------------------------------------------------------------------------
+
+
+def _pattern(texts: Iterable[str], *, ignore_case: bool) -> re.Pattern | None:
+    """One regex matching any of the texts as whole words, longest first."""
+    unique = sorted({t.strip() for t in texts if t and t.strip()}, key=lambda t: (-len(t), t))
+    if not unique:
+        return None
+    body = "|".join(re.escape(t) for t in unique)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE if ignore_case else 0)
+
+
+class Redactor:
+    """Replaces chosen texts (whole words, any case) with ``[redacted]`` and counts the replacements."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.texts = tuple(sorted({t.strip() for t in texts if t and t.strip()}))
+        self._pattern = _pattern(self.texts, ignore_case=True)
+        self.count = 0
+
+    def __call__(self, text: str) -> str:
+        if not text or self._pattern is None:
+            return text
+        result, n = self._pattern.subn(REDACTED, text)
+        self.count += n
+        return result
+
+
+def free_texts(pack: SubjectAccessPack) -> list[str]:
+    """Every piece of free text in the pack (what redaction reads and rewrites)."""
+    texts = [pack.family.notes]
+    for item in pack.entries:
+        texts.append(item.entry.note)
+        for v in item.earlier:
+            texts += [v.note, v.reason]
+    for item in pack.referrals:
+        x = item.referral
+        texts += [x.note, x.reason, x.consent_given_by, x.consent_scope, x.consent_note, x.override_rationale]
+        texts += [h.note for h in item.history]
+        texts += [c.note for c in item.chases]
+    for s in pack.sharing:
+        texts += [s.recipient, s.what, s.purpose, s.reason, s.method]
+    return [t for t in texts if t]
+
+
+def redact_pack(pack: SubjectAccessPack, texts: Iterable[str]) -> SubjectAccessPack:
+    """A copy of the pack with every chosen text replaced in its free text, in the PDF data and the JSON."""
+    r = Redactor(texts)
+    if not r.texts:
+        return pack
+    entries = tuple(
+        replace(
+            item,
+            entry=replace(item.entry, note=r(item.entry.note)),
+            earlier=tuple(replace(v, note=r(v.note), reason=r(v.reason)) for v in item.earlier),
+        )
+        for item in pack.entries
+    )
+    referrals = tuple(
+        replace(
+            item,
+            referral=replace(
+                item.referral,
+                note=r(item.referral.note),
+                reason=r(item.referral.reason),
+                consent_given_by=r(item.referral.consent_given_by),
+                consent_scope=r(item.referral.consent_scope),
+                consent_note=r(item.referral.consent_note),
+                override_rationale=r(item.referral.override_rationale),
+            ),
+            history=tuple(replace(h, note=r(h.note)) for h in item.history),
+            chases=tuple(replace(c, note=r(c.note)) for c in item.chases),
+        )
+        for item in pack.referrals
+    )
+    sharing = tuple(
+        replace(
+            s,
+            recipient=r(s.recipient),
+            what=r(s.what),
+            purpose=r(s.purpose),
+            reason=r(s.reason),
+            method=r(s.method),
+        )
+        for s in pack.sharing
+    )
+    family = replace(pack.family, notes=r(pack.family.notes))
+    count = r.count
+    document = _redact_document(pack.document, Redactor(r.texts))
+    return replace(
+        pack,
+        family=family,
+        entries=entries,
+        referrals=referrals,
+        sharing=sharing,
+        document=document,
+        redactions=pack.redactions + count,
+    )
+
+
+_REFERRAL_TEXT_FIELDS = (
+    "note",
+    "reason",
+    "consent_given_by",
+    "consent_scope",
+    "consent_note",
+    "override_rationale",
+)
+
+
+def _redact_document(document: dict, r: Redactor) -> dict:
+    out_families = []
+    for fam in document["families"]:
+        fam = dict(fam)
+        fam["notes"] = r(fam.get("notes") or "")
+        fam["entries"] = [{**e, "note": r(e.get("note") or "")} for e in fam["entries"]]
+        referrals = []
+        for x in fam["referrals"]:
+            x = dict(x)
+            for name in _REFERRAL_TEXT_FIELDS:
+                if isinstance(x.get(name), str):
+                    x[name] = r(x[name])
+            if "history" in x:
+                x["history"] = [{**h, "note": r(h.get("note") or "")} for h in x["history"]]
+            if "chases" in x:
+                x["chases"] = [{**c, "note": r(c.get("note") or "")} for c in x["chases"]]
+            referrals.append(x)
+        fam["referrals"] = referrals
+        out_families.append(fam)
+    return {**document, "families": out_families}
+
+
+def _name_parts(name: str) -> list[str]:
+    return [p for p in re.split(r"[^\w'-]+", name) if len(p) >= MIN_NAME_PART]
+
+
+def redaction_candidates(
+    session: Session, pack: SubjectAccessPack, *, include_staff: bool = False
+) -> list[RedactionCandidate]:
+    """Other families' references and names (and, if asked, staff names) found in the pack's free text.
+
+    Full names and references are matched in any case; a single name part (a first name or surname
+    on its own) only when written with a capital, as names are. Names of the pack's own family are
+    never flagged.
+    """
+    session.require_manager("review a subject access pack")
+    conn = session.conn
+    own = {pack.family.ref.lower()}
+    own_parts: set[str] = set()
+    own_names = [c.name for c in pack.family.carers] + [
+        c.name for c in family_repo.list_children(conn, pack.family.id)
+    ]
+    for name in own_names:
+        own.add(name.lower())
+        own_parts.update(p.lower() for p in _name_parts(name))
+
+    whole: dict[str, tuple[str, str]] = {}  # lower text -> (why, kind)
+    parts: dict[str, tuple[str, str]] = {}
+    for row in conn.execute("SELECT id, ref FROM families WHERE id != ?", (pack.family.id,)):
+        whole.setdefault(row["ref"].lower(), (f"another family's reference ({row['ref']})", "other_family"))
+    people = conn.execute(
+        """SELECT f.ref, c.name, 'carer' AS role FROM carers c JOIN families f ON f.id = c.family_id WHERE f.id != ?
+           UNION ALL
+           SELECT f.ref, k.name, 'child' FROM children k JOIN families f ON f.id = k.family_id WHERE f.id != ?""",
+        (pack.family.id, pack.family.id),
+    )
+    for row in people:
+        name, ref, role = row["name"].strip(), row["ref"], row["role"]
+        if not name or name.lower() in own:
+            continue
+        whole.setdefault(name.lower(), (f"a {role}'s name in another family ({ref})", "other_family"))
+        for part in _name_parts(name):
+            if part.lower() not in own_parts:
+                parts.setdefault(part, (f"part of a {role}'s name in another family ({ref})", "other_family"))
+    if include_staff:
+        for s in staff_repo.list_staff(conn):
+            for text in (s.display_name, s.username):
+                if text and text.lower() not in own:
+                    whole.setdefault(text.lower(), ("a staff member's name", "staff"))
+            for part in _name_parts(s.display_name):
+                if part.lower() not in own_parts:
+                    parts.setdefault(part, ("part of a staff member's name", "staff"))
+
+    found: dict[str, list] = {}  # key -> [text, why, kind, count, example]
+
+    def note(key: str, word: str, why_kind: tuple[str, str], text: str, match: re.Match) -> None:
+        if key in found:
+            found[key][3] += 1
+        else:
+            found[key] = [word, *why_kind, 1, _snippet(text, match.start(), match.end())]
+
+    whole_pattern = _pattern(whole, ignore_case=True)
+    parts_pattern = _pattern(parts, ignore_case=False)
+    for text in free_texts(pack):
+        covered: list[tuple[int, int]] = []
+        if whole_pattern is not None:
+            for match in whole_pattern.finditer(text):
+                covered.append(match.span())
+                note(match.group(0).lower(), match.group(0), whole[match.group(0).lower()], text, match)
+        if parts_pattern is not None:
+            for match in parts_pattern.finditer(text):
+                if any(a <= match.start() < b for a, b in covered):
+                    continue  # part of a full name or reference already flagged
+                note(match.group(0), match.group(0), parts[match.group(0)], text, match)
+    candidates = [RedactionCandidate(t, why, kind, n, ex) for t, why, kind, n, ex in found.values()]
+    return sorted(candidates, key=lambda c: (c.kind != "other_family", c.text.lower()))
+
+
+def _snippet(text: str, start: int, end: int, width: int = 40) -> str:
+    left = max(0, start - width)
+    right = min(len(text), end + width)
+    piece = " ".join(text[left:right].split())
+    return ("…" if left else "") + piece + ("…" if right < len(text) else "")
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+_UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
+
+
+def pack_file_stem(pack: SubjectAccessPack) -> str:
+    ref = _UNSAFE_IN_NAME.sub("_", pack.family.ref)
+    if pack.child is not None:
+        return f"{ref}-{_UNSAFE_IN_NAME.sub('_', pack.child.key)}-subject-access"
+    return f"{ref}-subject-access"
+
+
+def write_pack(
+    session: Session,
+    ref: str,
+    out_dir: Path,
+    *,
+    child: str | None = None,
+    redact: Iterable[str] = (),
+    recipient: str = DEFAULT_RECIPIENT,
+) -> PackWritten:
+    """Write ``<REF>-subject-access.pdf`` and ``.json`` (0600) into ``out_dir``, redacting ``redact``.
+
+    The audit row, the information-sharing row and the files are one step: if a file cannot be
+    written, neither row is kept and no half-written file is left.
+    """
+    from setting_app.services.subject_access_pdf import render_pack_pdf
+
+    session.require_manager("produce a subject access pack")
+    out_dir = Path(out_dir).expanduser()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise AppError(f"{out_dir} is a file, not a folder: give a folder to write the pack into.")
+    pack = redact_pack(gather_pack(session, ref, child), redact)
+    pdf = render_pack_pdf(pack)
+    json_bytes = records.dumps_record_file(pack.document)
+    stem = pack_file_stem(pack)
+    pdf_path, json_path = out_dir / f"{stem}.pdf", out_dir / f"{stem}.json"
+    what = (
+        (
+            "Subject access pack for one child's record"
+            if pack.child
+            else "Subject access pack for the family's record"
+        )
+        + ": details, support entries with earlier versions, referrals, information-sharing record and access audit"
+    )
+    written: list[Path] = []
+    try:
+        with unit_of_work(session.conn):
+            audit.record(
+                session,
+                audit.EXPORT,
+                object_type="child" if pack.child else "family",
+                object_id=pack.child.id if pack.child else pack.family.id,
+                family_id=pack.family.id,
+                detail=AUDIT_DETAIL,
+            )
+            info_sharing.record_share(
+                session.conn,
+                recipient=recipient or DEFAULT_RECIPIENT,
+                what=what,
+                purpose="Right of access (UK GDPR Article 15): a copy of the personal data held",
+                shared_on=session.clock.today(),
+                now=session.clock.now(),
+                recorded_by=session.user.id,
+                lawful_basis=LawfulBasis.LEGAL_OBLIGATION,
+                occasion=SharingOccasion.SUBJECT_ACCESS,
+                family_id=pack.family.id,
+                method="PDF and record file (JSON)",
+                today=session.clock.today(),
+            )
+            if not out_dir.exists():
+                ensure_private_dir(out_dir)
+            for path, data in ((pdf_path, pdf.data), (json_path, json_bytes)):
+                atomic_write(path, data)
+                written.append(path)
+    except OSError as exc:
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise AppError(
+            f"Could not write the pack in {out_dir}: {exc.strerror or exc}. Nothing was written."
+        ) from None
+    return PackWritten(
+        pdf=pdf_path,
+        json=json_path,
+        pages=pdf.pages,
+        entries=len(pack.entries),
+        referrals=len(pack.referrals),
+        redactions=pack.redactions,
+        redacted_texts=Redactor(redact).texts,
+        restricted=sum(e.restricted for e in pack.entries) + sum(x.restricted for x in pack.referrals),
+    )
+
+
+def review(
+    session: Session, ref: str, child: str | None = None, *, include_staff: bool = False
+) -> tuple[SubjectAccessPack, list[RedactionCandidate]]:
+    """The pack as it stands and the texts the manager should consider redacting."""
+    pack = gather_pack(session, ref, child)
+    return pack, redaction_candidates(session, pack, include_staff=include_staff)
+
+
+__all__ = [
+    "REDACTED",
+    "PackWritten",
+    "RedactionCandidate",
+    "SubjectAccessPack",
+    "gather_pack",
+    "redact_pack",
+    "redaction_candidates",
+    "review",
+    "write_pack",
+]

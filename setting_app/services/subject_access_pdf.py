@@ -1,0 +1,531 @@
+"""The subject access pack as a readable PDF (reportlab), drawn only from a ``SubjectAccessPack``.
+
+Real text throughout (``pdftotext`` and screen readers read it), "Page X of Y" footers, and plain
+words for every code. Restricted (safeguarding-sensitive) records are marked "Restricted record".
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import Flowable
+
+from setting_app import __version__
+from setting_app.services import audit
+from setting_app.services.report_pdf import (
+    RenderedPdf,
+    _numbered_canvas,
+    category_label,
+    format_day,
+    setting_number_label,
+)
+from setting_app.services.subject_access import PackEntry, PackReferral, SubjectAccessPack
+
+PAGE_SIZE = A4
+MARGIN = 18 * mm
+CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+GRID_GREY = colors.HexColor("#808080")
+HEADER_FILL = colors.HexColor("#E8E8E8")
+RESTRICTED_FILL = colors.HexColor("#FBE9E7")
+RESTRICTED_MARK = "Restricted"
+
+ACTION_WORDS = {
+    audit.UNLOCK: "Unlocked the casebook",
+    audit.UNLOCK_FAILED: "Failed unlock",
+    audit.VIEW_FAMILY: "Opened the record",
+    audit.VIEW_RESTRICTED: "Opened a restricted record",
+    audit.CREATE: "Added",
+    audit.UPDATE: "Changed",
+    audit.AMEND: "Amended",
+    audit.DELETE: "Deleted",
+    audit.ERASE: "Erased",
+    audit.EXPORT: "Exported",
+    audit.PRINT: "Printed",
+    audit.BACKUP: "Backed up",
+    audit.RESTORE: "Restored",
+    audit.ACCOUNT: "Staff account change",
+    audit.SETTINGS: "Settings change",
+    audit.RETENTION: "Retention decision",
+}
+
+
+class _Styles:
+    def __init__(self) -> None:
+        base = getSampleStyleSheet()
+        self.body = ParagraphStyle(
+            "Body", parent=base["BodyText"], fontName="Helvetica", fontSize=9.5, leading=12.5
+        )
+        self.title = ParagraphStyle(
+            "Title",
+            parent=base["Title"],
+            fontName="Helvetica-Bold",
+            fontSize=18,
+            leading=22,
+            alignment=TA_LEFT,
+        )
+        self.subtitle = ParagraphStyle("Subtitle", parent=self.body, fontSize=12, leading=15, spaceAfter=4)
+        self.h2 = ParagraphStyle(
+            "H2",
+            parent=base["Heading2"],
+            fontName="Helvetica-Bold",
+            fontSize=12.5,
+            leading=15,
+            spaceBefore=10,
+            spaceAfter=5,
+        )
+        self.h3 = ParagraphStyle(
+            "H3",
+            parent=self.body,
+            fontName="Helvetica-Bold",
+            fontSize=10,
+            leading=13,
+            spaceBefore=8,
+            spaceAfter=3,
+        )
+        self.small = ParagraphStyle("Small", parent=self.body, fontSize=8, leading=10)
+        self.cell = ParagraphStyle("Cell", parent=self.body, fontSize=8.5, leading=10.5)
+        self.cell_bold = ParagraphStyle("CellBold", parent=self.cell, fontName="Helvetica-Bold")
+        self.cell_small = ParagraphStyle(
+            "CellSmall", parent=self.cell, fontSize=7.8, leading=9.5, textColor=colors.HexColor("#333333")
+        )
+
+
+def _text(value: object) -> str:
+    """Free text for a Paragraph: escaped, line breaks kept."""
+    return escape(str(value or "")).replace("\n", "<br/>")
+
+
+def _day(value: date | None) -> str:
+    return format_day(value) if value else ""
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone()
+    return f"{format_day(local.date())} {local.strftime('%H:%M')}"
+
+
+def _label(value: object) -> str:
+    if value is None:
+        return ""
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        return label
+    return str(getattr(value, "value", value)).replace("_", " ").capitalize()
+
+
+def _grid(rows: list[list[object]], widths: list[float], *, restricted_rows: tuple[int, ...] = ()) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    style = [
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, GRID_GREY),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    style += [("BACKGROUND", (0, r), (-1, r), RESTRICTED_FILL) for r in restricted_rows]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _key_values(rows: list[tuple[str, str]], st: _Styles, key_width: float = 42 * mm) -> Table:
+    table = Table(
+        [[Paragraph(k, st.cell_bold), Paragraph(v, st.cell)] for k, v in rows if v],
+        colWidths=[key_width, CONTENT_WIDTH - key_width],
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
+def _head(cells: list[str], st: _Styles) -> list[Paragraph]:
+    return [Paragraph(c, st.cell_bold) for c in cells]
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+
+def _intro(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
+    setting = pack.setting
+    title = (
+        f"Subject access pack: {escape(pack.child.name)}"
+        if pack.child
+        else f"Subject access pack: family {escape(pack.family.ref)}"
+    )
+    rows = [
+        ("Setting", escape(setting.name)),
+        (setting_number_label(setting.nation), escape(setting.urn)),
+        ("Family reference", escape(pack.family.ref)),
+        (
+            "About",
+            escape(f"{pack.child.name}, one child of the family") if pack.child else "The whole family",
+        ),
+        ("Produced", f"{_when(pack.produced_at)} by {escape(pack.produced_by)}"),
+    ]
+    scope = (
+        f"It holds {escape(pack.child.name)}'s details, the support entries and referrals about "
+        f"{escape(pack.child.name)} and those about the whole family, "
+        if pack.child
+        else "It holds the family's details, carers and children, every support entry and referral, "
+    )
+    flow: list[Flowable] = [
+        Paragraph(title, st.title),
+        Paragraph("A copy of the personal information held in the family support casebook", st.subtitle),
+        _key_values(rows, st),
+        Spacer(1, 4 * mm),
+        Paragraph(
+            f"This pack is a copy of the information {escape(setting.name)} holds about "
+            f"{escape(pack.subject)} in its family support casebook on {_day(pack.produced_at.date())}. "
+            + scope
+            + "earlier versions of any entry that was corrected, the record of when information about "
+            "the family was shared and with whom, and a list of every time staff opened, changed or "
+            "exported these records.",
+            st.body,
+        ),
+    ]
+    counts = [
+        f"{len(pack.entries)} support entr{'y' if len(pack.entries) == 1 else 'ies'}",
+        f"{len(pack.referrals)} referral{'' if len(pack.referrals) == 1 else 's'}",
+        f"{len(pack.sharing)} information-sharing record{'' if len(pack.sharing) == 1 else 's'}",
+        f"{len(pack.audit)} access record{'' if len(pack.audit) == 1 else 's'}",
+    ]
+    flow.append(Paragraph("In this pack: " + ", ".join(counts) + ".", st.body))
+    if pack.redactions:
+        flow.append(
+            Paragraph(
+                f"{pack.redactions} passage{' has' if pack.redactions == 1 else 's have'} been replaced by "
+                "<b>[redacted]</b> because they named or identified other people.",
+                st.body,
+            )
+        )
+    restricted = sum(e.restricted for e in pack.entries) + sum(x.restricted for x in pack.referrals)
+    if restricted:
+        flow.append(
+            Paragraph(
+                f"{restricted} record{' is' if restricted == 1 else 's are'} marked <b>{RESTRICTED_MARK}</b>: "
+                "safeguarding-sensitive records that only managers of the setting can see.",
+                st.body,
+            )
+        )
+    return flow
+
+
+def _family_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
+    family = pack.family
+    la = escape(family.home_la_code)
+    rows = [
+        ("Reference", escape(family.ref)),
+        ("Opened", _day(family.opened_on)),
+        ("Closed", _day(family.closed_on) or "Still open"),
+        ("Postcode", escape(family.postcode)),
+        ("Home local authority", la),
+        ("Key worker", escape(pack.staff_name(family.key_worker_id))),
+        ("Notes", _text(family.notes)),
+    ]
+    flow: list[Flowable] = [Paragraph("Family details", st.h2), _key_values(rows, st)]
+    flow.append(Paragraph("Parents and carers", st.h3))
+    if family.carers:
+        table_rows = [_head(["Name", "Relationship", "Phone"], st)]
+        table_rows += [
+            [
+                Paragraph(_text(c.name), st.cell),
+                Paragraph(_text(c.relationship), st.cell),
+                Paragraph(_text(c.phone), st.cell),
+            ]
+            for c in family.carers
+        ]
+        flow.append(_grid(table_rows, [70 * mm, 50 * mm, CONTENT_WIDTH - 120 * mm]))
+    else:
+        flow.append(Paragraph("None recorded.", st.body))
+    flow.append(Paragraph("Child" if pack.child else "Children", st.h3))
+    if pack.children:
+        table_rows = [_head(["Name", "Date of birth"], st)]
+        table_rows += [
+            [Paragraph(_text(c.name), st.cell), Paragraph(_day(c.date_of_birth) or "Not recorded", st.cell)]
+            for c in pack.children
+        ]
+        flow.append(_grid(table_rows, [70 * mm, CONTENT_WIDTH - 70 * mm]))
+    else:
+        flow.append(Paragraph("None recorded.", st.body))
+    return flow
+
+
+def _entry_what(pack: SubjectAccessPack, domain, kind, activity_code, minutes, contact_mode) -> str:
+    nation = pack.setting.nation
+    parts = [domain.label(nation), f"{kind.label.lower()} support"]
+    if activity_code:
+        parts.append(pack.activity_labels.get((domain, activity_code), activity_code.replace("_", " ")))
+    parts.append(f"{minutes} min")
+    parts.append(contact_mode.label.lower())
+    return escape(", ".join(parts))
+
+
+def _entries_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
+    flow: list[Flowable] = [CondPageBreak(40 * mm), Paragraph("Support entries", st.h2)]
+    if not pack.entries:
+        return [*flow, Paragraph("There are no support entries.", st.body)]
+    flow.append(
+        Paragraph(
+            "Each piece of support the setting logged, oldest first. A corrected entry shows its current "
+            "version, with each earlier version beneath it.",
+            st.body,
+        )
+    )
+    widths = [27 * mm, 25 * mm, 38 * mm, 25 * mm, CONTENT_WIDTH - 115 * mm]
+    rows: list[list[object]] = [_head(["Date", "About", "Support", "Recorded by", "Note"], st)]
+    restricted_rows: list[int] = []
+    spans: list[int] = []
+    for item in pack.entries:
+        rows.append(_entry_row(pack, item, st))
+        if item.restricted:
+            restricted_rows.append(len(rows) - 1)
+        for v in item.earlier:
+            replaced = f"replaced {_when(v.replaced_at)}"
+            if v.replaced_by:
+                replaced += f" by {escape(v.replaced_by)}"
+            text = (
+                f"<b>Earlier version {v.version}</b> ({replaced}; reason: {_text(v.reason) or 'not given'}): "
+                f"{_day(v.entry_date)}, {escape(pack.child_name(v.child_id))}, "
+                f"{_entry_what(pack, v.domain, v.kind, v.activity_code, v.minutes, v.contact_mode)}"
+                + (f", {RESTRICTED_MARK.lower()}" if v.restricted else "")
+                + f". Note: {_text(v.note) or '(none)'}"
+            )
+            rows.append(["", Paragraph(text, st.cell_small), "", "", ""])
+            spans.append(len(rows) - 1)
+    table = _grid(rows, widths, restricted_rows=tuple(restricted_rows))
+    table.setStyle(TableStyle([("SPAN", (1, r), (-1, r)) for r in spans]))
+    flow.append(table)
+    return flow
+
+
+def _entry_row(pack: SubjectAccessPack, item: PackEntry, st: _Styles) -> list[object]:
+    e = item.entry
+    date_text = _day(e.entry_date)
+    if item.restricted:
+        date_text += f"<br/><b>{RESTRICTED_MARK}</b>"
+    if item.version > 1:
+        date_text += f"<br/>Version {item.version}"
+    if e.follow_up_on:
+        date_text += f"<br/>Follow up {_day(e.follow_up_on)}"
+    return [
+        Paragraph(date_text, st.cell),
+        Paragraph(escape(pack.child_name(e.child_id)), st.cell),
+        Paragraph(_entry_what(pack, e.domain, e.kind, e.activity_code, e.minutes, e.contact_mode), st.cell),
+        Paragraph(escape(pack.staff_name(e.staff_id)), st.cell),
+        Paragraph(_text(e.note), st.cell),
+    ]
+
+
+def _referrals_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
+    flow: list[Flowable] = [CondPageBreak(50 * mm), Paragraph("Referrals", st.h2)]
+    if not pack.referrals:
+        return [*flow, Paragraph("There are no referrals.", st.body)]
+    flow.append(
+        Paragraph(
+            "Each time the setting referred the family to another service or helped them contact one, "
+            "with the consent recorded, every change of status and every time the service was chased.",
+            st.body,
+        )
+    )
+    for item in pack.referrals:
+        flow += _referral_block(pack, item, st)
+    return flow
+
+
+def _referral_block(pack: SubjectAccessPack, item: PackReferral, st: _Styles) -> list[Flowable]:
+    x = item.referral
+    nation = pack.setting.nation
+    heading = f"{escape(x.service_name)}, {_day(x.made_on)}"
+    if item.restricted:
+        heading += f" ({RESTRICTED_MARK})"
+    consent = _label(x.consent)
+    if x.consent_given_by or x.consent_given_on:
+        consent = f"Given by {escape(x.consent_given_by) or '(name not recorded)'}"
+        if x.consent_given_on:
+            consent += f" on {_day(x.consent_given_on)}"
+    rows = [
+        ("About", escape(pack.child_name(x.child_id))),
+        ("Service", f"{escape(x.service_name)} ({escape(category_label(x.service_category, nation))})"),
+        ("Need", escape(x.domain.label(nation))),
+        ("How", escape(f"{_label(x.route)}, {_label(x.urgency).lower()}")),
+        ("Status now", escape(_label(x.status))),
+        ("Made by", escape(pack.staff_name(x.made_by))),
+        ("Why", _text(x.reason)),
+        ("Consent", consent),
+        ("What consent covers", _text(x.consent_scope)),
+        ("Consent note", _text(x.consent_note)),
+        ("Lawful basis", escape(_label(x.lawful_basis))),
+        ("Why consent was not relied on", _text(x.override_rationale)),
+        ("Decided by", escape(pack.staff_name(x.override_by))),
+        ("Response expected", _day(x.expected_response_on)),
+        ("Next follow-up", _day(x.due_on)),
+        ("Note", _text(x.note)),
+    ]
+    block: list[Flowable] = [Paragraph(heading, st.h3), _key_values(rows, st, 48 * mm)]
+    if item.history:
+        table_rows = [_head(["Date", "Status", "Reason", "By", "Note"], st)]
+        table_rows += [
+            [
+                Paragraph(_day(h.changed_on), st.cell),
+                Paragraph(escape(_label(h.status)), st.cell),
+                Paragraph(escape(_label(h.reason)), st.cell),
+                Paragraph(escape(pack.staff_name(h.changed_by)), st.cell),
+                Paragraph(_text(h.note), st.cell),
+            ]
+            for h in item.history
+        ]
+        block += [Spacer(1, 2 * mm), Paragraph("<i>Status history</i>", st.small)]
+        block.append(_grid(table_rows, [27 * mm, 24 * mm, 30 * mm, 28 * mm, CONTENT_WIDTH - 109 * mm]))
+    if item.chases:
+        table_rows = [_head(["Chased on", "By", "Next due", "Note"], st)]
+        table_rows += [
+            [
+                Paragraph(_day(c.chased_on), st.cell),
+                Paragraph(escape(pack.staff_name(c.chased_by)), st.cell),
+                Paragraph(_day(c.next_due_on), st.cell),
+                Paragraph(_text(c.note), st.cell),
+            ]
+            for c in item.chases
+        ]
+        block += [Spacer(1, 2 * mm), Paragraph("<i>Chases</i>", st.small)]
+        block.append(_grid(table_rows, [27 * mm, 28 * mm, 27 * mm, CONTENT_WIDTH - 82 * mm]))
+    block.append(Spacer(1, 3 * mm))
+    return [KeepTogether(block)]
+
+
+def _sharing_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
+    flow: list[Flowable] = [CondPageBreak(40 * mm), Paragraph("Information sharing", st.h2)]
+    if not pack.sharing:
+        return [*flow, Paragraph("No sharing of information about the family has been recorded.", st.body)]
+    flow.append(
+        Paragraph(
+            "Every time information about the family left the setting, and every decision not to share it, "
+            "with the reasons.",
+            st.body,
+        )
+    )
+    rows: list[list[object]] = [_head(["Date", "Decision", "With", "What and why", "Basis", "By"], st)]
+    for s in pack.sharing:
+        decision = "Shared" if s.decision.value == "shared" else "Not shared"
+        basis = ", ".join(
+            b
+            for b in (_label(s.lawful_basis), _label(s.consent) and f"consent {_label(s.consent).lower()}")
+            if b
+        )
+        what = f"{_text(s.what)}<br/><i>Why:</i> {_text(s.purpose)}"
+        if s.reason:
+            what += f"<br/><i>Reason:</i> {_text(s.reason)}"
+        if s.method:
+            what += f"<br/><i>How:</i> {_text(s.method)}"
+        rows.append(
+            [
+                Paragraph(_day(s.decided_on), st.cell),
+                Paragraph(f"{decision}<br/>{escape(_label(s.occasion))}", st.cell),
+                Paragraph(_text(s.recipient), st.cell),
+                Paragraph(what, st.cell),
+                Paragraph(escape(basis), st.cell),
+                Paragraph(escape(s.recorded_by_name), st.cell),
+            ]
+        )
+    flow.append(_grid(rows, [25 * mm, 22 * mm, 26 * mm, CONTENT_WIDTH - 121 * mm, 26 * mm, 22 * mm]))
+    return flow
+
+
+def _audit_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
+    flow: list[Flowable] = [CondPageBreak(40 * mm), Paragraph("Who has accessed these records", st.h2)]
+    if not pack.audit:
+        return [*flow, Paragraph("No access to these records has been recorded.", st.body)]
+    flow.append(
+        Paragraph(
+            "From the casebook's audit trail: every time a member of staff opened, added to, changed or "
+            "exported the family's records, oldest first. The audit trail holds no notes.",
+            st.body,
+        )
+    )
+    rows: list[list[object]] = [_head(["When", "Who", "What", "Record", "Detail"], st)]
+    for a in pack.audit:
+        who = pack.staff_names.get(a.staff_id, "") if a.staff_id is not None else ""
+        who = f"{who} ({a.username})" if who and who != a.username else a.username
+        record = a.object_type.replace("_", " ")
+        if a.object_id is not None and record:
+            record += f" #{a.object_id}"
+        rows.append(
+            [
+                Paragraph(_when(a.at), st.cell),
+                Paragraph(escape(who), st.cell),
+                Paragraph(
+                    escape(ACTION_WORDS.get(a.action, a.action.replace("_", " ").capitalize())), st.cell
+                ),
+                Paragraph(escape(record), st.cell),
+                Paragraph(escape(a.detail.replace("_", " ")), st.cell_small),
+            ]
+        )
+    flow.append(_grid(rows, [36 * mm, 40 * mm, 34 * mm, 24 * mm, CONTENT_WIDTH - 134 * mm]))
+    return flow
+
+
+# --- the document ----------------------------------------------------------------------------------
+
+
+def render_pack_pdf(pack: SubjectAccessPack) -> RenderedPdf:
+    """The whole PDF, in memory (nothing is written to disk here)."""
+    st = _Styles()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=20 * mm,
+        title=f"Subject access pack: {pack.subject}",
+        author=f"{pack.produced_by}, {pack.setting.name}",
+        subject=f"Personal information held by {pack.setting.name}",
+        creator=f"Family Support Log {__version__}",
+        keywords="subject access, personal data",
+        lang="en-GB",
+    )
+    story: list[Flowable] = []
+    story += _intro(pack, st)
+    story += _family_section(pack, st)
+    story += _entries_section(pack, st)
+    story += _referrals_section(pack, st)
+    story += _sharing_section(pack, st)
+    story += _audit_section(pack, st)
+    pages: list[int] = []
+    canvas_class = _numbered_canvas(
+        footer_left=f"{pack.setting.name}: subject access pack, {pack.family.ref}. Confidential.",
+        header_right=f"{pack.setting.name} \u00b7 {pack.family.ref} \u00b7 {_day(pack.produced_at.date())}",
+        page_counter=pages,
+    )
+    doc.build(story, canvasmaker=canvas_class)
+    return RenderedPdf(buffer.getvalue(), pages[-1] if pages else 0)
