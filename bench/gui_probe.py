@@ -134,7 +134,7 @@ def full_log(data_dir: Path, spawned_at: float, jumps: int) -> dict:
         if record is None:
             raise RuntimeError(f"row {row} did not load")
     scroll = []
-    for _ in range(20):  # page down from a random place: one page of keyset paging at a time
+    for _ in range(min(jumps, 20)):  # page down from a random place: one page of keyset paging at a time
         started = time.perf_counter()
         bar = screen.table.verticalScrollBar()
         bar.setValue(bar.value() + bar.pageStep())

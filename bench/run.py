@@ -240,7 +240,7 @@ def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: 
             f"{s['bare_process_to_window_ms']:.0f} ms; ratio "
             f"{s['app_process_to_main_window_ms'] / s['bare_process_to_window_ms']:.1f}"
         )
-        log = gui_probe("log", large_dir, 20)
+        log = gui_probe("log", large_dir, 20 if sizes is FULL else 2)
         gui_results["log"] = log
         say(
             f"  full log ({log['rows']:,} rows): open {log['open_ms']:.0f} ms, jump to a row median "
