@@ -3,9 +3,11 @@
 #
 #   bash packaging/build-linux.sh              build, then test
 #   bash packaging/build-linux.sh --test-only  test the build already in packaging/dist
+#   add --tarball to either to pack a release archive once every test has passed
 #
 # Output: packaging/dist/setting-app/ (gitignored), holding setting-app, FamilySupportLog and
-# _internal/. Every smoke step prints PASS or FAIL; the script exits 1 if any step failed.
+# _internal/; with --tarball also packaging/dist/family-support-log-VERSION-linux-ARCH.tar.gz
+# (the app folder, linux/install.sh, the .desktop file, AppStream metadata and icons). Every smoke step prints PASS or FAIL; the script exits 1 if any step failed.
 # The frozen programs run with a cleared environment (env -i), from a temporary folder, so nothing
 # from the source tree or the virtual environment can stand in for what the bundle lacks.
 set -uo pipefail
@@ -21,7 +23,17 @@ if [ ! -x "$PY" ]; then
   exit 1
 fi
 
-if [ "${1:-}" != "--test-only" ]; then
+build=1
+tarball=0
+for arg in "$@"; do
+  case $arg in
+    --test-only) build=0 ;;
+    --tarball) tarball=1 ;;
+    *) echo "build-linux.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+if [ $build -eq 1 ]; then
   if ! "$PY" -c "import PyInstaller" 2>/dev/null; then
     echo "Installing PyInstaller (the 'build' extra) into the virtual environment"
     "$PY" -m pip install -q -e "$ROOT[build]" 2>&1 | grep -v '^WARNING: Location' || true
@@ -113,9 +125,34 @@ else
   failures=$((failures + 1))
 fi
 
-if [ $failures -eq 0 ]; then
-  echo "All smoke tests passed."
-  exit 0
+# Install into a temporary prefix, start through the symlink the menus use, then uninstall.
+APP_ID=io.github.familysupportlog.FamilySupportLog
+prefix=$TMP/prefix
+if bash "$ROOT/packaging/linux/install.sh" --prefix "$prefix" >"$TMP/install.log" 2>&1 &&
+   [ -f "$prefix/share/applications/$APP_ID.desktop" ] &&
+   [ -f "$prefix/share/icons/hicolor/48x48/apps/setting-app.png" ] &&
+   frozen "$prefix/bin/setting-app" --version | grep -qF "setting-app $VERSION" &&
+   frozen "$prefix/bin/setting-app" check | grep -qF "intact" &&
+   bash "$ROOT/packaging/linux/install.sh" --prefix "$prefix" --uninstall >>"$TMP/install.log" 2>&1 &&
+   [ ! -e "$prefix/bin/setting-app" ] && [ -f "$DATA/casebook.db" ]; then
+  echo "PASS  install.sh into a prefix, run through its symlink, uninstall (casebook kept)"
+else
+  echo "FAIL  install.sh:"
+  sed 's/^/        /' "$TMP/install.log" | tail -15
+  failures=$((failures + 1))
 fi
-echo "$failures smoke test(s) failed."
-exit 1
+
+if [ $failures -ne 0 ]; then
+  echo "$failures smoke test(s) failed."
+  exit 1
+fi
+echo "All smoke tests passed."
+if [ $tarball -eq 1 ]; then
+  archive=$DIST/family-support-log-$VERSION-linux-$(uname -m).tar.gz
+  stage=$TMP/stage/family-support-log-$VERSION
+  mkdir -p "$stage"
+  cp -a "$APP" "$ROOT/packaging/linux" "$ROOT/packaging/icons" "$stage/"
+  tar -C "$TMP/stage" -czf "$archive" "family-support-log-$VERSION"
+  echo "Packed $archive ($(du -h "$archive" | cut -f1))"
+fi
+exit 0
