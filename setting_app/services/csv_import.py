@@ -214,7 +214,7 @@ class RowProblem:
     problem: str
 
     def __str__(self) -> str:
-        where = f"Row {self.row}, {self.field}" if self.row else self.field.capitalize()
+        where = f"Row {self.row}, {self.field}" if self.row else self.field[:1].upper() + self.field[1:]
         return f"{where}: {self.problem}"
 
 
