@@ -1,0 +1,254 @@
+"""Records → Subject access: choose a family (and optionally one child), review the names to redact,
+then write the pack (PDF and record file) into a folder.
+
+The review list shows every other family's reference or name found in the pack's notes (and staff
+names when asked), each with why it was flagged, how often it appears and a piece of the text
+around it. Ticked texts read "[redacted]" in both files. The service enforces managers only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from setting_app.services import families, subject_access
+from setting_app.services.subject_access import RedactionCandidate
+
+from setting_app.ui.context import AppContext
+from setting_app.ui.errors import reporting_errors
+from setting_app.ui.widgets.family_picker import FamilyPicker
+
+ADDED_BY_YOU = "added by you"
+
+
+def _choose_folder(parent: QWidget) -> Path | None:
+    folder = QFileDialog.getExistingDirectory(
+        parent, "Choose the folder to write the subject access pack into"
+    )
+    return Path(folder) if folder else None
+
+
+class SubjectAccessTab(QWidget):
+    #: The pack was written (a ``PackWritten``).
+    pack_written = Signal(object)
+
+    TEXT, WHY, TIMES, EXAMPLE = range(4)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        choose_folder: Callable[[QWidget], Path | None] = _choose_folder,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._choose_folder = choose_folder
+        self._ref: str | None = None
+
+        intro = QLabel(
+            "A subject access pack is a copy of everything the casebook holds about a family or one child: "
+            "details, support entries with earlier versions, referrals, the information-sharing record and "
+            "who has accessed the records. Review the names below before writing it: ticked texts are "
+            "replaced by [redacted]."
+        )
+        intro.setWordWrap(True)
+
+        self.family = FamilyPicker(ctx)
+        self.family.family_changed.connect(self._on_family_changed)
+        self.child = QComboBox()
+        self.child.setAccessibleName("Child")
+        self.child.addItem("Whole family", None)
+        self.child.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.include_staff = QCheckBox("Also flag staff names found in the notes")
+        self.include_staff.toggled.connect(lambda _on: self.refresh())
+        self.recipient = QLineEdit(subject_access.DEFAULT_RECIPIENT)
+        self.recipient.setAccessibleName("Pack is for")
+
+        form = QFormLayout()
+        form.addRow("&Family:", self.family)
+        form.addRow("&Child:", self.child)
+        form.addRow("Pack is &for:", self.recipient)
+        form.addRow("", self.include_staff)
+
+        self.review = QTreeWidget()
+        self.review.setAccessibleName("Texts to redact")
+        self.review.setRootIsDecorated(False)
+        self.review.setHeaderLabels(["Redact", "Why it was flagged", "Times", "Where"])
+        header = self.review.header()
+        header.setSectionResizeMode(self.TEXT, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.WHY, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.TIMES, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+
+        self.extra = QLineEdit()
+        self.extra.setPlaceholderText("Any other text to redact")
+        self.extra.setAccessibleName("Other text to redact")
+        self.extra.returnPressed.connect(self.add_extra)
+        add = QPushButton("&Add")
+        add.clicked.connect(self.add_extra)
+        extra_row = QHBoxLayout()
+        extra_row.addWidget(self.extra, 1)
+        extra_row.addWidget(add)
+
+        self.summary = QLabel("Choose a family.")
+        self.summary.setWordWrap(True)
+        self.write_button = QPushButton("&Write pack…")
+        self.write_button.setEnabled(False)
+        self.write_button.clicked.connect(self.write_pack)
+        self.result = QLabel("")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.write_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Names and references found in the pack's notes:"))
+        layout.addWidget(self.review, 1)
+        layout.addLayout(extra_row)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+        ctx.locked_changed.connect(self._on_locked_changed)
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the pack's candidates for the family and child chosen (ticks on texts kept)."""
+        if not self.ctx.is_unlocked or self._ref is None:
+            self._clear_review()
+            return
+        ticked = self.chosen_texts()
+        unticked = {t for t in self._all_texts() if t not in ticked}
+        added = [t for t in self._all_texts(ADDED_BY_YOU) if t in ticked]
+        with reporting_errors(self, "Could not prepare the pack"):
+            pack, candidates = subject_access.review(
+                self.ctx.session,
+                self._ref,
+                self.child.currentData(),
+                include_staff=self.include_staff.isChecked(),
+            )
+            self._fill(candidates, unticked)
+            for text in added:
+                self._add_item(text, ADDED_BY_YOU, None, "", checked=True)
+            restricted = sum(e.restricted for e in pack.entries) + sum(x.restricted for x in pack.referrals)
+            words = [
+                f"{len(pack.entries)} entr{'y' if len(pack.entries) == 1 else 'ies'}",
+                f"{len(pack.referrals)} referral{'' if len(pack.referrals) == 1 else 's'}",
+                f"{len(candidates)} text{'' if len(candidates) == 1 else 's'} to review",
+            ]
+            text = f"The pack about {pack.subject} holds " + ", ".join(words) + "."
+            if restricted:
+                text += f" It includes {restricted} restricted record{'' if restricted == 1 else 's'}: check them."
+            self.summary.setText(text)
+            self.write_button.setEnabled(True)
+
+    def choose_family(self, family_id: int) -> None:
+        self.family.set_family(family_id)
+        self._on_family_changed(family_id)
+
+    def chosen_texts(self) -> list[str]:
+        return [
+            self.review.topLevelItem(i).text(self.TEXT)
+            for i in range(self.review.topLevelItemCount())
+            if self.review.topLevelItem(i).checkState(self.TEXT) == Qt.CheckState.Checked
+        ]
+
+    def add_extra(self) -> None:
+        text = self.extra.text().strip()
+        if not text:
+            return
+        if text not in self._all_texts():
+            self._add_item(text, ADDED_BY_YOU, None, "", checked=True)
+        self.extra.clear()
+
+    def write_pack(self) -> None:
+        if self._ref is None:
+            return
+        folder = self._choose_folder(self)
+        if folder is None:
+            return
+        with reporting_errors(self, "Could not write the pack"):
+            written = subject_access.write_pack(
+                self.ctx.session,
+                self._ref,
+                folder,
+                child=self.child.currentData(),
+                redact=self.chosen_texts(),
+                recipient=self.recipient.text().strip() or subject_access.DEFAULT_RECIPIENT,
+            )
+            self.result.setText(
+                f"Wrote {written.pdf.name} ({written.pages} page{'' if written.pages == 1 else 's'}) and "
+                f"{written.json.name} in {written.pdf.parent}, with {written.redactions} "
+                f"passage{'' if written.redactions == 1 else 's'} redacted. The audit trail and the "
+                "information-sharing record note it."
+            )
+            self.ctx.data_changed.emit("sharing")
+            self.pack_written.emit(written)
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _on_family_changed(self, family_id: int | None) -> None:
+        self.child.blockSignals(True)
+        self.child.clear()
+        self.child.addItem("Whole family", None)
+        self._ref = None
+        self.result.clear()
+        if family_id is not None and self.ctx.is_unlocked:
+            with reporting_errors(self):
+                family = families.get_family(self.ctx.session, family_id)
+                for c in families.list_children(self.ctx.session, family_id):
+                    self.child.addItem(c.name, c.key)
+                self._ref = family.ref
+        self.child.blockSignals(False)
+        self._clear_review()
+        self.refresh()
+
+    def _fill(self, candidates: list[RedactionCandidate], unticked: set[str]) -> None:
+        self.review.clear()
+        for c in candidates:
+            self._add_item(c.text, c.why, c.occurrences, c.example, checked=c.text not in unticked)
+
+    def _add_item(self, text: str, why: str, times: int | None, example: str, *, checked: bool) -> None:
+        item = QTreeWidgetItem([text, why, "" if times is None else str(times), example])
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(self.TEXT, Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        item.setToolTip(self.EXAMPLE, example)
+        if times is not None:
+            item.setTextAlignment(self.TIMES, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.review.addTopLevelItem(item)
+
+    def _all_texts(self, why: str | None = None) -> list[str]:
+        items = [self.review.topLevelItem(i) for i in range(self.review.topLevelItemCount())]
+        return [i.text(self.TEXT) for i in items if why is None or i.text(self.WHY) == why]
+
+    def _clear_review(self) -> None:
+        self.review.clear()
+        self.write_button.setEnabled(False)
+        self.summary.setText("Choose a family.")
+
+    def _on_locked_changed(self, locked: bool) -> None:
+        if locked:
+            # Nothing read from the casebook stays on screen while it is locked.
+            self.family.set_family(None)
+            self._on_family_changed(None)
