@@ -392,6 +392,18 @@ def test_cli_refuses_a_practitioner_and_needs_an_out_dir(cli, tmp_path) -> None:
     assert cli("subject-access", "FAM-0001").code == 2
 
 
+def test_restricted_referrals_are_included_and_marked(session, casebook, tmp_path) -> None:
+    with unit_of_work(session.conn):
+        session.conn.execute(
+            "UPDATE referrals SET restricted = 1 WHERE id = ?", (casebook["leo_referral"].id,)
+        )
+    written = subject_access.write_pack(session, "FAM-0001", tmp_path / "out")
+    text = _flat(_pdf_text(written.pdf))
+    assert "Speech and Language Therapy, 5 October 2026 (Restricted)" in text
+    assert "2 records are marked Restricted" in text
+    assert written.restricted == 2
+
+
 def test_kind_words_in_pdf(session, casebook, tmp_path) -> None:
     """Codes are printed as words (no raw 'family_wellbeing' or 'in_person')."""
     written = subject_access.write_pack(session, "FAM-0001", tmp_path)
