@@ -11,6 +11,7 @@ from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -32,6 +33,9 @@ from setting_app.ui.formatting import uk_date
 from setting_app.ui.screens import REFERRALS_DUE_PANEL, load_class
 from setting_app.ui.widgets.domain_chip import domain_icon
 from setting_app.ui.workers import run_with_session
+
+#: The "Agreements due for review" panel, if the agreements author has added it.
+AGREEMENTS_DUE_PANEL = ("setting_app.ui.widgets.agreements_due_panel", "AgreementsDuePanel")
 
 
 def hours_text(minutes: int) -> str:
@@ -126,11 +130,16 @@ class DashboardScreen(QWidget):
         self.domain_table.setHorizontalHeaderLabels(["Direct", "Indirect", "Entries", "Staff time"])
         self.domain_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.domain_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.domain_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Every column and row as big as its contents: the table never clips and never scrolls.
+        self.domain_table.setWordWrap(False)
+        self.domain_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.domain_table.horizontalHeader().setStretchLastSection(False)
         self.domain_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.domain_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.domain_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.domain_table.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.domain_table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.domain_table.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._show_domain_labels(Nation.ENGLAND)
 
         self.follow_ups = FollowUpTable(0, 4)
         self.follow_ups.setAccessibleName("Open follow-ups")
@@ -143,10 +152,13 @@ class DashboardScreen(QWidget):
         self.follow_ups.cellDoubleClicked.connect(lambda row, _col: self.follow_ups._open(row))
         self.follow_ups.open_family.connect(ctx.open_family_requested)
         follow_ups_box = QVBoxLayout()
-        follow_ups_label = QLabel("&Open follow-ups (open until something later is logged for the family)")
-        follow_ups_label.setWordWrap(True)
+        follow_ups_label = QLabel("&Open follow-ups")
+        _scaled(follow_ups_label, 1.15, bold=True)
         follow_ups_label.setBuddy(self.follow_ups)
+        follow_ups_note = QLabel("Open until something later is logged for the family.")
+        follow_ups_note.setWordWrap(True)
         follow_ups_box.addWidget(follow_ups_label)
+        follow_ups_box.addWidget(follow_ups_note)
         follow_ups_box.addWidget(self.follow_ups)
 
         self.chart = QChart()
@@ -180,12 +192,20 @@ class DashboardScreen(QWidget):
         by_domain_box.addWidget(by_domain)
         by_domain_box.addWidget(self.domain_table)
         by_domain_box.addStretch(1)
-        middle.addLayout(by_domain_box, 3)
-        middle.addLayout(follow_ups_box, 2)
+        middle.addLayout(by_domain_box, 0)
+        middle.addLayout(follow_ups_box, 1)
         panel_cls = load_class(*REFERRALS_DUE_PANEL)
         self.referrals_panel: QWidget | None = panel_cls(ctx) if panel_cls is not None else None
-        if self.referrals_panel is not None:
-            middle.addWidget(self.referrals_panel, 2)
+        agreements_cls = load_class(*AGREEMENTS_DUE_PANEL)
+        self.agreements_panel: QWidget | None = agreements_cls(ctx) if agreements_cls is not None else None
+        side = [p for p in (self.referrals_panel, self.agreements_panel) if p is not None]
+        if len(side) == 1:
+            middle.addWidget(side[0], 1)
+        elif side:
+            side_box = QVBoxLayout()
+            for panel in side:
+                side_box.addWidget(panel, 1)
+            middle.addLayout(side_box, 1)
 
         head = QHBoxLayout()
         head.addWidget(self.title)
@@ -207,8 +227,7 @@ class DashboardScreen(QWidget):
             self.domain_table,
             self.follow_ups,
         ]
-        if self.referrals_panel is not None:
-            order.append(self.referrals_panel)
+        order += side
         order += [self.chart_mode, self.chart_view]
         for a, b in zip(order, order[1:], strict=False):
             self.setTabOrder(a, b)
@@ -218,9 +237,10 @@ class DashboardScreen(QWidget):
     def refresh(self) -> None:
         if not self.ctx.is_unlocked:
             return
-        refresh_panel = getattr(self.referrals_panel, "refresh", None)
-        if callable(refresh_panel):
-            refresh_panel()
+        for panel in (self.referrals_panel, self.agreements_panel):
+            refresh_panel = getattr(panel, "refresh", None)
+            if callable(refresh_panel):
+                refresh_panel()
         if not self.background:
             self.show_figures(dashboard_figures(self.ctx.session))
             return
@@ -267,12 +287,8 @@ class DashboardScreen(QWidget):
         if not figures.entries:
             self.entries_card.set_value("0", "None yet this month: press Ctrl+N to log support")
 
-        table = self.domain_table
-        labels = [d.label(nation) for d in DOMAIN_ORDER] + ["All domains"]
-        table.setVerticalHeaderLabels(labels)
+        self._show_domain_labels(nation)
         for row, domain in enumerate(DOMAIN_ORDER):
-            header = table.verticalHeaderItem(row)
-            header.setIcon(domain_icon(domain))
             values = (
                 figures.entries_for(domain, Kind.DIRECT),
                 figures.entries_for(domain, Kind.INDIRECT),
@@ -284,12 +300,7 @@ class DashboardScreen(QWidget):
             [f"{direct:,}", f"{indirect:,}", f"{figures.entries:,}", hours_text(figures.staff_minutes)],
             bold=True,
         )
-        table.resizeRowsToContents()
-        table.setFixedHeight(
-            table.horizontalHeader().height()
-            + sum(table.rowHeight(r) for r in range(table.rowCount()))
-            + 2 * table.frameWidth()
-        )
+        self._fit_domain_table()
 
         self.follow_ups.setRowCount(len(figures.follow_ups))
         for row, follow_up in enumerate(figures.follow_ups):
@@ -307,6 +318,31 @@ class DashboardScreen(QWidget):
         self.follow_ups.resizeColumnsToContents()
         self._draw_chart()
         self.refreshed.emit()
+
+    def _show_domain_labels(self, nation: Nation) -> None:
+        """Short domain names as row headings (the full name is the tooltip), then a total row."""
+        table = self.domain_table
+        for row, domain in enumerate(DOMAIN_ORDER):
+            item = QTableWidgetItem(domain_icon(domain), domain.short_label(nation))
+            item.setToolTip(domain.label(nation))
+            table.setVerticalHeaderItem(row, item)
+        total = QTableWidgetItem("All domains")
+        font = total.font()
+        font.setBold(True)
+        total.setFont(font)
+        table.setVerticalHeaderItem(len(DOMAIN_ORDER), total)
+
+    def _fit_domain_table(self) -> None:
+        """Exactly the size of all five rows and four columns: nothing clipped, no scroll bars."""
+        table = self.domain_table
+        table.resizeColumnsToContents()
+        table.resizeRowsToContents()
+        header = table.horizontalHeader()
+        vertical = table.verticalHeader()
+        frame = 2 * table.frameWidth()
+        width = vertical.sizeHint().width() + sum(header.sectionSize(c) for c in range(table.columnCount()))
+        height = header.sizeHint().height() + sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedSize(width + frame, height + frame)
 
     def _set_row(self, row: int, texts: list[str], *, bold: bool = False) -> None:
         for col, text in enumerate(texts):
