@@ -106,56 +106,55 @@ class CsvImportDialog(QDialog):
         self.file_info.setAccessibleName("About the spreadsheet")
         outer.addWidget(self.file_info)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        left = QWidget()
-        left_box = QVBoxLayout(left)
-        left_box.setContentsMargins(0, 0, 0, 0)
+        # Top: the mapping (columns beside words); below: the preview, then the problems.
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        top_box = QHBoxLayout(top)
+        top_box.setContentsMargins(0, 0, 0, 0)
         columns_group = QGroupBox("1. Which column holds what")
         form = QFormLayout(columns_group)
         self.column_combos: dict[str, QComboBox] = {}
         for name in FIELDS:
             combo = QComboBox()
             combo.setAccessibleName(FIELD_LABELS[name])
+            combo.setMinimumContentsLength(22)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.currentIndexChanged.connect(self._columns_changed)
             label = FIELD_LABELS[name] + (" *" if name in REQUIRED_FIELDS else "")
             caption = QLabel(label)
             caption.setBuddy(combo)
             form.addRow(caption, combo)
             self.column_combos[name] = combo
-        left_box.addWidget(columns_group)
+        top_box.addWidget(columns_group)
 
         words_group = QGroupBox("2. What your words mean")
-        words_box = QVBoxLayout(words_group)
+        words_box = QHBoxLayout(words_group)
         self.category_table = _table(
             ["Your word", "Rows", "Area of support", "Direct or indirect"], "Area words"
         )
         self.category_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        words_box.addWidget(self.category_table)
+        words_box.addWidget(self.category_table, 3)
         self.kind_table = _table(["Your word", "Rows", "Direct or indirect"], "Direct or indirect words")
         self.kind_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.kind_table.setMaximumHeight(120)
-        words_box.addWidget(self.kind_table)
-        left_box.addWidget(words_group, 1)
-        splitter.addWidget(left)
+        words_box.addWidget(self.kind_table, 2)
+        top_box.addWidget(words_group, 1)
+        splitter.addWidget(top)
 
-        right = QWidget()
-        right_box = QVBoxLayout(right)
-        right_box.setContentsMargins(0, 0, 0, 0)
         preview_group = QGroupBox(f"3. Preview (first {PREVIEW_ROWS} rows, as they will be saved)")
         preview_box = QVBoxLayout(preview_group)
         self.preview = _table(["Row"] + [FIELD_LABELS[f].split(" (")[0] for f in PREVIEW_FIELDS], "Preview")
         self.preview.horizontalHeader().setStretchLastSection(True)
         preview_box.addWidget(self.preview)
-        right_box.addWidget(preview_group, 3)
+        splitter.addWidget(preview_group)
         problems_group = QGroupBox("4. Problems to fix before importing")
         problems_box = QVBoxLayout(problems_group)
         self.problem_list = QListWidget()
         self.problem_list.setAccessibleName("Problems")
         self.problem_list.setWordWrap(True)
         problems_box.addWidget(self.problem_list)
-        right_box.addWidget(problems_group, 2)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 2)
+        splitter.addWidget(problems_group)
+        for index, stretch in enumerate((3, 3, 2)):
+            splitter.setStretchFactor(index, stretch)
         outer.addWidget(splitter, 1)
 
         buttons = QHBoxLayout()
@@ -199,7 +198,11 @@ class CsvImportDialog(QDialog):
             table = csv_import.read_table(path)
             self.table = table
             self.file_edit.setText(str(path))
-            blanks = f", {table.blank_rows} blank rows skipped" if table.blank_rows else ""
+            blanks = (
+                f", {table.blank_rows} blank row{'s' if table.blank_rows != 1 else ''} skipped"
+                if table.blank_rows
+                else ""
+            )
             self.file_info.setText(f"{len(table.rows)} rows{blanks} ({table.encoding}).")
             self.mapping = csv_import.suggest_mapping(table, self.mapping)
             self._fill_mapping_widgets()
