@@ -15,7 +15,6 @@
 
 #define AppName "Family Support Log"
 #define AppExe "FamilySupportLog.exe"
-#define CliExe "setting-app.exe"
 #define BuildDir "..\dist\setting-app"
 
 [Setup]
