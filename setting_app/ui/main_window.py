@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from setting_app import __version__
 from setting_app.domain.codes import Nation
+from setting_app.domain.errors import AppError
 from setting_app.services import app_settings
 from setting_app.services.session import Session
 
@@ -58,6 +59,25 @@ from setting_app.ui.screens import (
 )
 
 log = logging.getLogger("setting_app.ui")
+
+#: The spreadsheet import dialog (managers), if its author has added it.
+CSV_IMPORT_DIALOG = ("setting_app.ui.dialogs.csv_import_dialog", "CsvImportDialog")
+NO_EXPORT_KEY = "no export key yet"
+
+
+def licence_text() -> str:
+    """The licence named in pyproject.toml (bundled with the frozen app too)."""
+    import tomllib
+
+    from setting_app.paths import pyproject_path
+
+    try:
+        with pyproject_path().open("rb") as handle:
+            licence = tomllib.load(handle)["project"]["license"]
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+        return "MIT"
+    return str(licence.get("text", licence) if isinstance(licence, dict) else licence)
+
 
 APP_TITLE = "Family Support Log"
 BLANK_MESSAGE = f"Screen hidden. Press {BLANK_SHORTCUT_TEXT} or Ctrl+B to show it again."
@@ -194,6 +214,13 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.blank_action)
+        #: Managers only, and only once the import dialog exists (see _apply_user).
+        self.import_action = QAction("&Import a spreadsheet…", self)
+        self.import_action.triggered.connect(self.open_csv_import)
+        self._import_dialog_cls = load_class(*CSV_IMPORT_DIALOG)
+        if self._import_dialog_cls is not None:
+            file_menu.addSeparator()
+            file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -242,6 +269,7 @@ class MainWindow(QMainWindow):
             self.blank_action,
             self.back_action,
             self.quick_log_action,
+            self.import_action,
             *self.go_actions.values(),
         ]
 
@@ -263,6 +291,7 @@ class MainWindow(QMainWindow):
         allowed_keys = {s.key for s in allowed}
         for key, action in self.go_actions.items():
             action.setVisible(key in allowed_keys)
+        self.import_action.setVisible(self._import_dialog_cls is not None and user.is_manager)
         self._update_titles()
         self.idle.set_minutes(app_settings.auto_lock_minutes(self.ctx.session))
 
@@ -397,6 +426,22 @@ class MainWindow(QMainWindow):
         dialog.raise_()
         dialog.activateWindow()
         return dialog
+
+    def open_csv_import(self) -> QDialog | None:
+        """The spreadsheet import (managers); the service refuses anyone else as well."""
+        if self.locked or not self.ctx.is_unlocked or self._import_dialog_cls is None:
+            return None
+        if not self.ctx.user.is_manager:
+            return None
+        with reporting_errors(self):
+            dialog = self._import_dialog_cls(self.ctx, parent=self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+            imported = getattr(dialog, "imported", None)
+            if imported is not None:
+                imported.connect(lambda _count: self.ctx.data_changed.emit("entries"))
+            dialog.open()
+            return dialog
+        return None
 
     # -- lock ----------------------------------------------------------------------------------
 
@@ -549,12 +594,28 @@ class MainWindow(QMainWindow):
         box.setText(f"{APP_TITLE} {__version__}")
         box.setInformativeText(
             "An encrypted record of the family support this setting gives.\n\n"
-            f"Casebook folder: {self.data_dir}\nLog folder: {self.log_dir}"
+            f"Version: {__version__}\n"
+            f"Licence: {licence_text()}\n"
+            f"Casebook folder: {self.data_dir}\n"
+            f"Log folder: {self.log_dir}\n"
+            f"Local authority export key: {self.export_key_text()}"
         )
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         box.open()
         return box
+
+    def export_key_text(self) -> str:
+        """The LA export signing key's fingerprint, for checking it with the local authority."""
+        if not self.ctx.is_unlocked:
+            return "shown when unlocked"
+        from setting_app.services.export_keys import export_key_fingerprint
+
+        try:
+            fingerprint = export_key_fingerprint(self.ctx.session.conn)
+        except AppError as error:
+            return error.message
+        return fingerprint or NO_EXPORT_KEY
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.idle.stop()

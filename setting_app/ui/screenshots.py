@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSize, QThreadPool
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
 from setting_app.domain.errors import AppError
@@ -48,6 +49,12 @@ def settle(ms: int = 120) -> None:
         app.processEvents()
 
 
+def tab_slug(label: str) -> str:
+    """``"R&etention and erasure"`` → ``"retention-and-erasure"``."""
+    words = re.sub(r"[^a-z0-9]+", "-", label.replace("&", "").lower())
+    return words.strip("-") or "tab"
+
+
 def _save(widget: QWidget, path: Path) -> Path:
     settle()
     if not widget.grab().save(str(path), "PNG"):
@@ -68,9 +75,25 @@ def take_screenshots(data_dir: Path, out_dir: Path, *, user: str | None, clock: 
         session.close()
         raise AppError(f"Could not make the folder {out_dir} ({error.strerror}).") from None
     saved: list[Path] = []
+    tab_files: list[Path] = []
 
     def name(label: str) -> Path:
         return out_dir / f"{len(saved) + 1:02d}-{label}.png"
+
+    def tab_shots(screen: QWidget, stem: str) -> None:
+        """One PNG per tab of a tabbed screen, named after the screen's own file and the tab.
+
+        The number is the screen's, so the names of later screens do not move when a tab is added.
+        """
+        tabs = getattr(screen, "tabs", None)
+        if not isinstance(tabs, QTabWidget):
+            return
+        for index in range(tabs.count()):
+            if not tabs.isTabVisible(index):
+                continue
+            tabs.setCurrentIndex(index)
+            tab_files.append(_save(window, out_dir / f"{stem}-{tab_slug(tabs.tabText(index))}.png"))
+        tabs.setCurrentIndex(0)
 
     ctx = AppContext(session, clock)
     window = MainWindow(ctx, data_dir)
@@ -80,7 +103,9 @@ def take_screenshots(data_dir: Path, out_dir: Path, *, user: str | None, clock: 
         window.show()
         for spec in visible_screens(session.user.is_manager):
             window.show_screen(spec.key)
-            saved.append(_save(window, name(spec.key)))
+            path = _save(window, name(spec.key))
+            saved.append(path)
+            tab_shots(window.current_screen(), path.stem)
         first = family_repo.list_families(session.conn, FamilyFilter(), offset=0, limit=1)
         if first:
             window.show_family(first[0].id)
@@ -108,5 +133,5 @@ def take_screenshots(data_dir: Path, out_dir: Path, *, user: str | None, clock: 
         wizard.close()
         wizard.deleteLater()
     settle(0)
-    log.info("saved %d screenshots", len(saved))
+    log.info("saved %d screenshots", len(saved) + len(tab_files))
     return 0

@@ -17,9 +17,11 @@ from setting_app.domain.codes import Domain
 from setting_app.domain.errors import AppError, PermissionDenied
 from setting_app.domain.models import NewEntry, NewFamily
 from setting_app.services import casebook, staff
+from setting_app.services.export_keys import export_key_fingerprint
 from setting_app.services.families import add_family
 from setting_app.services.support_log import log_entry
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
+from setting_app.storage.unit_of_work import unit_of_work
 from tests.conftest import PASSPHRASE
 
 from setting_app.ui.context import AppContext
@@ -147,11 +149,46 @@ def test_settings_change_updates_the_title(window: MainWindow, session) -> None:
     assert window.windowTitle() == "Family Support Log — Little Oaks Nursery"
 
 
-def test_about_shows_version_and_data_folder(window: MainWindow, data_dir: Path) -> None:
+def test_about_shows_version_licence_data_folder_and_export_key(window: MainWindow, data_dir: Path) -> None:
     box = window.show_about()
     assert __version__ in box.text()
     assert str(data_dir) in box.informativeText()
+    assert "Licence: MIT" in box.informativeText()
+    fingerprint = export_key_fingerprint(window.ctx.session.conn)  # made with the casebook
+    assert fingerprint and f"Local authority export key: {fingerprint}" in box.informativeText()
     box.close()
+
+
+def test_about_says_when_there_is_no_export_key_yet(window: MainWindow, session) -> None:
+    from setting_app.services.export_keys import CREATED_SETTING, PRIVATE_KEY_SETTING
+
+    # A casebook made before export keys existed has none until the first LA export.
+    with unit_of_work(session.conn):
+        for key in (PRIVATE_KEY_SETTING, CREATED_SETTING):
+            session.conn.execute("DELETE FROM app_settings WHERE key = ?", (key,))
+    box = window.show_about()
+    assert "Local authority export key: no export key yet" in box.informativeText()
+    box.close()
+
+
+def test_import_a_spreadsheet_is_in_the_file_menu_for_managers_only(
+    window: MainWindow, session, data_dir, clock, qtbot, tmp_path
+) -> None:
+    if load_class("setting_app.ui.dialogs.csv_import_dialog", "CsvImportDialog") is None:
+        pytest.skip("the spreadsheet import dialog is not there yet")
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.import_action in file_menu.actions()
+    assert window.import_action.isVisible()
+    dialog = window.open_csv_import()
+    assert dialog is not None and dialog.isVisible() and dialog.parent() is window
+    dialog.close()
+
+    pat = practitioner_session(session, data_dir, clock)
+    win = MainWindow(AppContext(pat, clock), data_dir, log_dir=tmp_path)
+    qtbot.addWidget(win)
+    assert not win.import_action.isVisible()
+    assert win.open_csv_import() is None
+    QThreadPool.globalInstance().waitForDone(5000)
 
 
 def _boxes() -> list[QMessageBox]:
@@ -225,7 +262,21 @@ def test_gui_screenshots_saves_a_non_blank_png_per_screen(session, cli, tmp_path
     names = sorted(p.name for p in out.glob("*.png"))
     expected_screens = [f"{i + 1:02d}-{s.key}.png" for i, s in enumerate(NAVIGATION)]
     n = len(NAVIGATION)
-    assert names == sorted(
+    # Tabbed screens also get one PNG per tab, under the screen's own number.
+    tab_names = [name for name in names if name[:-4] not in {e[:-4] for e in expected_screens}]
+    tab_names = [
+        name for name in tab_names if not name.startswith(tuple(f"{n + k:02d}-" for k in range(1, 5)))
+    ]
+    settings_number = [i + 1 for i, s in enumerate(NAVIGATION) if s.key == "settings"][0]
+    for tab in ("setting", "staff-accounts", "activity-types", "security"):
+        assert f"{settings_number:02d}-settings-{tab}.png" in tab_names
+    assert "05-reports-monthly-summary.png" in tab_names
+    from setting_app.ui.screens.records_privacy import TABS
+
+    records_tabs = sum(load_class(module, cls) is not None for module, cls, _label in TABS)
+    assert len([name for name in tab_names if name.startswith("06-records-")]) == records_tabs
+    names_without_tabs = sorted(set(names) - set(tab_names))
+    assert names_without_tabs == sorted(
         [
             *expected_screens,
             f"{n + 1:02d}-family-page.png",
