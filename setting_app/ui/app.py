@@ -72,12 +72,21 @@ def _startup_error(error: AppError) -> None:
     QMessageBox.warning(None, APP_NAME, error.message)  # nothing else is open yet: blocking is fine
 
 
+def start_dialog(data_dir: Path, clock: Clock, user: str | None = None):
+    """What start-up shows first: the first-run wizard if there is no casebook, else the unlock form."""
+    from setting_app.ui.dialogs.first_run_wizard import FirstRunWizard
+    from setting_app.ui.dialogs.unlock_dialog import UnlockDialog
+
+    if not casebook_exists(data_dir):
+        return FirstRunWizard(data_dir, clock)
+    return UnlockDialog(data_dir, clock, username=user or "")
+
+
 def _run_interactive(app, data_dir: Path, user: str | None, clock: Clock) -> int:
     from PySide6.QtWidgets import QDialog
 
     from setting_app.ui.context import AppContext
     from setting_app.ui.dialogs.first_run_wizard import FirstRunWizard
-    from setting_app.ui.dialogs.unlock_dialog import UnlockDialog
     from setting_app.ui.errors import ErrorHandler, default_log_dir, setup_app_log
     from setting_app.ui.main_window import MainWindow
 
@@ -87,12 +96,11 @@ def _run_interactive(app, data_dir: Path, user: str | None, clock: Clock) -> int
     errors.install()
     log.info("started")
     try:
-        if not casebook_exists(data_dir):
-            wizard = FirstRunWizard(data_dir, clock)
-            wizard.exec()
-            session = wizard.session  # set once the casebook exists, even if the wizard was then closed
+        dialog = start_dialog(data_dir, clock, user)
+        if isinstance(dialog, FirstRunWizard):
+            dialog.exec()
+            session = dialog.session  # set once the casebook exists, even if the wizard was then closed
         else:
-            dialog = UnlockDialog(data_dir, clock, username=user or "")
             session = dialog.session if dialog.exec() == QDialog.DialogCode.Accepted else None
         if session is None:
             return 0

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -153,6 +153,10 @@ class UnlockDialog(QDialog):
         self.setTabOrder(self.panel.unlock_button, cancel)
         self.panel.unlocked.connect(self._on_unlocked)
         self.panel.focus_first_empty()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.panel.focus_first_empty()  # the username is often filled in: start on the passphrase
 
     def _on_unlocked(self, session: Session) -> None:
         self.session = session
