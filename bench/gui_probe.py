@@ -8,6 +8,7 @@ Modes:
   bare       the floor: import PySide6, a QApplication and an empty QMainWindow shown
   app        the app: imports, QApplication, unlock (production Argon2id), the real MainWindow shown
   log        the full support log: open the Log screen, then jump to rows spread over the whole list
+  table      the floor for the log's jumps: a trivial model of as many rows in a plain QTableView
   chronology the family page for the family with about 500 entries, opened repeatedly
 """
 
@@ -52,6 +53,46 @@ def bare(spawned_at: float) -> dict:
         "imports_ms": (imported - spawned_at) * 1000,
         "peak_rss_mb": _rss_mb(),
     }
+
+
+def table_floor(rows: int, jumps: int) -> dict:
+    """The floor for "jump to a row": a plain QTableView over a trivial Python model of the same size
+    and columns, in a window of the same size, jumping the same way (no database, no formatting)."""
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+    from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMainWindow, QTableView
+
+    class Trivial(QAbstractTableModel):
+        def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802
+            return 0 if parent.isValid() else rows
+
+        def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802
+            return 0 if parent.isValid() else 10
+
+        def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+            if role != Qt.ItemDataRole.DisplayRole:
+                return None
+            return "12/10/2026"
+
+    app = QApplication(sys.argv[:1])
+    window = QMainWindow()
+    view = QTableView()
+    model = Trivial()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    window.setCentralWidget(view)
+    window.resize(1280, 800)
+    window.show()
+    _settle(app)
+    rng = random.Random(8)
+    times = []
+    for row in [rows - 1, rows // 2, 0] + [rng.randrange(rows) for _ in range(jumps)]:
+        started = time.perf_counter()
+        view.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        view.selectRow(row)
+        _settle(app)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"rows": rows, "jump_ms": times, "jump_median_ms": statistics.median(times)}
 
 
 def _app_window(data_dir: Path):
@@ -195,6 +236,8 @@ def main(argv: list[str]) -> int:
         result = app_start(data_dir, spawned_at)
     elif mode == "log":
         result = full_log(data_dir, spawned_at, count)
+    elif mode == "table":
+        result = table_floor(int(argv[4]) if len(argv) > 4 else 250_000, count)
     elif mode == "chronology":
         result = chronology(data_dir, spawned_at, count)
     else:

@@ -104,11 +104,11 @@ def machine() -> dict[str, Any]:
 # --- running the Qt probes --------------------------------------------------------------------------
 
 
-def gui_probe(mode: str, data_dir: Path, count: int = 10) -> dict[str, Any]:
+def gui_probe(mode: str, data_dir: Path, count: int = 10, *extra: str) -> dict[str, Any]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     spawned = time.time()
     done = subprocess.run(
-        [sys.executable, "-m", "bench.gui_probe", mode, str(data_dir), repr(spawned), str(count)],
+        [sys.executable, "-m", "bench.gui_probe", mode, str(data_dir), repr(spawned), str(count), *extra],
         capture_output=True,
         text=True,
         env=env,
@@ -249,6 +249,12 @@ def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: 
             f"peak RSS {log['peak_rss_mb']:.0f} MB (before the log {log['rss_before_log_mb']:.0f}), "
             f"tracemalloc peak {log['tracemalloc_peak_mb']:.0f} MB"
         )
+        floor = gui_probe("table", large_dir, 20 if sizes is FULL else 2, str(log["rows"]))
+        gui_results["table_floor"] = floor
+        say(
+            f"  floor: a plain QTableView over a trivial model of {floor['rows']:,} rows jumps in "
+            f"{floor['jump_median_ms']:.1f} ms (median)"
+        )
         chron = gui_probe("chronology", large_dir, runs)
         gui_results["chronology"] = chron
         say(
@@ -287,6 +293,7 @@ def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: 
             100,
         ),
         Target("any row of the full log (jump, painted)", log.get("jump_median_ms"), 30),
+        Target("any row of the full log (reading its page)", log.get("fetch_median_ms"), 30),
         Target("full log peak memory (RSS)", log.get("peak_rss_mb"), 300, "MB"),
         Target("monthly summary (figures + PDF)", summary_pdf_large.median_ms, 2000),
         Target("a month's LA export", export_large.median_ms, 1000),
@@ -299,6 +306,12 @@ def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: 
         ),
         Target(
             "month's LA export at 250k / at 25k", export_large.median_ms / export_small.median_ms, 1.5, "x"
+        ),
+        Target(
+            "month's LA counting (its SQL) at 250k / at 25k",
+            export_large.extra["count_ms"] / export_small.extra["count_ms"],
+            1.5,
+            "x",
         ),
     ]
     say("Targets")

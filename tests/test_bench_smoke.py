@@ -26,7 +26,7 @@ def test_benchmark_runs_on_tiny_casebooks_and_reports_every_target(tmp_path: Pat
 
     assert {"cpu", "cores", "python", "sqlcipher", "qt"} <= set(results["machine"])
     labels = [t["label"] for t in results["targets"]]
-    assert len(labels) == 12
+    assert len(labels) == 14
     for target in results["targets"]:
         assert target["verdict"] in {"PASS", "MISS", "n/a"}
         assert f"{target['verdict']:<5} {target['label']}" in printed
@@ -42,6 +42,7 @@ def test_benchmark_runs_on_tiny_casebooks_and_reports_every_target(tmp_path: Pat
     gui = results["gui"]
     assert gui["log"]["rows"] > 0 and gui["log"]["jump_median_ms"] > 0
     assert gui["chronology"]["entries"] > 0
+    assert gui["table_floor"]["jump_median_ms"] > 0
     assert gui["summary"]["bare_process_to_window_ms"] > 0
 
     # the plain copy really is unencrypted SQLite with the same rows
