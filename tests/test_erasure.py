@@ -287,3 +287,72 @@ def test_practitioners_cannot_erase(session, data_dir) -> None:
 def test_reason_words_are_accepted_in_any_case(session) -> None:
     assert erasure.parse_reason(" Created In Error ") is erasure.ErasureReason.CREATED_IN_ERROR
     assert replace(erasure.ErasureResult(1, 2, True), rows_deleted=3).rows_deleted == 3
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+
+def test_cli_erases_a_closed_family(session, cli) -> None:
+    family_id = _closed_family(session)
+    result = cli("erase", "family", "FAM-0200", "--reason", "created_in_error", "--confirm", "FAM-0200")
+    assert result.code == 0, result.err
+    assert result.out.startswith("FAM-0200 has been erased")
+    with pytest.raises(NotFound):
+        families.get_family(session, family_id)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("FAM-0200", "--reason", "duplicate", "--confirm", "FAM-0201"),
+            "is not FAM-0200; nothing was erased",
+        ),
+        (("FAM-0200", "--confirm", "FAM-0200"), "reason: choose why the family is erased"),
+        (
+            ("FAM-0200", "--reason", "tidying", "--confirm", "FAM-0200"),
+            "'tidying' is not one of the erasure reasons",
+        ),
+        (
+            ("FAM-0404", "--reason", "duplicate", "--confirm", "FAM-0404"),
+            "There is no family with reference 'FAM-0404'.",
+        ),
+        (("FAM-0300", "--reason", "duplicate", "--confirm", "FAM-0300"), "FAM-0300 is still open"),
+        (("FAM-0400", "--reason", "duplicate", "--confirm", "FAM-0400"), "FAM-0400 is on legal hold"),
+    ],
+)
+def test_cli_refusals_are_plain_and_nothing_is_lost(session, cli, args, message) -> None:
+    _closed_family(session)
+    _closed_family(session, "FAM-0300", closed_on=None)
+    retention.place_hold(session, _closed_family(session, "FAM-0400"), "Court order")
+    result = cli("erase", "family", *args)
+    assert result.code == 1
+    assert message in result.err
+    assert "Traceback" not in result.err and result.err.count("\n") == 1
+    assert session.conn.execute("SELECT count(*) FROM families").fetchone()[0] == 3
+
+
+def test_cli_erase_needs_the_reference_twice(session, cli) -> None:
+    _closed_family(session)
+    result = cli("erase", "family", "FAM-0200", "--reason", "duplicate")
+    assert result.code == 2
+    assert "--confirm" in result.err
+
+
+def test_cli_practitioner_cannot_erase(session, cli) -> None:
+    _closed_family(session)
+    add_user(session, "pat", "practitioner", "practitioner passphrase 1", kdf=TEST_ONLY_FAST_KDF)
+    result = cli(
+        "erase",
+        "family",
+        "FAM-0200",
+        "--reason",
+        "duplicate",
+        "--confirm",
+        "FAM-0200",
+        user="pat",
+        passphrase="practitioner passphrase 1",
+    )
+    assert result.code == 1
+    assert "Only a manager can erase" in result.err
+    assert families.get_family(session, retention.find_family_id(session, "FAM-0200")).notes == "Kept safe"

@@ -192,3 +192,69 @@ def test_practitioners_are_refused_everything(session, practitioner) -> None:
 
 def test_leap_day_closure() -> None:
     assert retention.add_years(date(2020, 2, 29), 6) == date(2026, 2, 28)
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+
+def test_cli_due_decide_and_schedule(session, cli) -> None:
+    family_id = _family(session, "FAM-0001", date(2019, 1, 1))
+    _family(session, "FAM-0002", date(2019, 2, 1))
+    result = cli("retention", "due")
+    assert result.code == 0, result.err
+    assert "FAM-0001     due 2025-01-01  closed on 2019-01-01, 6 years have passed" in result.out
+    assert "FAM-0002" in result.out
+
+    result = cli(
+        "retention", "decide", "FAM-0001", "--keep-until", "2027-06-01", "--reason", "Sibling attends"
+    )
+    assert (result.code, result.out.strip()) == (0, "FAM-0001: kept; next review on 2027-06-01.")
+    result = cli("retention", "decide", "FAM-0002", "--hold", "--reason", "Court order")
+    assert result.code == 0 and "legal hold" in result.out
+    result = cli("retention", "due")
+    assert "No family is due" in result.out
+    assert "On legal hold (1):\n  FAM-0002     Court order" in result.out
+    assert cli("retention", "decide", "FAM-0002", "--release-hold", "--reason", "Lifted").code == 0
+    assert [r.decision for r in retention.reviews(session, family_id)] == ["keep"]
+
+    result = cli("retention", "schedule", "--closed-years", "8", "--safeguarding-age", "26")
+    assert result.code == 0
+    assert "reviewed 8 years after closure" in result.out
+    assert "until the youngest child is 26" in cli("retention", "schedule").out
+
+    result = cli("retention", "safeguarding", "FAM-0001")
+    assert result.code == 0 and "marked as touching safeguarding" in result.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("decide", "FAM-0404", "--hold", "--reason", "x"), "There is no family with reference 'FAM-0404'."),
+        (("decide", "FAM-0001", "--hold"), "reason: give the reason for this decision"),
+        (("decide", "FAM-0001", "--keep-until", "soon", "--reason", "x"), "keep until"),
+        (("decide", "FAM-0001", "--keep-until", "2020-01-01", "--reason", "x"), "must be after today"),
+        (("decide", "FAM-0001", "--release-hold", "--reason", "x"), "This family is not on legal hold."),
+        (("schedule", "--closed-years", "0"), "years after closure: must be from 1 to 50 years"),
+    ],
+)
+def test_cli_bad_input_gets_a_plain_message(session, cli, args, message) -> None:
+    _family(session, "FAM-0001", date(2019, 1, 1))
+    result = cli("retention", *args)
+    assert result.code == 1
+    assert message in result.err
+    assert "Traceback" not in result.err and result.err.count("\n") == 1
+    assert retention.reviews(session, retention.find_family_id(session, "FAM-0001")) == []
+
+
+def test_cli_decide_needs_exactly_one_decision(session, cli) -> None:
+    _family(session, "FAM-0001", date(2019, 1, 1))
+    assert cli("retention", "decide", "FAM-0001", "--reason", "x").code == 2
+    assert cli("retention", "decide", "FAM-0001", "--hold", "--release-hold", "--reason", "x").code == 2
+
+
+def test_cli_practitioner_is_refused(session, practitioner, cli) -> None:
+    _family(session, "FAM-0001", date(2019, 1, 1))
+    for args in (("due",), ("decide", "FAM-0001", "--hold", "--reason", "x"), ("schedule",)):
+        result = cli("retention", *args, user="pat", passphrase=PAT_PASSPHRASE)
+        assert result.code == 1
+        assert "Only a manager can" in result.err
