@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -117,6 +118,7 @@ class DecisionDialog(QDialog):
         self.row = row
         self.decision = decision
         self.done_ok = False
+        self.erased: erasure.ErasureResult | None = None
         self.setWindowTitle(f"{self.TITLES[decision]}: {row.ref}")
         self.setAccessibleName(self.windowTitle())
         self.errors = FieldErrors(error_label(self))
@@ -212,7 +214,12 @@ class DecisionDialog(QDialog):
                 reason = erasure.parse_reason(self.reason_choice.currentData())
                 if self.confirm_ref.text().strip() != self.row.ref:
                     raise ValidationError("confirm", f"type {self.row.ref} exactly to erase this family")
-                erasure.erase_family(session, self.row.family_id, reason)
+                # VACUUM rewrites the whole file: about 2 s for a 30 MB casebook.
+                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+                try:
+                    self.erased = erasure.erase_family(session, self.row.family_id, reason)
+                finally:
+                    QApplication.restoreOverrideCursor()
         except ValidationError as exc:
             self.errors.show(exc.field, exc.problem)
             return False
@@ -357,9 +364,18 @@ class RetentionTab(QWidget):
         if row is None:
             return None
         self.dialog = DecisionDialog(self.ctx, row, decision, self)
-        self.dialog.finished.connect(lambda _result: self.refresh())
+        self.dialog.finished.connect(lambda _result: self._after_decision())
         self.dialog.open()
         return self.dialog
+
+    def _after_decision(self) -> None:
+        erased = self.dialog.erased if self.dialog is not None else None
+        self.refresh()
+        if erased is not None and not erased.wal_cleared:
+            self.summary.setText(
+                self.summary.text() + " Another window had the casebook open while a family was erased: "
+                "lock or close the app once to finish clearing its old pages."
+            )
 
     def save_schedule(self) -> None:
         with reporting_errors(self):
