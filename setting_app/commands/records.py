@@ -63,8 +63,7 @@ def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_export_family(ctx: CliContext, args: argparse.Namespace) -> int:
     with ctx.open_session() as session:
-        document = records.export_families(session, args.refs)
-    records.write_record_file(args.out, document)
+        document = records.export_to_file(session, args.out, args.refs)  # writes the file and its audit row
     families = document["families"]
     entries = sum(len(f["entries"]) for f in families)
     referrals = sum(len(f["referrals"]) for f in families)

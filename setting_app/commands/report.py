@@ -7,8 +7,14 @@ import json
 from pathlib import Path
 
 from setting_app.cli import CliContext, UsageError
-from setting_app.services.monthly_summary import monthly_summary, parse_month
-from setting_app.services.report_pdf import save_monthly_pdf, write_file_atomically
+from setting_app.services.monthly_summary import (
+    MonthlySummary,
+    monthly_summary,
+    parse_month,
+    save_summary_file,
+    show_summary,
+)
+from setting_app.services.report_pdf import render_monthly_pdf
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,21 +39,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_monthly)
 
 
+def _json_text(summary: MonthlySummary) -> str:
+    return json.dumps(summary.to_json_dict(), indent=2, ensure_ascii=False)
+
+
 def cmd_monthly(ctx: CliContext, args: argparse.Namespace) -> int:
     month = parse_month(args.month, ctx.clock.today())
     if args.format == "pdf" and args.out is None:
         raise UsageError("say where to save the PDF with --out FILE.pdf (or use --format json)")
     with ctx.open_session() as session:
+        if args.format == "json" and args.out is None:
+            show_summary(session, month, lambda s: ctx.print(_json_text(s)))
+            return 0
         summary = monthly_summary(session, month)
-    if args.format == "json":
-        text = json.dumps(summary.to_json_dict(), indent=2, ensure_ascii=False)
-        if args.out is None:
-            ctx.print(text)
-        else:
-            target = write_file_atomically((text + "\n").encode("utf-8"), args.out)
+        if args.format == "json":
+            text = _json_text(summary)
+            target = save_summary_file(session, summary, (text + "\n").encode("utf-8"), args.out, kind="json")
             ctx.print(f"Saved the figures for {month.label} to {target}.")
-        return 0
-    rendered = save_monthly_pdf(summary, args.out)
+            return 0
+        rendered = render_monthly_pdf(summary)
+        save_summary_file(session, summary, rendered.data, args.out, kind="pdf")
     pages = "page" if rendered.pages == 1 else "pages"
     ctx.print(f"Saved the monthly summary for {month.label} to {args.out} ({rendered.pages} {pages}).")
     return 0

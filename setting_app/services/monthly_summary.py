@@ -34,16 +34,19 @@ from __future__ import annotations
 import contextlib
 import re
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from setting_app.domain.codes import DOMAIN_ORDER, Domain, Kind, ReferralStatus, ServiceCategory
 from setting_app.domain.errors import ValidationError
 from setting_app.domain.models import SettingDetails
+from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage.database import Connection
+from setting_app.storage.unit_of_work import unit_of_work
 
 REPORT_FORMAT_VERSION = 1
 
@@ -311,6 +314,61 @@ def monthly_summary(session: Session, month: Month | str) -> MonthlySummary:
         generated_by=session.user.display_name or session.user.username,
         setting=session.setting,
     )
+
+
+def save_summary_file(
+    session: Session, summary: MonthlySummary, data: bytes, target: Path, *, kind: str
+) -> Path:
+    """Write the summary's PDF or JSON (``kind``) where the manager asked, audited in the same step.
+
+    The audit row and the file land together: if the file cannot be written the row is rolled back.
+    """
+    from setting_app.services.report_pdf import write_file_atomically
+
+    session.require_manager("save the monthly summary")
+    with unit_of_work(session.conn):
+        audit.record(
+            session,
+            audit.EXPORT,
+            object_type="monthly_summary",
+            detail=f"monthly summary {summary.month.code} saved as {kind.upper()}",
+        )
+        return write_file_atomically(data, target)
+
+
+def show_summary(
+    session: Session, month: Month | str, show: Callable[[MonthlySummary], None]
+) -> MonthlySummary:
+    """Compute the figures and hand them to ``show`` (e.g. the terminal), audited in the same step.
+
+    The audit row is written first, so the summary's audit-trail head includes it.
+    """
+    session.require_manager("make the monthly summary")
+    with unit_of_work(session.conn):
+        code = month.code if isinstance(month, Month) else parse_month(month, session.clock.today()).code
+        audit.record(
+            session,
+            audit.EXPORT,
+            object_type="monthly_summary",
+            detail=f"monthly summary {code} written out as JSON",
+        )
+        summary = monthly_summary(session, month)
+        show(summary)
+    return summary
+
+
+def print_summary(session: Session, summary: MonthlySummary, send: Callable[[], int]) -> int:
+    """Run ``send`` (which prints and returns the pages sent) with its PRINT audit row in one step."""
+    session.require_manager("print the monthly summary")
+    with unit_of_work(session.conn):
+        pages = send()
+        audit.record(
+            session,
+            audit.PRINT,
+            object_type="monthly_summary",
+            detail=f"monthly summary {summary.month.code} printed ({pages} page{'s' if pages != 1 else ''})",
+        )
+    return pages
 
 
 def compute_summary(
@@ -621,9 +679,7 @@ def _export_key_fingerprint(conn: Connection) -> str | None:
 
 
 def _audit_chain_head(conn: Connection) -> str | None:
-    """The audit trail's current head, once the audit feature provides one (None until then)."""
-    try:
-        from setting_app.storage.audit_repo import chain_head
-    except ImportError:
-        return None
+    """The audit trail's current head (printed on the report to date it)."""
+    from setting_app.storage.audit_repo import chain_head
+
     return chain_head(conn)

@@ -48,7 +48,7 @@ from setting_app.domain.referrals import (
     reason_problem,
     transition_problem,
 )
-from setting_app.services import service_directory
+from setting_app.services import audit, service_directory
 from setting_app.services.session import Session
 from setting_app.storage import activity_repo, entry_repo, family_repo, referral_repo, staff_repo
 from setting_app.storage.database import Connection
@@ -980,6 +980,16 @@ def import_records(session: Session, data: object) -> ImportSummary:
             )
         entry_repo.add_entries(conn, entries, now)
         _add_referrals(conn, referrals, staff_ids, now)
+        audit.record(
+            session,
+            audit.CREATE,
+            object_type="record_file",
+            detail=(
+                f"imported a record file: {_count(len(records.families), 'family', 'families')}, "
+                f"{_count(children, 'child', 'children')}, {_count(len(entries), 'entry', 'entries')}, "
+                f"{_count(len(referrals), 'referral', 'referrals')}"
+            ),
+        )
     return ImportSummary(len(records.families), children, len(entries), len(referrals), tuple(sorted(added)))
 
 
@@ -1212,6 +1222,37 @@ def dumps_record_file(document: dict) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def export_to_file(
+    session: Session, path: Path, refs: list[str] | None = None, *, version: int = WRITE_VERSION
+) -> dict:
+    """Export (as :func:`export_families`) and write the file, with its audit row in one step.
+
+    The audit row is written in the same transaction as the file: if the file cannot be written the
+    row is rolled back, and if the row cannot be written no file is left. Returns the document.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise AppError(f"{path} is a folder: give a file name to write to.")
+    with unit_of_work(session.conn):
+        document = export_families(session, refs, version=version)
+        families = document["families"]
+        single = len(families) == 1
+        family_id = None
+        if single:
+            found = family_repo.get_family_by_ref(session.conn, families[0]["ref"])
+            family_id = found.id if found else None
+        audit.record(
+            session,
+            audit.EXPORT,
+            object_type="record_file",
+            object_id=family_id,
+            family_id=family_id,
+            detail=f"record file version {version}: {_count(len(families), 'family', 'families')}",
+        )
+        write_record_file(path, document)
+    return document
+
+
 def write_record_file(path: Path, document: dict) -> None:
     """Write atomically (temporary file beside the target, fsync, rename), readable by the owner only."""
     path = Path(path)
@@ -1292,6 +1333,7 @@ __all__ = [
     "RecordFile",
     "export_families",
     "export_family",
+    "export_to_file",
     "import_records",
     "parse_record_file",
     "read_record_file",

@@ -118,15 +118,17 @@ def write_return(
         sdc=writer.sdc_block(export.params, None),
         period=period_block(export.period),
     )
-    written = writer.write_package(
-        out_dir,
-        writer.export_out_tables(export),
-        package=package,
-        manifest=return_manifest(export, made_in, exact_fingerprint),
-        extra_files=extra,
-        signing_key=key,
-    )
-    _record(session, export, written, made_in, exact_fingerprint)
+    # One step: a package that cannot be written leaves no audit row, and the row commits with it.
+    with unit_of_work(session.conn):
+        written = writer.write_package(
+            out_dir,
+            writer.export_out_tables(export),
+            package=package,
+            manifest=return_manifest(export, made_in, exact_fingerprint),
+            extra_files=extra,
+            signing_key=key,
+        )
+        _record(session, export, written, made_in, exact_fingerprint)
     return WrittenReturn(
         written.out_dir,
         written.files,
@@ -142,22 +144,19 @@ def _record(
 ) -> None:
     """Note the return in the audit trail (with the manifest's SHA-256, which covers every file's hash)
     and in a short history the export panel shows."""
-    try:
-        from setting_app.services import audit
-    except ImportError:  # the audit trail arrives with its own change
-        audit = None
+    from setting_app.services import audit
+
     with unit_of_work(session.conn):
-        if audit is not None:
-            audit.record(
-                session,
-                audit.EXPORT,
-                object_type="la_return",
-                detail=(
-                    f"local authority return {export.period.code}, threshold {export.params.threshold}, "
-                    f"base {export.params.base}{', with exact counts' if exact_fp else ''}; "
-                    f"manifest SHA-256 {written.manifest_sha256}"
-                ),
-            )
+        audit.record(
+            session,
+            audit.EXPORT,
+            object_type="la_return",
+            detail=(
+                f"local authority return {export.period.code}, threshold {export.params.threshold}, "
+                f"base {export.params.base}{', with exact counts' if exact_fp else ''}; "
+                f"manifest SHA-256 {written.manifest_sha256}"
+            ),
+        )
         history = export_history(session)
         history.append(
             {

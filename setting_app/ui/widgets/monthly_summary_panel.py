@@ -26,8 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from setting_app.domain.errors import AppError
-from setting_app.services.monthly_summary import Month, MonthlySummary, monthly_summary
-from setting_app.services.report_pdf import format_minutes, render_monthly_pdf, write_file_atomically
+from setting_app.services.monthly_summary import (
+    Month,
+    MonthlySummary,
+    monthly_summary,
+    print_summary,
+    save_summary_file,
+)
+from setting_app.services.report_pdf import format_minutes, render_monthly_pdf
 from setting_app.services.session import Session
 
 from setting_app.ui.context import AppContext
@@ -265,14 +271,17 @@ class MonthlySummaryPanel(QWidget):
 
     def save_pdf_to(self, path: Path) -> Path:
         """Save the previewed PDF (the very bytes shown) where the manager chose."""
-        if self._pdf is None:
+        if self._pdf is None or self._summary is None:
             raise AppError("There is nothing to save yet: preview a month first.")
-        target = write_file_atomically(self._pdf, Path(path))
+        target = save_summary_file(self._ctx.session, self._summary, self._pdf, Path(path), kind="pdf")
         self.status_label.setText(f"Saved to {target}.")
         return target
 
     def print_to(self, printer: QPrinter) -> int:
-        pages = self.preview.print_to(printer)
+        """Print the previewed pages; the PRINT audit row is kept only if printing worked."""
+        if self._pdf is None or self._summary is None:
+            raise AppError("There is nothing to print yet: preview a month first.")
+        pages = print_summary(self._ctx.session, self._summary, lambda: self.preview.print_to(printer))
         self.status_label.setText(f"Sent {pages} page{'s' if pages != 1 else ''} to the printer.")
         return pages
 
