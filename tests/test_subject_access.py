@@ -303,6 +303,7 @@ def test_pack_writes_audit_and_sharing_rows(session, casebook, tmp_path) -> None
         if s.occasion is SharingOccasion.SUBJECT_ACCESS
     ]
     assert len(shares) == 1 and shares[0].recipient == "Rosa Brown (mother)"
+    assert "Prepared for Rosa Brown (mother)" in _flat(_pdf_text(tmp_path / "FAM-0001-subject-access.pdf"))
     assert audit.verify(session) is None
     # A child's pack names the child in the audit row.
     subject_access.write_pack(session, "FAM-0001", tmp_path, child="c2")

@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "subject-access",
         help="write a subject access pack (PDF and record file) for a family or one child (managers only)",
+        description="Write <REF>-subject-access.pdf and .json: everything held about the family or child, "
+        "the information-sharing record and the access audit. Other families' references and names found "
+        "in the notes are replaced by [redacted] unless --keep names them; --list shows them first.",
     )
     p.add_argument("ref", metavar="REF", help="the family's reference")
     p.add_argument(

@@ -116,6 +116,8 @@ class SubjectAccessPack:
     document: dict
     #: How many passages were replaced by ``[redacted]`` (0 before redaction).
     redactions: int = 0
+    #: Who the pack is for, when known.
+    recipient: str = ""
 
     @property
     def subject(self) -> str:
@@ -530,7 +532,8 @@ def write_pack(
     out_dir = Path(out_dir).expanduser()
     if out_dir.exists() and not out_dir.is_dir():
         raise AppError(f"{out_dir} is a file, not a folder: give a folder to write the pack into.")
-    pack = redact_pack(gather_pack(session, ref, child), redact)
+    recipient = (recipient or "").strip() or DEFAULT_RECIPIENT
+    pack = replace(redact_pack(gather_pack(session, ref, child), redact), recipient=recipient)
     pdf = render_pack_pdf(pack)
     json_bytes = records.dumps_record_file(pack.document)
     stem = pack_file_stem(pack)
@@ -556,7 +559,7 @@ def write_pack(
             )
             info_sharing.record_share(
                 session.conn,
-                recipient=recipient or DEFAULT_RECIPIENT,
+                recipient=recipient,
                 what=what,
                 purpose="Right of access (UK GDPR Article 15): a copy of the personal data held",
                 shared_on=session.clock.today(),

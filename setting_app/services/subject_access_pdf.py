@@ -190,6 +190,7 @@ def _intro(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
             escape(f"{pack.child.name}, one child of the family") if pack.child else "The whole family",
         ),
         ("Produced", f"{_when(pack.produced_at)} by {escape(pack.produced_by)}"),
+        ("Prepared for", escape(pack.recipient)),
     ]
     scope = (
         f"It holds {escape(pack.child.name)}'s details, the support entries and referrals about "
