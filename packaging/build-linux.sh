@@ -39,14 +39,16 @@ if [ $build -eq 1 ]; then
     "$PY" -m pip install -q -e "$ROOT[build]" 2>&1 | grep -v '^WARNING: Location' || true
   fi
   echo "Building with PyInstaller $("$PY" -m PyInstaller --version) ..."
+  mkdir -p "$WORK"
+  LOG=$WORK/pyinstaller.log
   started=$(date +%s)
   if ! "$PY" -m PyInstaller "$ROOT/packaging/setting_app.spec" --noconfirm --log-level WARN \
-      --distpath "$DIST" --workpath "$WORK" >"$WORK.log" 2>&1; then
-    tail -30 "$WORK.log" >&2
-    echo "FAIL  build (full log: $WORK.log)"
+      --distpath "$DIST" --workpath "$WORK" >"$LOG" 2>&1; then
+    tail -30 "$LOG" >&2
+    echo "FAIL  build (full log: $LOG)"
     exit 1
   fi
-  echo "PASS  build in $(($(date +%s) - started)) s (log: $WORK.log)"
+  echo "PASS  build in $(($(date +%s) - started)) s (log: $LOG)"
 fi
 
 if [ ! -x "$APP/setting-app" ]; then
