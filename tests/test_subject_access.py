@@ -411,3 +411,27 @@ def test_kind_words_in_pdf(session, casebook, tmp_path) -> None:
     text = _flat(_pdf_text(written.pdf))
     assert "Family wellbeing" in text and "family_wellbeing" not in text
     assert Kind.DIRECT.label.lower() in text
+
+
+def test_names_outside_latin_1_print_as_written(session, tmp_path) -> None:
+    """A pack names people: Polish, Vietnamese or Turkish letters must not print as black boxes."""
+    from setting_app.services.subject_access_pdf import pack_fonts
+
+    if pack_fonts()[0] == "Helvetica":
+        pytest.skip("no Unicode TrueType font installed on this machine")
+    family = families.add_family(
+        session,
+        NewFamily(
+            "FAM-0100",
+            date(2026, 3, 1),
+            carers=(Carer("Nguyễn Thị Hương", "mother"),),
+            children=(NewChild("Łucja Öztürk", date(2023, 1, 2), "c1"),),
+        ),
+    )
+    support_log.log_entry(
+        session, NewEntry(family.id, date(2026, 9, 1), Domain.CHILD_DEVELOPMENT, 15, note="Ğ ş ő — “quoted”")
+    )
+    written = subject_access.write_pack(session, "FAM-0100", tmp_path / "out")
+    text = _pdf_text(written.pdf)
+    assert "Nguyễn Thị Hương" in text and "Łucja Öztürk" in text and "Ğ ş ő — “quoted”" in text
+    assert "\u25a0" not in text  # the black box a missing glyph turns into

@@ -6,8 +6,11 @@ words for every code. Restricted (safeguarding-sensitive) records are marked "Re
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 from datetime import date, datetime
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -15,6 +18,8 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
@@ -65,16 +70,57 @@ ACTION_WORDS = {
 }
 
 
+#: Fonts with wide Unicode coverage (names in a pack can be Polish, Vietnamese, Turkish...): the
+#: built-in Helvetica prints a black box for any letter outside Latin-1. Each set is (folders,
+#: (regular, bold, italic, bold italic) file names); the first set found is used.
+_UNICODE_FONT_SETS: tuple[tuple[tuple[str, ...], tuple[str, str, str, str]], ...] = (
+    (
+        ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF"),
+        ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf"),
+    ),
+    (
+        (os.path.join(os.environ.get("WINDIR", "C:\\Windows"), "Fonts"),),
+        ("arial.ttf", "arialbd.ttf", "ariali.ttf", "arialbi.ttf"),
+    ),
+    (
+        ("/System/Library/Fonts/Supplemental", "/Library/Fonts"),
+        ("Arial.ttf", "Arial Bold.ttf", "Arial Italic.ttf", "Arial Bold Italic.ttf"),
+    ),
+)
+PACK_FONT = "PackSans"
+
+
+@functools.cache
+def pack_fonts() -> tuple[str, str]:
+    """(regular, bold) font names for the pack: a Unicode TrueType family when one is installed."""
+    names = (PACK_FONT, f"{PACK_FONT}-Bold", f"{PACK_FONT}-Italic", f"{PACK_FONT}-BoldItalic")
+    for folders, files in _UNICODE_FONT_SETS:
+        for folder in folders:
+            paths = [Path(folder) / name for name in files]
+            if not (paths[0].is_file() and paths[1].is_file()):
+                continue
+            try:
+                for i, name in enumerate(names):
+                    path = paths[i] if paths[i].is_file() else paths[i % 2]
+                    pdfmetrics.registerFont(TTFont(name, str(path)))
+            except Exception:  # noqa: BLE001 (a damaged font file: try the next)
+                continue
+            pdfmetrics.registerFontFamily(
+                PACK_FONT, normal=names[0], bold=names[1], italic=names[2], boldItalic=names[3]
+            )
+            return names[0], names[1]
+    return "Helvetica", "Helvetica-Bold"
+
+
 class _Styles:
     def __init__(self) -> None:
         base = getSampleStyleSheet()
-        self.body = ParagraphStyle(
-            "Body", parent=base["BodyText"], fontName="Helvetica", fontSize=9.5, leading=12.5
-        )
+        regular, bold = pack_fonts()
+        self.body = ParagraphStyle("Body", parent=base["BodyText"], fontName=regular, fontSize=9, leading=12)
         self.title = ParagraphStyle(
             "Title",
             parent=base["Title"],
-            fontName="Helvetica-Bold",
+            fontName=bold,
             fontSize=18,
             leading=22,
             alignment=TA_LEFT,
@@ -83,7 +129,7 @@ class _Styles:
         self.h2 = ParagraphStyle(
             "H2",
             parent=base["Heading2"],
-            fontName="Helvetica-Bold",
+            fontName=bold,
             fontSize=12.5,
             leading=15,
             spaceBefore=10,
@@ -92,17 +138,17 @@ class _Styles:
         self.h3 = ParagraphStyle(
             "H3",
             parent=self.body,
-            fontName="Helvetica-Bold",
+            fontName=bold,
             fontSize=10,
             leading=13,
             spaceBefore=8,
             spaceAfter=3,
         )
         self.small = ParagraphStyle("Small", parent=self.body, fontSize=8, leading=10)
-        self.cell = ParagraphStyle("Cell", parent=self.body, fontSize=8.5, leading=10.5)
-        self.cell_bold = ParagraphStyle("CellBold", parent=self.cell, fontName="Helvetica-Bold")
+        self.cell = ParagraphStyle("Cell", parent=self.body, fontSize=8, leading=10)
+        self.cell_bold = ParagraphStyle("CellBold", parent=self.cell, fontName=bold)
         self.cell_small = ParagraphStyle(
-            "CellSmall", parent=self.cell, fontSize=7.8, leading=9.5, textColor=colors.HexColor("#333333")
+            "CellSmall", parent=self.cell, fontSize=7.5, leading=9.2, textColor=colors.HexColor("#333333")
         )
 
 
@@ -115,11 +161,17 @@ def _day(value: date | None) -> str:
     return format_day(value) if value else ""
 
 
-def _when(value: datetime | None) -> str:
+def _short_day(value: date | None) -> str:
+    """For table cells: '1 Sep 2026' fits a narrow column on one line."""
+    return f"{value.day} {value.strftime('%b %Y')}" if value else ""
+
+
+def _when(value: datetime | None, *, short: bool = False) -> str:
     if value is None:
         return ""
     local = value.astimezone()
-    return f"{format_day(local.date())} {local.strftime('%H:%M')}"
+    day = _short_day(local.date()) if short else format_day(local.date())
+    return f"{day} {local.strftime('%H:%M')}"
 
 
 def _label(value: object) -> str:
@@ -301,7 +353,7 @@ def _entries_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
             st.body,
         )
     )
-    widths = [27 * mm, 25 * mm, 38 * mm, 25 * mm, CONTENT_WIDTH - 115 * mm]
+    widths = [28 * mm, 24 * mm, 38 * mm, 24 * mm, CONTENT_WIDTH - 114 * mm]
     rows: list[list[object]] = [_head(["Date", "About", "Support", "Recorded by", "Note"], st)]
     restricted_rows: list[int] = []
     spans: list[int] = []
@@ -330,13 +382,13 @@ def _entries_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
 
 def _entry_row(pack: SubjectAccessPack, item: PackEntry, st: _Styles) -> list[object]:
     e = item.entry
-    date_text = _day(e.entry_date)
+    date_text = _short_day(e.entry_date)
     if item.restricted:
         date_text += f"<br/><b>{RESTRICTED_MARK}</b>"
     if item.version > 1:
         date_text += f"<br/>Version {item.version}"
     if e.follow_up_on:
-        date_text += f"<br/>Follow up {_day(e.follow_up_on)}"
+        date_text += f"<br/>Follow up {_short_day(e.follow_up_on)}"
     return [
         Paragraph(date_text, st.cell),
         Paragraph(escape(pack.child_name(e.child_id)), st.cell),
@@ -396,7 +448,7 @@ def _referral_block(pack: SubjectAccessPack, item: PackReferral, st: _Styles) ->
         table_rows = [_head(["Date", "Status", "Reason", "By", "Note"], st)]
         table_rows += [
             [
-                Paragraph(_day(h.changed_on), st.cell),
+                Paragraph(_short_day(h.changed_on), st.cell),
                 Paragraph(escape(_label(h.status)), st.cell),
                 Paragraph(escape(_label(h.reason)), st.cell),
                 Paragraph(escape(pack.staff_name(h.changed_by)), st.cell),
@@ -410,9 +462,9 @@ def _referral_block(pack: SubjectAccessPack, item: PackReferral, st: _Styles) ->
         table_rows = [_head(["Chased on", "By", "Next due", "Note"], st)]
         table_rows += [
             [
-                Paragraph(_day(c.chased_on), st.cell),
+                Paragraph(_short_day(c.chased_on), st.cell),
                 Paragraph(escape(pack.staff_name(c.chased_by)), st.cell),
-                Paragraph(_day(c.next_due_on), st.cell),
+                Paragraph(_short_day(c.next_due_on), st.cell),
                 Paragraph(_text(c.note), st.cell),
             ]
             for c in item.chases
@@ -449,7 +501,7 @@ def _sharing_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
             what += f"<br/><i>How:</i> {_text(s.method)}"
         rows.append(
             [
-                Paragraph(_day(s.decided_on), st.cell),
+                Paragraph(_short_day(s.decided_on), st.cell),
                 Paragraph(f"{decision}<br/>{escape(_label(s.occasion))}", st.cell),
                 Paragraph(_text(s.recipient), st.cell),
                 Paragraph(what, st.cell),
@@ -457,7 +509,7 @@ def _sharing_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
                 Paragraph(escape(s.recorded_by_name), st.cell),
             ]
         )
-    flow.append(_grid(rows, [25 * mm, 22 * mm, 26 * mm, CONTENT_WIDTH - 121 * mm, 26 * mm, 22 * mm]))
+    flow.append(_grid(rows, [20 * mm, 20 * mm, 26 * mm, CONTENT_WIDTH - 114 * mm, 26 * mm, 22 * mm]))
     return flow
 
 
@@ -481,7 +533,7 @@ def _audit_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
             record += f" #{a.object_id}"
         rows.append(
             [
-                Paragraph(_when(a.at), st.cell),
+                Paragraph(_when(a.at, short=True), st.cell),
                 Paragraph(escape(who), st.cell),
                 Paragraph(
                     escape(ACTION_WORDS.get(a.action, a.action.replace("_", " ").capitalize())), st.cell
