@@ -70,6 +70,7 @@ class FigureCard(QFrame):
         layout.addWidget(self.detail)
         layout.addStretch(1)
         self._caption_text = caption
+        self.setAccessibleName(caption)  # until the figures arrive
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
     def set_value(self, value: str, detail: str = "") -> None:
