@@ -145,3 +145,13 @@ def test_screenshot(tab: SubjectAccessTab, built, tmp_path) -> None:
     path = tmp_path / "subject_access_tab.png"
     assert tab.grab().save(str(path))
     assert path.stat().st_size > 1000
+
+
+def test_the_tab_is_on_the_managers_records_screen(session: Session, clock, qtbot) -> None:
+    from setting_app.ui.screens.records_privacy import RecordsScreen
+
+    screen = RecordsScreen(AppContext(session, clock))
+    qtbot.addWidget(screen)
+    labels = [screen.tabs.tabText(i).replace("&", "") for i in range(screen.tabs.count())]
+    assert "Subject access" in labels
+    assert any(isinstance(page, SubjectAccessTab) for page in screen.pages)
