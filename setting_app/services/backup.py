@@ -7,6 +7,7 @@ key slot file, so the same passphrases and recovery code open it; and a manifest
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -209,16 +210,23 @@ def _record_restore(db: Path, key: bytes, username: str, info: BackupInfo, clock
 
 
 def restore_backup(
-    data_dir: Path, backup: Path, username: str, passphrase: str, *, clock: Clock = SYSTEM_CLOCK
+    data_dir: Path,
+    backup: Path,
+    username: str,
+    passphrase: str,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    app_holds_lock: bool = False,
 ) -> tuple[BackupInfo, Path | None]:
     """Replace the casebook in ``data_dir`` with a checked backup; the replaced files are kept aside.
 
     Returns the backup's details and where the replaced casebook was put (None if there was none).
-    Refuses while the desktop app has the casebook open.
+    Refuses while the desktop app has the casebook open, unless the caller is that app
+    (``app_holds_lock``: it holds the instance lock and has closed its connection first).
     """
     ensure_private_dir(data_dir)
     paths = CasebookPaths(data_dir)
-    with InstanceLock(data_dir):
+    with contextlib.nullcontext() if app_holds_lock else InstanceLock(data_dir):
         work = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
         try:
             info, key = _extract_and_check(backup, work, username, passphrase)
