@@ -49,6 +49,23 @@ def settle(ms: int = 120) -> None:
         app.processEvents()
 
 
+def _fill_in(page: QWidget, timeout_s: float = 30.0) -> None:
+    """A report panel that starts empty (the monthly summary) is made, so the picture shows a report."""
+    generate = getattr(page, "generate", None)
+    if not callable(generate) or getattr(page, "summary_ready", None) is None:
+        return
+    try:
+        generate()
+    except AppError as error:
+        log.info("screenshot: the report was not made (%s)", type(error).__name__)
+        return
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout_s
+    while getattr(page, "is_busy", False) and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.02)
+
+
 def tab_slug(label: str) -> str:
     """``"R&etention and erasure"`` → ``"retention-and-erasure"``."""
     words = re.sub(r"[^a-z0-9]+", "-", label.replace("&", "").lower())
@@ -92,6 +109,7 @@ def take_screenshots(data_dir: Path, out_dir: Path, *, user: str | None, clock: 
             if not tabs.isTabVisible(index):
                 continue
             tabs.setCurrentIndex(index)
+            _fill_in(tabs.widget(index))
             tab_files.append(_save(window, out_dir / f"{stem}-{tab_slug(tabs.tabText(index))}.png"))
         tabs.setCurrentIndex(0)
 
