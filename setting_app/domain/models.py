@@ -127,6 +127,8 @@ class NewEntry:
     contact_mode: ContactMode = ContactMode.IN_PERSON
     note: str = ""
     follow_up_on: date | None = None
+    #: Safeguarding-sensitive: only managers see it.
+    restricted: bool = False
 
     @property
     def effective_kind(self) -> Kind:
@@ -148,6 +150,10 @@ class SupportEntry:
     note: str
     follow_up_on: date | None
     created_at: datetime
+    #: 1 when never amended; earlier versions sit in support_entry_versions.
+    version: int = 1
+    #: Safeguarding-sensitive: only managers see it.
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,8 @@ class NewReferral:
     child_id: int | None = None
     made_by: int | None = None
     note: str = ""
+    #: Safeguarding-sensitive: only managers see it.
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,8 @@ class Referral:
     made_by: int | None
     note: str
     created_at: datetime
+    #: Safeguarding-sensitive: only managers see it.
+    restricted: bool = False
 
 
 @dataclass(frozen=True)

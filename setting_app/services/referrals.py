@@ -37,8 +37,9 @@ from setting_app.domain.referrals import (
     status_label,
     tracked,
 )
-from setting_app.services import info_sharing, service_directory
+from setting_app.services import audit, info_sharing, service_directory
 from setting_app.services.session import Session
+from setting_app.services.support_log import check_view_reason
 from setting_app.storage import family_repo, referral_repo, service_repo, setting_repo
 from setting_app.storage.database import Connection
 from setting_app.storage.referral_repo import ReferralFilter
@@ -136,7 +137,7 @@ def _family(session: Session, family_id: int) -> Family:
 
 def make_referral(session: Session, referral: NewReferral) -> TrackedReferral:
     """Save a new referral as a draft, or as sent (behind the consent gate, with its sharing record)."""
-    r = tracked(referral)
+    r = replace(tracked(referral), restricted=bool(referral.restricted))
     if r.made_by is None:
         r = replace(r, made_by=session.user.id)
     if r.status not in CREATABLE_STATUSES:
@@ -157,7 +158,26 @@ def make_referral(session: Session, referral: NewReferral) -> TrackedReferral:
         saved = referral_repo.add_referral(conn, r, now, override_by=override_by)
         if sending:
             _record_referral_share(session, saved, family, saved.made_on)
+        _audit(
+            session,
+            audit.CREATE,
+            saved,
+            f"{saved.status.value}, {saved.service_category.value}"
+            + (", restricted" if saved.restricted else ""),
+        )
         return saved
+
+
+def _audit(session: Session, action: str, referral: TrackedReferral, detail: str) -> None:
+    """The referral's audit row (inside the caller's transaction; codes only, no personal data)."""
+    audit.record(
+        session,
+        action,
+        object_type="referral",
+        object_id=referral.id,
+        family_id=referral.family_id,
+        detail=detail,
+    )
 
 
 def update_referral(session: Session, referral_id: int, referral: NewReferral) -> TrackedReferral:
@@ -170,7 +190,13 @@ def update_referral(session: Session, referral_id: int, referral: NewReferral) -
             raise TransitionRefused(
                 f"A {old.status.value} referral is closed: its details can no longer be changed."
             )
-        r = replace(tracked(referral), family_id=old.family_id, status=old.status, made_by=old.made_by)
+        r = replace(
+            tracked(referral),
+            family_id=old.family_id,
+            status=old.status,
+            made_by=old.made_by,
+            restricted=old.restricted,
+        )
         family = _family(session, old.family_id)
         r = check_referral(r, family, family_repo.list_children(conn, family.id), session.clock.today())
         override_by = _override_by(session, r, old)
@@ -186,7 +212,38 @@ def update_referral(session: Session, referral_id: int, referral: NewReferral) -
             if old.last_chased_on is None:
                 due = due_date_after(S.SENT, last, follow_up_days(conn), r.expected_response_on)
                 referral_repo.set_due_on(conn, referral_id, due, now)
-        return get_referral(session, referral_id)
+        updated = get_referral(session, referral_id)
+        _audit(
+            session,
+            audit.UPDATE,
+            updated,
+            "changed: " + (", ".join(_changed_details(old, updated)) or "nothing"),
+        )
+        return updated
+
+
+def _changed_details(old: TrackedReferral, new: TrackedReferral) -> list[str]:
+    names = (
+        "child_id",
+        "service_name",
+        "service_category",
+        "domain",
+        "made_on",
+        "consent",
+        "note",
+        "service_id",
+        "route",
+        "urgency",
+        "reason",
+        "expected_response_on",
+        "consent_given_by",
+        "consent_given_on",
+        "consent_scope",
+        "consent_note",
+        "lawful_basis",
+        "override_rationale",
+    )
+    return [name for name in names if getattr(old, name) != getattr(new, name)]
 
 
 def change_status(
@@ -226,7 +283,12 @@ def change_status(
         referral_repo.set_status(conn, referral_id, status, due, now)
         if sending:
             _record_referral_share(session, referral, _family(session, referral.family_id), on)
-        return get_referral(session, referral_id)
+        changed = get_referral(session, referral_id)
+        detail = f"status: {referral.status.value} -> {status.value}"
+        if reason is not None:
+            detail += f" ({reason.value})"
+        _audit(session, audit.UPDATE, changed, detail)
+        return changed
 
 
 def _record_referral_share(session: Session, referral: TrackedReferral, family: Family, on: date) -> None:
@@ -298,52 +360,97 @@ def chase_referral(
             raise ValidationError("next follow-up", "is before the date of the chase")
         if next_due_on > on + timedelta(days=MAX_CHASE_DAYS):
             raise ValidationError("next follow-up", f"is more than {MAX_CHASE_DAYS} days after the chase")
-        return referral_repo.add_chase(
+        chase = referral_repo.add_chase(
             session.conn, referral_id, on, session.user.id, note, next_due_on, session.clock.now()
         )
+        _audit(session, audit.UPDATE, referral, "chased")
+        return chase
 
 
 # ---------------------------------------------------------------- reading
 
 
 def get_referral(session: Session, referral_id: int) -> TrackedReferral:
+    """One referral as the person using the casebook may see it (never a restricted one for a practitioner)."""
     referral = referral_repo.get_referral(session.conn, referral_id)
-    if referral is None:
+    if referral is None or (referral.restricted and not session.user.is_manager):
         raise NotFound(f"There is no referral #{referral_id}.")
     return referral
+
+
+def open_restricted_referral(session: Session, referral_id: int, reason: str) -> TrackedReferral:
+    """A manager opens a restricted referral's details: the reason category goes into the audit trail."""
+    session.require_manager("open a restricted referral")
+    reason = check_view_reason(reason)
+    with unit_of_work(session.conn):
+        referral = get_referral(session, referral_id)
+        audit.record(
+            session,
+            audit.VIEW_RESTRICTED,
+            object_type="referral",
+            object_id=referral.id,
+            family_id=referral.family_id,
+            detail=reason,
+        )
+        return referral
+
+
+def set_referral_restricted(session: Session, referral_id: int, restricted: bool) -> TrackedReferral:
+    """Mark a referral restricted (whoever made it, or a manager) or lift the mark (a manager only)."""
+    with unit_of_work(session.conn):
+        referral = get_referral(session, referral_id)
+        if not restricted:
+            session.require_manager("lift the restriction on a referral")
+        elif not session.user.is_manager and referral.made_by != session.user.id:
+            session.require_manager("restrict a referral someone else made")
+        if referral.restricted == restricted:
+            return referral
+        referral_repo.set_restricted(session.conn, referral_id, restricted)
+        _audit(session, audit.UPDATE, referral, "restricted" if restricted else "restriction lifted")
+        return get_referral(session, referral_id)
 
 
 def list_referrals(
     session: Session, flt: ReferralFilter | None = None, *, offset: int = 0, limit: int = 500
 ) -> list[TrackedReferral]:
-    return referral_repo.list_referrals(session.conn, flt, offset=offset, limit=limit)
+    return referral_repo.list_referrals(
+        session.conn, flt, offset=offset, limit=limit, viewer=session.user.role
+    )
 
 
 def count_referrals(session: Session, flt: ReferralFilter | None = None) -> int:
-    return referral_repo.count_referrals(session.conn, flt or ReferralFilter())
+    return referral_repo.count_referrals(session.conn, flt or ReferralFilter(), viewer=session.user.role)
+
+
+def count_by_status(session: Session, flt: ReferralFilter | None = None) -> dict[ReferralStatus, int]:
+    return referral_repo.count_by_status(session.conn, flt, viewer=session.user.role)
 
 
 def family_referrals(session: Session, family_id: int) -> list[TrackedReferral]:
-    return referral_repo.list_family_referrals(session.conn, family_id)
+    return referral_repo.list_family_referrals(session.conn, family_id, viewer=session.user.role)
 
 
 def referral_history(session: Session, referral_id: int) -> list[StatusChange]:
+    get_referral(session, referral_id)
     return referral_repo.list_history(session.conn, referral_id)
 
 
 def referral_chases(session: Session, referral_id: int) -> list[Chase]:
+    get_referral(session, referral_id)
     return referral_repo.list_chases(session.conn, referral_id)
 
 
 def referrals_due(session: Session, today: date | None = None) -> list[TrackedReferral]:
     """What needs chasing today: out with a service and due today or before, most overdue first."""
-    return referral_repo.list_due(session.conn, today or session.clock.today())
+    return referral_repo.list_due(session.conn, today or session.clock.today(), viewer=session.user.role)
 
 
 def overdue_referrals(session: Session, today: date | None = None) -> list[TrackedReferral]:
     """Out with a service and past their due date (due today is not yet overdue)."""
     today = today or session.clock.today()
-    return [r for r in referral_repo.list_due(session.conn, today) if r.due_on < today]
+    return [
+        r for r in referral_repo.list_due(session.conn, today, viewer=session.user.role) if r.due_on < today
+    ]
 
 
 # ---------------------------------------------------------------- the follow-up setting

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from setting_app.domain.codes import ContactMode, Domain, Kind
+from setting_app.domain.codes import ContactMode, Domain, Kind, Role
 from setting_app.domain.models import NewEntry, SupportEntry
 from setting_app.storage.database import Connection, Row
 from setting_app.storage.rows import from_date, from_datetime, to_date, to_datetime
@@ -36,7 +36,18 @@ def _entry(row: Row) -> SupportEntry:
         note=row["note"],
         follow_up_on=to_date(row["follow_up_on"]),
         created_at=to_datetime(row["created_at"]),
+        version=row["version"],
+        restricted=bool(row["restricted"]),
     )
+
+
+def _hides_restricted(viewer: Role | None) -> bool:
+    """Restricted (safeguarding-sensitive) rows are seen by managers only.
+
+    ``viewer`` is the role of the person reading; ``None`` is a whole-casebook job that must see every
+    row (record export, subject access, erasure), never a person browsing.
+    """
+    return viewer is not None and viewer is not Role.MANAGER
 
 
 def entry_params(entry: NewEntry, now: datetime) -> tuple:
@@ -65,7 +76,156 @@ INSERT_ENTRY_SQL = """INSERT INTO support_entries
 
 def add_entry(conn: Connection, entry: NewEntry, now: datetime) -> SupportEntry:
     cur = conn.execute(INSERT_ENTRY_SQL, entry_params(entry, now))
-    return get_entry(conn, int(cur.lastrowid))
+    entry_id = int(cur.lastrowid)
+    if entry.restricted:
+        set_restricted(conn, entry_id, True)
+    return get_entry(conn, entry_id)
+
+
+def set_restricted(conn: Connection, entry_id: int, restricted: bool) -> None:
+    conn.execute("UPDATE support_entries SET restricted = ? WHERE id = ?", (int(restricted), entry_id))
+
+
+#: The columns an amendment may change, as (attribute, column).
+AMENDABLE_COLUMNS = (
+    ("entry_date", "entry_date"),
+    ("child_id", "child_id"),
+    ("domain", "domain"),
+    ("kind", "kind"),
+    ("activity_code", "activity_code"),
+    ("minutes", "minutes"),
+    ("contact_mode", "contact_mode"),
+    ("note", "note"),
+    ("follow_up_on", "follow_up_on"),
+)
+
+
+def _column_value(value: object) -> object:
+    if isinstance(value, date):
+        return from_date(value)
+    if isinstance(value, (Domain, Kind, ContactMode)):
+        return value.value
+    return value
+
+
+def save_amendment(
+    conn: Connection,
+    before: SupportEntry,
+    after: SupportEntry,
+    *,
+    replaced_by: int | None,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Keep ``before`` as an earlier version (who replaced it, when, why) and write ``after`` as current."""
+    conn.execute(
+        """INSERT INTO support_entry_versions (entry_id, version, entry_date, child_id, staff_id, domain, kind,
+               activity_code, minutes, contact_mode, note, follow_up_on, restricted, replaced_at, replaced_by,
+               reason)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            before.id,
+            before.version,
+            from_date(before.entry_date),
+            before.child_id,
+            before.staff_id,
+            before.domain.value,
+            before.kind.value,
+            before.activity_code,
+            before.minutes,
+            before.contact_mode.value,
+            before.note,
+            from_date(before.follow_up_on),
+            int(before.restricted),
+            from_datetime(now),
+            replaced_by,
+            reason,
+        ),
+    )
+    sets = ", ".join(f"{column} = ?" for _, column in AMENDABLE_COLUMNS)
+    conn.execute(
+        f"UPDATE support_entries SET {sets}, version = ? WHERE id = ?",
+        [
+            *(_column_value(getattr(after, attr)) for attr, _ in AMENDABLE_COLUMNS),
+            before.version + 1,
+            before.id,
+        ],
+    )
+
+
+def set_note(conn: Connection, entry_id: int, note: str) -> None:
+    """Overwrite the current note in place (rectification only: amendments keep the old one)."""
+    conn.execute("UPDATE support_entries SET note = ? WHERE id = ?", (note, entry_id))
+
+
+def rectify_version_note(conn: Connection, entry_id: int, version: int, note: str) -> None:
+    """Overwrite an earlier version's note (rectification only)."""
+    conn.execute(
+        "UPDATE support_entry_versions SET note = ? WHERE entry_id = ? AND version = ?",
+        (note, entry_id, version),
+    )
+
+
+def purge_removed_text(conn: Connection) -> None:
+    """Merge the notes index so removed words are not left in its older segments.
+
+    With ``secure_delete`` on, the pages the old text sat on are overwritten as they are freed.
+    """
+    conn.execute("INSERT INTO entry_notes_fts(entry_notes_fts) VALUES ('optimize')")
+
+
+@dataclass(frozen=True)
+class EntryVersion:
+    """An earlier version of an amended entry, as it read before it was replaced."""
+
+    entry_id: int
+    version: int
+    entry_date: date
+    child_id: int | None
+    staff_id: int | None
+    domain: Domain
+    kind: Kind
+    activity_code: str | None
+    minutes: int
+    contact_mode: ContactMode
+    note: str
+    follow_up_on: date | None
+    restricted: bool
+    replaced_at: datetime
+    replaced_by: int | None
+    replaced_by_name: str
+    reason: str
+
+
+def list_versions(conn: Connection, entry_id: int) -> list[EntryVersion]:
+    """An entry's earlier versions, oldest first."""
+    rows = conn.execute(
+        """SELECT v.*, coalesce(s.display_name, '') AS replaced_by_name FROM support_entry_versions v
+           LEFT JOIN staff s ON s.id = v.replaced_by WHERE v.entry_id = ? ORDER BY v.version""",
+        (entry_id,),
+    )
+    return [
+        EntryVersion(
+            entry_id=r["entry_id"],
+            version=r["version"],
+            entry_date=to_date(r["entry_date"]),
+            child_id=r["child_id"],
+            staff_id=r["staff_id"],
+            domain=Domain(r["domain"]),
+            kind=Kind(r["kind"]),
+            activity_code=r["activity_code"],
+            minutes=r["minutes"],
+            contact_mode=ContactMode(r["contact_mode"]),
+            note=r["note"],
+            follow_up_on=to_date(r["follow_up_on"]),
+            restricted=bool(r["restricted"]),
+            replaced_at=to_datetime(r["replaced_at"]),
+            replaced_by=r["replaced_by"],
+            replaced_by_name=r["replaced_by_name"],
+            reason=r["reason"],
+        )
+        for r in rows
+    ]
 
 
 def add_entries(conn: Connection, entries: list[NewEntry], now: datetime) -> None:
@@ -77,9 +237,11 @@ def get_entry(conn: Connection, entry_id: int) -> SupportEntry | None:
     return _entry(row) if row else None
 
 
-def _filter_sql(flt: EntryFilter) -> tuple[str, list[object]]:
+def _filter_sql(flt: EntryFilter, viewer: Role | None = None) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
+    if _hides_restricted(viewer):
+        clauses.append("restricted = 0")
     if flt.family_id is not None:
         clauses.append("family_id = ?")
         params.append(flt.family_id)
@@ -101,8 +263,8 @@ def _filter_sql(flt: EntryFilter) -> tuple[str, list[object]]:
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
-def count_entries(conn: Connection, flt: EntryFilter = EntryFilter()) -> int:
-    where, params = _filter_sql(flt)
+def count_entries(conn: Connection, flt: EntryFilter = EntryFilter(), *, viewer: Role | None = None) -> int:
+    where, params = _filter_sql(flt, viewer)
     return int(conn.execute(f"SELECT count(*) FROM support_entries {where}", params).fetchone()[0])
 
 
@@ -113,9 +275,10 @@ def list_entries(
     offset: int = 0,
     limit: int = 200,
     newest_first: bool = True,
+    viewer: Role | None = None,
 ) -> list[SupportEntry]:
     """One window of the log, in date order; the windowed table models page through this."""
-    where, params = _filter_sql(flt)
+    where, params = _filter_sql(flt, viewer)
     order = "DESC" if newest_first else "ASC"
     rows = conn.execute(
         f"SELECT * FROM support_entries {where} ORDER BY entry_date {order}, id {order} LIMIT ? OFFSET ?",
@@ -124,32 +287,41 @@ def list_entries(
     return [_entry(r) for r in rows]
 
 
-def list_family_entries(conn: Connection, family_id: int) -> list[SupportEntry]:
+def list_family_entries(
+    conn: Connection, family_id: int, *, viewer: Role | None = None
+) -> list[SupportEntry]:
     """A family's whole chronology, oldest first."""
+    hide = " AND restricted = 0" if _hides_restricted(viewer) else ""
     rows = conn.execute(
-        "SELECT * FROM support_entries WHERE family_id = ? ORDER BY entry_date, id", (family_id,)
+        f"SELECT * FROM support_entries WHERE family_id = ?{hide} ORDER BY entry_date, id", (family_id,)
     )
     return [_entry(r) for r in rows]
 
 
-def search_entry_notes(conn: Connection, text: str, *, limit: int = 100) -> list[SupportEntry]:
+def search_entry_notes(
+    conn: Connection, text: str, *, limit: int = 100, viewer: Role | None = None
+) -> list[SupportEntry]:
     """Full-text search over entry notes (each word must appear; prefix matching on the last)."""
     words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
     if not words:
         return []
     query = " ".join(f'"{w}"' for w in words[:-1]) + f' "{words[-1]}"*'
+    hide = " AND e.restricted = 0" if _hides_restricted(viewer) else ""
     rows = conn.execute(
-        """SELECT e.* FROM entry_notes_fts JOIN support_entries e ON e.id = entry_notes_fts.rowid
-           WHERE entry_notes_fts MATCH ? ORDER BY e.entry_date DESC LIMIT ?""",
+        f"""SELECT e.* FROM entry_notes_fts JOIN support_entries e ON e.id = entry_notes_fts.rowid
+           WHERE entry_notes_fts MATCH ?{hide} ORDER BY e.entry_date DESC LIMIT ?""",
         (query.strip(), limit),
     )
     return [_entry(r) for r in rows]
 
 
-def follow_ups_due(conn: Connection, on_or_before: date, *, limit: int = 500) -> list[SupportEntry]:
+def follow_ups_due(
+    conn: Connection, on_or_before: date, *, limit: int = 500, viewer: Role | None = None
+) -> list[SupportEntry]:
+    hide = "AND restricted = 0 " if _hides_restricted(viewer) else ""
     rows = conn.execute(
         "SELECT * FROM support_entries WHERE follow_up_on IS NOT NULL AND follow_up_on <= ? "
-        "ORDER BY follow_up_on LIMIT ?",
+        f"{hide}ORDER BY follow_up_on LIMIT ?",
         (from_date(on_or_before), limit),
     )
     return [_entry(r) for r in rows]
@@ -168,6 +340,7 @@ def list_entries_near(
     skip: int = 0,
     limit: int = 200,
     newest_first: bool = True,
+    viewer: Role | None = None,
 ) -> list[SupportEntry]:
     """A window of the log next to a row already seen (keyset paging), in list order.
 
@@ -176,7 +349,7 @@ def list_entries_near(
     and the window, so scrolling stays fast at any depth even when a filter defeats the date index.
     """
     descending = newest_first == forward
-    where, params = _filter_sql(flt)
+    where, params = _filter_sql(flt, viewer)
     condition = f"(entry_date, id) {'<' if descending else '>'} (?, ?)"
     where = f"{where} AND {condition}" if where else f"WHERE {condition}"
     order = "DESC" if descending else "ASC"
@@ -190,9 +363,9 @@ def list_entries_near(
     return entries
 
 
-def count_entries_after(conn: Connection, flt: EntryFilter, day: date) -> int:
+def count_entries_after(conn: Connection, flt: EntryFilter, day: date, *, viewer: Role | None = None) -> int:
     """How many entries matching ``flt`` fall after ``day``: the row of ``day`` in a newest-first list."""
-    where, params = _filter_sql(flt)
+    where, params = _filter_sql(flt, viewer)
     condition = "entry_date > ?"
     where = f"{where} AND {condition}" if where else f"WHERE {condition}"
     return int(

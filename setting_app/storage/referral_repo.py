@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from setting_app.domain.codes import Consent, Domain, ReferralStatus, ServiceCategory
+from setting_app.domain.codes import Consent, Domain, ReferralStatus, Role, ServiceCategory
 from setting_app.domain.models import NewReferral, Referral
 from setting_app.domain.referrals import (
     AWAITING_STATUSES,
@@ -64,6 +64,7 @@ def _referral(row: Row) -> TrackedReferral:
         made_by=row["made_by"],
         note=row["note"],
         created_at=to_datetime(row["created_at"]),
+        restricted=bool(row["restricted"]),
         service_id=row["service_id"],
         route=Route(row["route"]),
         urgency=Urgency(row["urgency"]),
@@ -113,8 +114,9 @@ def referral_params(referral: NewReferral, now: datetime) -> tuple:
 _INSERT_TRACKED_SQL = """INSERT INTO referrals
     (family_id, child_id, service_name, service_category, domain, made_on, consent, status, made_by, note,
      created_at, service_id, route, urgency, reason, expected_response_on, due_on, consent_given_by,
-     consent_given_on, consent_scope, consent_note, lawful_basis, override_rationale, override_by, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+     consent_given_on, consent_scope, consent_note, lawful_basis, override_rationale, override_by, updated_at,
+     restricted)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 def insert_referral(
@@ -145,6 +147,7 @@ def insert_referral(
             r.override_rationale,
             override_by,
             from_datetime(now),
+            int(referral.restricted or r.restricted),
         ),
     )
     return int(cur.lastrowid)
@@ -198,6 +201,10 @@ def update_referral_details(
     )
 
 
+def set_restricted(conn: Connection, referral_id: int, restricted: bool) -> None:
+    conn.execute("UPDATE referrals SET restricted = ? WHERE id = ?", (int(restricted), referral_id))
+
+
 def set_status(
     conn: Connection, referral_id: int, status: ReferralStatus, due_on: date | None, now: datetime
 ) -> None:
@@ -222,8 +229,16 @@ def get_referral(conn: Connection, referral_id: int) -> TrackedReferral | None:
     return _referral(row) if row else None
 
 
-def list_family_referrals(conn: Connection, family_id: int) -> list[TrackedReferral]:
-    rows = conn.execute(f"{_SELECT} WHERE r.family_id = ? ORDER BY r.made_on, r.id", (family_id,))
+def _hides_restricted(viewer: Role | None) -> bool:
+    """Restricted referrals are seen by managers only; ``None`` is a whole-casebook job (every row)."""
+    return viewer is not None and viewer is not Role.MANAGER
+
+
+def list_family_referrals(
+    conn: Connection, family_id: int, *, viewer: Role | None = None
+) -> list[TrackedReferral]:
+    hide = " AND r.restricted = 0" if _hides_restricted(viewer) else ""
+    rows = conn.execute(f"{_SELECT} WHERE r.family_id = ?{hide} ORDER BY r.made_on, r.id", (family_id,))
     return [_referral(r) for r in rows]
 
 
@@ -244,9 +259,11 @@ class ReferralFilter:
     overdue_on: date | None = None
 
 
-def _where(flt: ReferralFilter) -> tuple[str, list]:
+def _where(flt: ReferralFilter, viewer: Role | None = None) -> tuple[str, list]:
     clauses: list[str] = []
     params: list = []
+    if _hides_restricted(viewer):
+        clauses.append("r.restricted = 0")
 
     def status_in(statuses) -> None:
         marks = ",".join("?" * len(statuses))
@@ -288,10 +305,15 @@ def _where(flt: ReferralFilter) -> tuple[str, list]:
 
 
 def list_referrals(
-    conn: Connection, flt: ReferralFilter | None = None, *, offset: int = 0, limit: int = 500
+    conn: Connection,
+    flt: ReferralFilter | None = None,
+    *,
+    offset: int = 0,
+    limit: int = 500,
+    viewer: Role | None = None,
 ) -> list[TrackedReferral]:
     """In board order: by status, then the most pressing due date first, then the oldest."""
-    where, params = _where(flt or ReferralFilter())
+    where, params = _where(flt or ReferralFilter(), viewer)
     rows = conn.execute(
         f"{_SELECT}{where} ORDER BY {STATUS_RANK_SQL}, r.due_on IS NULL, r.due_on, r.made_on, r.id "
         "LIMIT ? OFFSET ?",
@@ -300,22 +322,26 @@ def list_referrals(
     return [_referral(r) for r in rows]
 
 
-def list_due(conn: Connection, today: date) -> list[TrackedReferral]:
+def list_due(conn: Connection, today: date, *, viewer: Role | None = None) -> list[TrackedReferral]:
     """Referrals out with a service that need chasing today (due today or overdue), most overdue first."""
-    where, params = _where(ReferralFilter(state="awaiting", due_by=today))
+    where, params = _where(ReferralFilter(state="awaiting", due_by=today), viewer)
     rows = conn.execute(f"{_SELECT}{where} ORDER BY r.due_on, r.id", params)
     return [_referral(r) for r in rows]
 
 
-def count_referrals(conn: Connection, flt: ReferralFilter | None = None) -> int:
-    if flt is None:
+def count_referrals(
+    conn: Connection, flt: ReferralFilter | None = None, *, viewer: Role | None = None
+) -> int:
+    if flt is None and not _hides_restricted(viewer):
         return int(conn.execute("SELECT count(*) FROM referrals").fetchone()[0])
-    where, params = _where(flt)
+    where, params = _where(flt or ReferralFilter(state="all"), viewer)
     return int(conn.execute(f"SELECT count(*) FROM referrals r{where}", params).fetchone()[0])
 
 
-def count_by_status(conn: Connection, flt: ReferralFilter | None = None) -> dict[ReferralStatus, int]:
-    where, params = _where(flt or ReferralFilter(state="all"))
+def count_by_status(
+    conn: Connection, flt: ReferralFilter | None = None, *, viewer: Role | None = None
+) -> dict[ReferralStatus, int]:
+    where, params = _where(flt or ReferralFilter(state="all"), viewer)
     rows = conn.execute(f"SELECT r.status, count(*) FROM referrals r{where} GROUP BY r.status", params)
     return {ReferralStatus(row[0]): int(row[1]) for row in rows}
 
@@ -510,4 +536,5 @@ def as_plain_referral(referral: TrackedReferral) -> Referral:
         made_by=referral.made_by,
         note=referral.note,
         created_at=referral.created_at,
+        restricted=referral.restricted,
     )
