@@ -125,6 +125,9 @@ def test_the_wizard_creates_a_real_casebook_and_shows_the_recovery_code_once(
 
     # A real casebook: the passphrase and the recovery code both open it.
     session.close()
+    # The code is shown, never stored: no file in the data folder holds it.
+    code = wizard.recovery_code.encode()
+    assert all(code not in path.read_bytes() for path in data_dir.rglob("*") if path.is_file())
     again = casebook.unlock(data_dir, "mina", PASSPHRASE, clock=clock)
     assert again.setting.name == "Wee Acorns ELC"
     again.close()
