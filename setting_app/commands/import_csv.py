@@ -19,6 +19,10 @@ from setting_app.services import csv_import
 PREVIEW_ROWS = 5
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import-csv",
@@ -60,7 +64,7 @@ def _print_mapping(ctx: CliContext, mapping: CsvMapping) -> None:
 
 def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
     table = csv_import.read_table(args.file)
-    blanks = f" ({table.blank_rows} blank rows skipped)" if table.blank_rows else ""
+    blanks = f" ({_count(table.blank_rows, 'blank row')} skipped)" if table.blank_rows else ""
     ctx.print(f"Read {table.name}: {len(table.rows)} rows{blanks}, {table.encoding}.")
     saved = CsvMapping.load(args.mapping) if args.mapping else None
     mapping = saved if saved is not None else csv_import.suggest_mapping(table)
@@ -82,7 +86,7 @@ def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
             for problem in plan.problems:
                 print(f"  {problem}", file=ctx.err)
             raise ImportRejected(
-                f"Nothing was imported: {len(plan.problems)} problem(s) listed above. "
+                f"Nothing was imported: {_count(len(plan.problems), 'problem')} listed above. "
                 "Fix the spreadsheet or the mapping and run again."
             )
         ready = f"{len(plan.entries)} rows ready to import, no problems."
