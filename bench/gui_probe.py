@@ -150,20 +150,9 @@ def app_start(data_dir: Path, spawned_at: float) -> dict:
     return result
 
 
-def full_log(data_dir: Path, spawned_at: float, jumps: int) -> dict:
-    tracemalloc.start()
-    app, window, session, _ = _app_window(data_dir)
-    rss_before = _rss_mb()
-    started = time.perf_counter()
-    window.show_screen("log")
-    _settle(app)
-    open_ms = (time.perf_counter() - started) * 1000
-    screen = window.screens["log"]
-    total = screen.model.rowCount()
-    rng = random.Random(8)
-    rows = [total - 1, total // 2, 0] + [rng.randrange(total) for _ in range(jumps)]
-    times = []
-    fetches = []
+def _jumps(app, screen, rows: list[int]) -> tuple[list[float], list[float]]:
+    """Go to each row as the Row box does; time to its record, and to the rows painted."""
+    times, fetches = [], []
     for row in rows:
         started = time.perf_counter()
         screen.go_to_row(row)
@@ -174,22 +163,54 @@ def full_log(data_dir: Path, spawned_at: float, jumps: int) -> dict:
         fetches.append((fetched - started) * 1000)
         if record is None:
             raise RuntimeError(f"row {row} did not load")
+    return times, fetches
+
+
+def full_log(data_dir: Path, spawned_at: float, jumps: int) -> dict:
+    app, window, session, _ = _app_window(data_dir)
+    rss_before = _rss_mb()
+    started = time.perf_counter()
+    window.show_screen("log")
+    _settle(app)
+    open_ms = (time.perf_counter() - started) * 1000
+    screen = window.screens["log"]
+    total = screen.model.rowCount()
+    rng = random.Random(8)
+    rows = [total - 1, total // 2, 0] + [rng.randrange(total) for _ in range(jumps)]
+    times, fetches = _jumps(app, screen, rows)
     scroll = []
-    for _ in range(min(jumps, 20)):  # page down from a random place: one page of keyset paging at a time
+    bar = screen.table.verticalScrollBar()
+    for _ in range(min(jumps, 20)):  # page down: one short keyset read at a time
         started = time.perf_counter()
-        bar = screen.table.verticalScrollBar()
         bar.setValue(bar.value() + bar.pageStep())
         _settle(app)
         scroll.append((time.perf_counter() - started) * 1000)
+    # Memory: Python's own allocations while jumping again (tracemalloc slows Python, so not timed).
+    tracemalloc.start()
+    _jumps(app, screen, [rng.randrange(total) for _ in range(jumps)])
     _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # The same jumps with smaller pages (what a smaller page size would give; not the app's setting).
+    default_page = screen.model.page_size
+    screen.model.page_size = 50
+    screen.model.refresh()
+    _settle(app)
+    other = random.Random(9)  # other rows, so neither pass finds the other's pages in the cache
+    small_rows = [max(0, r) for r in (total - 2, total // 2 - 1000, 1000)]
+    small_rows = [min(r, total - 1) for r in small_rows] + [other.randrange(total) for _ in range(jumps)]
+    small_times, small_fetches = _jumps(app, screen, small_rows)
     result = {
         "rows": total,
         "open_ms": open_ms,
+        "page_size": default_page,
         "jump_ms": times,
         "jump_median_ms": statistics.median(times),
         "jump_max_ms": max(times),
         "fetch_median_ms": statistics.median(fetches),
+        "fetch_max_ms": max(fetches),
         "page_down_median_ms": statistics.median(scroll),
+        "page50_jump_median_ms": statistics.median(small_times),
+        "page50_fetch_median_ms": statistics.median(small_fetches),
         "pages_cached": len(screen.model.cached_pages),
         "tracemalloc_peak_mb": traced_peak / 1e6,
         "rss_before_log_mb": rss_before,

@@ -249,6 +249,10 @@ def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: 
             f"peak RSS {log['peak_rss_mb']:.0f} MB (before the log {log['rss_before_log_mb']:.0f}), "
             f"tracemalloc peak {log['tracemalloc_peak_mb']:.0f} MB"
         )
+        say(
+            f"  with 50-row pages instead of {log['page_size']}: jump {log['page50_jump_median_ms']:.1f} ms, "
+            f"reading the page {log['page50_fetch_median_ms']:.1f} ms"
+        )
         floor = gui_probe("table", large_dir, 20 if sizes is FULL else 2, str(log["rows"]))
         gui_results["table_floor"] = floor
         say(
@@ -327,6 +331,64 @@ def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: 
     return results
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The run's tables in Markdown, for docs/performance.md."""
+    m = results["machine"]
+    lines = [
+        f"Run {results['started']} to {results['finished']}, median of {results['runs']} runs. "
+        f"{m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, SQLCipher {m['sqlcipher']}, "
+        f"PySide6 {m['pyside6']} (Qt {m['qt']}); load average at start {m['load_average_at_start'][0]:.2f}, "
+        f"at end {m['load_average_at_end'][0]:.2f}.",
+        "",
+        "| target | measured | target | verdict |",
+        "|---|---:|---:|---|",
+    ]
+    for t in results["targets"]:
+        value = "-" if t["value"] is None else f"{t['value']:.2f} {t['unit']}"
+        lines.append(f"| {t['label']} | {value} | < {t['limit']:g} {t['unit']} | {t['verdict']} |")
+    lines += ["", "| figure | median ms | max ms | runs | note |", "|---|---:|---:|---:|---|"]
+    for f in results["figures"]:
+        lines.append(
+            f"| {f['name']} | {f['median_ms']:.1f} | {f['max_ms']:.1f} | {f['runs']} | {f['note']} |"
+        )
+    gui = results.get("gui") or {}
+    if gui:
+        s, log, floor, chron = gui["summary"], gui["log"], gui["table_floor"], gui["chronology"]
+        lines += [
+            "",
+            "| Qt (offscreen, new process each) | ms |",
+            "|---|---:|",
+            f"| app: process start to main window with dashboard figures | {s['app_process_to_main_window_ms']:.0f} |",
+            f"| of which imports and QApplication | {s['app_imports_and_qapp_ms']:.0f} |",
+            f"| of which unlock (Argon2id 64 MiB + open) | {s['app_unlock_ms']:.0f} |",
+            f"| of which main window until dashboard figures | {s['main_window_after_unlock_ms']:.0f} |",
+            f"| bare PySide6: process start to an empty window (the floor) | {s['bare_process_to_window_ms']:.0f} |",
+            f"| full log ({log['rows']:,} rows): open the Log screen | {log['open_ms']:.0f} |",
+            f"| full log: jump to a row, painted (median / max) | {log['jump_median_ms']:.1f} / {log['jump_max_ms']:.1f} |",
+            f"| full log: of which reading the row's page (median / max) | {log['fetch_median_ms']:.1f} / {log['fetch_max_ms']:.1f} |",
+            f"| full log: page down | {log['page_down_median_ms']:.1f} |",
+            f"| full log with 50-row pages: jump / reading | {log['page50_jump_median_ms']:.1f} / "
+            f"{log['page50_fetch_median_ms']:.1f} |",
+            f"| floor: plain QTableView, trivial model, same rows: jump | {floor['jump_median_ms']:.1f} |",
+            f"| family page, {chron['entries']} entries, painted | {chron['median_ms']:.1f} |",
+            "",
+            f"Memory: peak RSS {log['peak_rss_mb']:.0f} MB with the full log open (app without it "
+            f"{s['app_peak_rss_mb']:.0f} MB, bare PySide6 {s['bare_peak_rss_mb']:.0f} MB); Python allocations "
+            f"while jumping peak at {log['tracemalloc_peak_mb']:.1f} MB (tracemalloc).",
+        ]
+    lines += [
+        "",
+        "| hot query | SQLCipher ms | plain ms | ratio | system SQLite ms | first run: SQLCipher / plain ms | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results["cipher_vs_plain"]:
+        lines.append(
+            f"| {r['query']} | {r['sqlcipher_ms']:.2f} | {r['plain_ms']:.2f} | {r['ratio']:.2f} | {r['system_ms']:.2f} "
+            f"| {r['sqlcipher_first_ms']:.1f} / {r['plain_first_ms']:.1f} | {r['first_ratio']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (the median is reported)")
@@ -334,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-gui", action="store_true", help="skip the Qt measurements")
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
     parser.add_argument("--out", type=Path, help="where to write the JSON results")
+    parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown here")
     parser.add_argument("--fast-kdf", action="store_true", help="TEST ONLY: cheap key derivation")
     args = parser.parse_args(argv)
     from setting_app.storage.keyslots import PRODUCTION_KDF, TEST_ONLY_FAST_KDF
@@ -355,6 +418,9 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or args.cache_dir / f"results-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     say(f"Results written to {out}")
+    if args.markdown:
+        args.markdown.write_text(markdown(results))
+        say(f"Markdown tables written to {args.markdown}")
     return 0
 
 

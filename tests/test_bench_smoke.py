@@ -18,7 +18,18 @@ from bench.casebooks import PLAIN_NAME  # noqa: E402
 def test_benchmark_runs_on_tiny_casebooks_and_reports_every_target(tmp_path: Path, capsys) -> None:
     out = tmp_path / "results.json"
     code = run.main(
-        ["--tiny", "--runs", "1", "--fast-kdf", "--cache-dir", str(tmp_path / "cache"), "--out", str(out)]
+        [
+            "--tiny",
+            "--runs",
+            "1",
+            "--fast-kdf",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--out",
+            str(out),
+            "--markdown",
+            str(tmp_path / "tables.md"),
+        ]
     )
     assert code == 0
     printed = capsys.readouterr().out
@@ -44,6 +55,9 @@ def test_benchmark_runs_on_tiny_casebooks_and_reports_every_target(tmp_path: Pat
     assert gui["chronology"]["entries"] > 0
     assert gui["table_floor"]["jump_median_ms"] > 0
     assert gui["summary"]["bare_process_to_window_ms"] > 0
+
+    tables = (tmp_path / "tables.md").read_text()
+    assert "| saving one entry |" in tables and "| log count |" in tables
 
     # the plain copy really is unencrypted SQLite with the same rows
     plain = next((tmp_path / "cache").glob(f"demo-f30-*/{PLAIN_NAME}"))
