@@ -274,6 +274,7 @@ def test_tab_goes_down_the_quick_log_in_order_and_comes_round_again(
         dialog.entry_date,
         dialog.note,
         dialog.follow_up,
+        dialog.restricted,
         dialog.save_button,
         dialog.close_button,
     ]

@@ -18,6 +18,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -250,6 +251,13 @@ class QuickLogDialog(QDialog):
         self.follow_up.setPlaceholderText(f"optional: {UK_DATE_HINT}, or +7 for a week later")
         add_row("Follo&w up on", self.follow_up, ("follow-up date", "follow up"))
 
+        self.restricted = QCheckBox("Restricted: safeguarding-sensitive, only managers will see it")
+        self.restricted.setAccessibleName("Restricted entry")
+        self.restricted.setToolTip(
+            "Practitioners will not see this entry anywhere; a manager opening it records why"
+        )
+        add_row("Restricte&d", self.restricted, "restricted")
+
         outer.addWidget(general)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -284,6 +292,7 @@ class QuickLogDialog(QDialog):
             self.entry_date,
             self.note,
             self.follow_up,
+            self.restricted,
             self.save_button,
             self.close_button,
         ]
@@ -377,6 +386,7 @@ class QuickLogDialog(QDialog):
             contact_mode=ContactMode(self.contact.currentData()),
             note=self.note.toPlainText(),
             follow_up_on=follow_up,
+            restricted=self.restricted.isChecked(),
         )
 
     def _entry_day_or_today(self) -> date:
@@ -389,9 +399,10 @@ class QuickLogDialog(QDialog):
         family_text = self.family.text()
         nation = self.ctx.nation
         follow = f", follow up {uk_date(saved.follow_up_on)}" if saved.follow_up_on else ""
+        restricted = " Restricted: only managers will see it." if saved.restricted else ""
         self.status.setText(
             f"Saved: {family_text.split(' · ')[0]}, {saved.domain.label(nation)}, {saved.kind.label}, "
-            f"{minutes_text(saved.minutes)} on {uk_date(saved.entry_date)}{follow}."
+            f"{minutes_text(saved.minutes)} on {uk_date(saved.entry_date)}{follow}.{restricted}"
         )
         self.set_family(self._home_family_id)
         self.select_domain(None)
@@ -400,4 +411,5 @@ class QuickLogDialog(QDialog):
         self.contact.setCurrentIndex(0)
         self.note.clear()
         self.follow_up.clear()
+        self.restricted.setChecked(False)
         self.focus_first_field()

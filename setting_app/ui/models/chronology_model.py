@@ -43,6 +43,29 @@ class ChronologyItem:
     def note(self) -> str:
         return self.record.note
 
+    @property
+    def key(self) -> tuple[str, int]:
+        """Tells an entry from a referral with the same number."""
+        return ("referral" if self.is_referral else "entry", self.record.id)
+
+    @property
+    def restricted(self) -> bool:
+        return bool(getattr(self.record, "restricted", False))
+
+    @property
+    def amended(self) -> bool:
+        return getattr(self.record, "version", 1) > 1
+
+    @property
+    def marks(self) -> str:
+        """Words (not only colour) for the row's state: amended, restricted."""
+        marks = [word for word, on in (("amended", self.amended), ("restricted", self.restricted)) if on]
+        return f" ({', '.join(marks)})" if marks else ""
+
+
+#: Shown instead of a restricted record's text until a manager opens it with a reason.
+HIDDEN_TEXT = "Restricted: open it to read (you will be asked why)"
+
 
 class ChronologyModel(QAbstractTableModel):
     COLUMNS = ("Date", "Domain", "Type", "What", "Child", "Staff", "Time", "Note")
@@ -52,6 +75,17 @@ class ChronologyModel(QAbstractTableModel):
         super().__init__(parent)
         self.items: list[ChronologyItem] = []
         self.nation = Nation.ENGLAND
+        #: Restricted records opened (with a reason) since the family page was opened.
+        self.revealed: set[tuple[str, int]] = set()
+
+    def is_hidden(self, item: ChronologyItem) -> bool:
+        return item.restricted and item.key not in self.revealed
+
+    def reveal(self, key: tuple[str, int]) -> None:
+        self.revealed.add(key)
+        rows = [row for row, item in enumerate(self.items) if item.key == key]
+        if rows:
+            self.dataChanged.emit(self.index(rows[0], 0), self.index(rows[-1], len(self.COLUMNS) - 1))
 
     def set_items(self, items: list[ChronologyItem], nation: Nation) -> None:
         self.beginResetModel()
@@ -92,6 +126,8 @@ class ChronologyModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == self.DOMAIN:
             return domain_icon(item.domain)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.NOTE and self.is_hidden(item):
+                return HIDDEN_TEXT
             if column == self.NOTE and item.note:
                 return item.note
             if column == self.DOMAIN:
@@ -106,9 +142,9 @@ class ChronologyModel(QAbstractTableModel):
         if column == self.DOMAIN:
             return item.domain.short_label(self.nation)
         if column == self.TYPE:
-            return item.type_text
+            return item.type_text + item.marks
         if column == self.WHAT:
-            return item.what
+            return "Restricted referral" if item.is_referral and self.is_hidden(item) else item.what
         if column == self.CHILD:
             return item.child
         if column == self.STAFF:
@@ -116,5 +152,5 @@ class ChronologyModel(QAbstractTableModel):
         if column == self.MINUTES:
             return "" if item.is_referral else minutes_text(item.record.minutes)
         if column == self.NOTE:
-            return first_line(item.note)
+            return HIDDEN_TEXT if self.is_hidden(item) else first_line(item.note)
         return ""

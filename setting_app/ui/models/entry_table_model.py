@@ -24,6 +24,9 @@ from setting_app.ui.formatting import first_line, minutes_text, uk_date
 from setting_app.ui.models.windowed import WindowedTableModel
 from setting_app.ui.widgets.domain_chip import domain_icon
 
+#: A restricted entry's note stays off the list: a manager reads it on the family page, giving a reason.
+RESTRICTED_NOTE = "Restricted: open it on the family page to read it"
+
 
 class EntryTableModel(WindowedTableModel):
     COLUMNS = (
@@ -110,6 +113,8 @@ class EntryTableModel(WindowedTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == self.DOMAIN:
             return domain_icon(entry.domain)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.NOTE and entry.restricted:
+                return RESTRICTED_NOTE
             if column == self.NOTE and entry.note:
                 return entry.note
             if column == self.DOMAIN:
@@ -126,7 +131,10 @@ class EntryTableModel(WindowedTableModel):
         if column == self.DOMAIN:
             return entry.domain.short_label(self._nation)
         if column == self.KIND:
-            return entry.kind.label
+            marks = [
+                word for word, on in (("amended", entry.version > 1), ("restricted", entry.restricted)) if on
+            ]
+            return entry.kind.label + (f" ({', '.join(marks)})" if marks else "")
         if column == self.ACTIVITY:
             if not entry.activity_code:
                 return ""
@@ -138,7 +146,7 @@ class EntryTableModel(WindowedTableModel):
         if column == self.CONTACT:
             return entry.contact_mode.label
         if column == self.NOTE:
-            return first_line(entry.note)
+            return RESTRICTED_NOTE if entry.restricted else first_line(entry.note)
         if column == self.FOLLOW_UP:
             return uk_date(entry.follow_up_on)
         return ""

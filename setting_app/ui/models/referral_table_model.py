@@ -200,6 +200,8 @@ class ReferralTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == self.DOMAIN:
             return domain_icon(r.domain)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if r.restricted:
+                return "Restricted: open it to read its details (you will be asked why)"
             lines = [f"{r.service_name}: {status_label(r.status)}"]
             if r.reason:
                 lines.append(f"Reason: {r.reason}")
@@ -218,7 +220,7 @@ class ReferralTableModel(QAbstractTableModel):
         if column == self.CHILD:
             return r.child_name
         if column == self.SERVICE:
-            return r.service_name
+            return "Restricted referral" if r.restricted else r.service_name
         if column == self.CATEGORY:
             return r.service_category.label
         if column == self.DOMAIN:

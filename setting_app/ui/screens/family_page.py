@@ -1,7 +1,10 @@
 """One family: who they are, and everything logged for them in date order.
 
-The shell keeps one instance and calls ``show_family(id)``. The chronology merges support entries and
-referrals oldest first and scrolls to the latest; the panel under it shows the chosen row in full.
+The shell keeps one instance and calls ``show_family(id)``: each opening writes one "viewed" row to
+the audit trail (refreshes do not). The chronology merges support entries and referrals oldest first
+and scrolls to the latest; the panel under it shows the chosen row in full. Amended entries say so
+and keep their history (History…); restricted ones (managers only) show no text until a manager opens
+them with a reason, which the audit trail records.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections import defaultdict
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -28,11 +32,14 @@ from setting_app.domain.codes import DOMAIN_ORDER, Domain
 from setting_app.domain.errors import AppError
 from setting_app.domain.models import Child, Family, Referral, SupportEntry
 from setting_app.services import families, staff, support_log
+from setting_app.services import referrals as referral_service
 
 from setting_app.ui.context import AppContext
+from setting_app.ui.dialogs.amend_entry_dialog import AmendEntryDialog, EntryHistoryDialog
 from setting_app.ui.dialogs.family_dialog import FamilyDialog
+from setting_app.ui.dialogs.restricted_reason_dialog import RestrictedReasonDialog
 from setting_app.ui.formatting import age_text, count_text, minutes_text, names_text, uk_date
-from setting_app.ui.models.chronology_model import ChronologyItem, ChronologyModel
+from setting_app.ui.models.chronology_model import HIDDEN_TEXT, ChronologyItem, ChronologyModel
 from setting_app.ui.widgets.domain_chip import DomainChip
 
 
@@ -48,6 +55,8 @@ class FamilyPageScreen(QWidget):
         self.family: Family | None = None
         self.last_load_ms = 0.0
         self._stale = False
+        #: The dialog opened last (tests drive it; the app shows it window-modal with open()).
+        self.dialog: QDialog | None = None
         self.model = ChronologyModel(self)
         self._build()
         self.ctx.data_changed.connect(self._on_data_changed)
@@ -125,9 +134,33 @@ class FamilyPageScreen(QWidget):
         self.detail.setAccessibleName("Chosen entry in full")
         self.detail.setPlaceholderText("Choose a row to read it in full")
 
+        row_buttons = QHBoxLayout()
+        self.open_restricted_button = QPushButton("Open &restricted…")
+        self.open_restricted_button.setToolTip("Read a restricted record: you will be asked why")
+        self.amend_button = QPushButton("A&mend…")
+        self.amend_button.setToolTip("Correct this entry; the version it replaces is kept")
+        self.history_button = QPushButton("Hi&story…")
+        self.history_button.setToolTip("Every earlier version of this entry")
+        self.restrict_button = QPushButton("Mark restric&ted")
+        self.restrict_button.setToolTip("Safeguarding-sensitive: only managers will see it")
+        for button in (
+            self.open_restricted_button,
+            self.amend_button,
+            self.history_button,
+            self.restrict_button,
+        ):
+            button.setEnabled(False)
+            row_buttons.addWidget(button)
+        row_buttons.addStretch(1)
+        detail_holder = QWidget()
+        detail_layout = QVBoxLayout(detail_holder)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addLayout(row_buttons)
+        detail_layout.addWidget(self.detail, 1)
+
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
+        splitter.addWidget(detail_holder)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter, 1)
@@ -141,8 +174,16 @@ class FamilyPageScreen(QWidget):
         self.edit_button.clicked.connect(self.edit_family)
         self.log_button.clicked.connect(self.log_support)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.open_restricted_button.clicked.connect(self.open_restricted)
+        self.amend_button.clicked.connect(self.amend_entry)
+        self.history_button.clicked.connect(self.show_history)
+        self.restrict_button.clicked.connect(self.toggle_restricted)
         QWidget.setTabOrder(self.log_button, self.table)
-        QWidget.setTabOrder(self.table, self.detail)
+        QWidget.setTabOrder(self.table, self.open_restricted_button)
+        QWidget.setTabOrder(self.open_restricted_button, self.amend_button)
+        QWidget.setTabOrder(self.amend_button, self.history_button)
+        QWidget.setTabOrder(self.history_button, self.restrict_button)
+        QWidget.setTabOrder(self.restrict_button, self.detail)
         self.setFocusProxy(self.log_button)
         self._set_buttons(False)
 
@@ -157,7 +198,16 @@ class FamilyPageScreen(QWidget):
     # --- public ----------------------------------------------------------------------------------
 
     def show_family(self, family_id: int) -> None:
+        """Open a family's record: one audit row per opening, then the page (refreshes add none)."""
         self.family_id = family_id
+        self.model.revealed.clear()
+        if self.ctx.is_unlocked:
+            try:
+                families.view_family(self.ctx.session, family_id)
+            except AppError as exc:
+                self._clear()
+                self.problem.setText(exc.message)
+                return
         self.refresh()
 
     def refresh(self) -> None:
@@ -205,6 +255,7 @@ class FamilyPageScreen(QWidget):
         ]
         self.model.set_items(items, self.ctx.nation)
         self.detail.clear()
+        self._set_row_buttons(None)
         if items:
             self.table.scrollToBottom()
         self.last_load_ms = (time.perf_counter() - started) * 1000
@@ -220,6 +271,106 @@ class FamilyPageScreen(QWidget):
         dialog = FamilyDialog(self.ctx, self.family_id, parent=self)
         dialog.open()
         return dialog
+
+    def selected_item(self) -> ChronologyItem | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.items[rows[0].row()] if rows else None
+
+    def select_record(self, kind: str, record_id: int) -> None:
+        for row, item in enumerate(self.model.items):
+            if item.key == (kind, record_id):
+                self.table.selectRow(row)
+                return
+
+    def _open(self, dialog: QDialog) -> QDialog:
+        self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
+        return dialog
+
+    def open_restricted(self) -> RestrictedReasonDialog | None:
+        """Ask the manager why, then show the restricted record (the service audits the opening)."""
+        item = self.selected_item()
+        if item is None or not self.model.is_hidden(item):
+            return None
+        session = self.ctx.session
+        record_id = item.record.id
+        if item.is_referral:
+            what = "referral"
+            opener = lambda reason: referral_service.open_restricted_referral(session, record_id, reason)  # noqa: E731
+        else:
+            what = "entry"
+            opener = lambda reason: support_log.open_restricted_entry(session, record_id, reason)  # noqa: E731
+        dialog = RestrictedReasonDialog(self.ctx, what, opener, parent=self)
+        key = item.key
+        dialog.accepted.connect(lambda: self._revealed(key))
+        self._open(dialog)
+        return dialog
+
+    def _revealed(self, key: tuple[str, int]) -> None:
+        self.model.reveal(key)
+        self.select_record(*key)
+        self._on_selection(QItemSelection(), QItemSelection())
+
+    def amend_entry(self) -> AmendEntryDialog | None:
+        item = self.selected_item()
+        if item is None or item.is_referral or self.model.is_hidden(item):
+            return None
+        dialog = AmendEntryDialog(self.ctx, item.record, parent=self)
+        return self._open(dialog)
+
+    def show_history(self) -> EntryHistoryDialog | None:
+        item = self.selected_item()
+        if item is None or item.is_referral or self.model.is_hidden(item):
+            return None
+        try:
+            dialog = EntryHistoryDialog(self.ctx, item.record, parent=self)
+        except AppError as exc:
+            self.problem.setText(exc.message)
+            return None
+        return self._open(dialog)
+
+    def toggle_restricted(self) -> None:
+        """Mark the chosen record restricted, or (managers) lift the mark."""
+        item = self.selected_item()
+        if item is None:
+            return
+        self.problem.clear()
+        restrict = not item.restricted
+        session = self.ctx.session
+        try:
+            if item.is_referral:
+                referral_service.set_referral_restricted(session, item.record.id, restrict)
+            else:
+                support_log.set_entry_restricted(session, item.record.id, restrict)
+        except AppError as exc:
+            self.problem.setText(exc.message)
+            return
+        if restrict:
+            self.model.revealed.add(item.key)  # whoever just marked it has it open already
+        self.ctx.data_changed.emit("referrals" if item.is_referral else "entries")
+        self.select_record(*item.key)
+
+    def _set_row_buttons(self, item: ChronologyItem | None) -> None:
+        user = self.ctx.user if self.ctx.is_unlocked else None
+        manager = bool(user and user.is_manager)
+        hidden = item is not None and self.model.is_hidden(item)
+        entry = item.record if item is not None and not item.is_referral else None
+        own = entry is not None and user is not None and entry.staff_id == user.id
+        self.open_restricted_button.setEnabled(hidden and manager)
+        self.amend_button.setEnabled(entry is not None and not hidden and (manager or own))
+        self.history_button.setEnabled(entry is not None and not hidden and entry.version > 1)
+        if item is not None and item.restricted:
+            self.restrict_button.setText("Lift restric&tion")
+            self.restrict_button.setEnabled(manager)
+        else:
+            self.restrict_button.setText("Mark restric&ted")
+            made_by = (
+                None if item is None else (item.record.made_by if item.is_referral else item.record.staff_id)
+            )
+            self.restrict_button.setEnabled(
+                item is not None and (manager or made_by == (user.id if user else None))
+            )
 
     # --- display ---------------------------------------------------------------------------------
 
@@ -289,11 +440,17 @@ class FamilyPageScreen(QWidget):
         self.chips_row.addStretch(1)
 
     def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
+        item = self.selected_item()
+        self._set_row_buttons(item)
+        if item is None:
             self.detail.clear()
             return
-        item = self.model.items[rows[0].row()]
+        if self.model.is_hidden(item):
+            what = "referral" if item.is_referral else "entry"
+            self.detail.setPlainText(
+                f"{uk_date(item.day)} · restricted {what}\n\n{HIDDEN_TEXT}: press Open restricted… (Alt+R)."
+            )
+            return
         nation = self.ctx.nation
         head = [uk_date(item.day), item.domain.label(nation), item.type_text]
         if item.what:
@@ -303,7 +460,11 @@ class FamilyPageScreen(QWidget):
             head += [minutes_text(record.minutes), record.contact_mode.label]
         if item.staff:
             head.append(f"by {item.staff}")
+        if item.restricted:
+            head.append("RESTRICTED")
         lines = [" · ".join(head)]
+        if item.amended:
+            lines.append(f"Amended: version {item.record.version} (History… shows the earlier versions)")
         if item.child:
             lines.append(f"Child: {item.child}")
         if isinstance(record, SupportEntry) and record.follow_up_on:
@@ -333,6 +494,8 @@ class FamilyPageScreen(QWidget):
     def _set_buttons(self, enabled: bool) -> None:
         self.edit_button.setEnabled(enabled)
         self.log_button.setEnabled(enabled)
+        if not enabled:
+            self._set_row_buttons(None)
 
     # --- reactions -------------------------------------------------------------------------------
 
@@ -351,6 +514,7 @@ class FamilyPageScreen(QWidget):
     def _on_locked_changed(self, locked: bool) -> None:
         if locked:
             self._clear()  # nothing personal stays on screen or in the model
+            self.model.revealed.clear()  # restricted records are asked for again after an unlock
             self._stale = self.family_id is not None
         elif self.isVisible():
             self.refresh()

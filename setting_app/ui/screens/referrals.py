@@ -41,6 +41,7 @@ from setting_app.ui.context import AppContext
 from setting_app.ui.dialogs.chase_dialog import ChaseDialog
 from setting_app.ui.dialogs.referral_dialog import ReferralDialog, combo_code
 from setting_app.ui.dialogs.referral_status_dialog import ReferralStatusDialog, history_html
+from setting_app.ui.dialogs.restricted_reason_dialog import RestrictedReasonDialog
 from setting_app.ui.dialogs.service_dialog import ServiceDialog
 from setting_app.ui.dialogs.sharing_decision_dialog import SharingDecisionDialog
 from setting_app.ui.errors import reporting_errors, show_app_error
@@ -93,6 +94,8 @@ class ReferralsScreen(QWidget):
         #: The dialog opened last (tests drive it; the app shows it window-modal with open()).
         self.dialog: QDialog | None = None
         self.model = ReferralTableModel(self)
+        #: Restricted referrals a manager has opened (with a reason) since unlocking.
+        self.revealed: set[int] = set()
         self.service_model = ServiceTableModel(self)
         self.sharing_model = SharingTableModel(self)
         self._build()
@@ -176,7 +179,11 @@ class ReferralsScreen(QWidget):
         self.edit_button.clicked.connect(self.edit_referral)
         self.family_button = QPushButton("Open &family")
         self.family_button.clicked.connect(self.open_family)
+        self.restricted_button = QPushButton("Open restricte&d…")
+        self.restricted_button.setToolTip("Read a restricted referral: you will be asked why")
+        self.restricted_button.clicked.connect(self.open_restricted)
         for button in (
+            self.restricted_button,
             self.new_button,
             self.status_button,
             self.chase_button,
@@ -331,6 +338,7 @@ class ReferralsScreen(QWidget):
 
     def _on_locked_changed(self, locked: bool) -> None:
         if locked:
+            self.revealed.clear()
             self.model.set_referrals([], self.ctx.clock.today())
             self.service_model.set_services([])
             self.sharing_model.set_records([])
@@ -359,15 +367,27 @@ class ReferralsScreen(QWidget):
         r = self.selected_referral()
         for button in (self.status_button, self.chase_button, self.edit_button, self.family_button):
             button.setEnabled(r is not None)
+        hidden = r is not None and r.restricted and r.id not in self.revealed
+        self.restricted_button.setEnabled(hidden)
+        self.restricted_button.setVisible(self.ctx.is_unlocked and self.ctx.user.is_manager)
         if r is None:
             self.details.setHtml("<p>Choose a referral to see its details and history.</p>")
+            return
+        if hidden:
+            for button in (self.status_button, self.chase_button, self.edit_button):
+                button.setEnabled(False)
+            self.details.setHtml(
+                f"<p><b>{html.escape(r.family_ref)}</b>: restricted referral made {uk_date(r.made_on)}.</p>"
+                "<p>It is safeguarding-sensitive. Press <b>Open restricted…</b> to read it; "
+                "you will be asked why, and the reason goes into the audit trail.</p>"
+            )
             return
         today = self.ctx.clock.today()
         self.chase_button.setEnabled(r.is_awaiting)
         self.edit_button.setEnabled(not r.is_final)
         e = html.escape
         lines = [
-            f"<h3>{e(r.service_name)}</h3>",
+            f"<h3>{e(r.service_name)}{' (restricted)' if r.restricted else ''}</h3>",
             f"<p><b>{e(r.family_ref)}</b>{e(' - ' + r.child_name) if r.child_name else ''}<br>",
             f"{e(r.service_category.label)}; {e(r.domain.label(self.ctx.nation))}<br>",
             f"{e(r.route.label)}; {e(r.urgency.label)}; made {uk_date(r.made_on)}</p>",
@@ -406,6 +426,25 @@ class ReferralsScreen(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.open()
         return dialog
+
+    def open_restricted(self) -> RestrictedReasonDialog | None:
+        """Ask the manager why, then show the restricted referral (the service audits the opening)."""
+        r = self.selected_referral()
+        if r is None or not r.restricted or r.id in self.revealed:
+            return None
+        session = self.ctx.session
+        dialog = RestrictedReasonDialog(
+            self.ctx,
+            "referral",
+            lambda reason: referral_service.open_restricted_referral(session, r.id, reason),
+            parent=self,
+        )
+        dialog.accepted.connect(lambda: self._revealed(r.id))
+        return self._open(dialog)
+
+    def _revealed(self, referral_id: int) -> None:
+        self.revealed.add(referral_id)
+        self._show_details()
 
     def new_referral(self, family_id: int | None = None) -> ReferralDialog | None:
         with reporting_errors(self):
