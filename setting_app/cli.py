@@ -126,6 +126,7 @@ def main(
     err: TextIO | None = None,
 ) -> int:
     """Run one command. ``kdf`` and ``clock`` are test seams; the defaults are the production ones."""
+    switch_off_core_dumps()
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
@@ -145,6 +146,7 @@ def main(
         out=out,
         err=err,
     )
+    _warn_if_network_share(ctx)
     handler = getattr(args, "handler", None)
     if handler is None:
         from setting_app.commands.gui import open_app
@@ -173,6 +175,31 @@ def main(
             file=err,
         )
         return 1
+
+
+def switch_off_core_dumps() -> bool:
+    """No core files: a crash dump would hold the data key and decrypted records in plain bytes.
+
+    Both limits go to zero, so nothing later in the process can switch them back on. Returns whether
+    it was done (there is no such limit on Windows).
+    """
+    try:
+        import resource
+    except ImportError:
+        return False
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _warn_if_network_share(ctx: CliContext) -> None:
+    from setting_app.storage.database import network_share_warning
+
+    warning = network_share_warning(ctx.data_dir)
+    if warning:
+        print(f"setting-app: warning: {warning}", file=ctx.err)
 
 
 def _record_crash(reference: str) -> None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import sys
 from pathlib import Path
 
 import sqlcipher3
 from sqlcipher3 import dbapi2
 
-from setting_app.domain.errors import CasebookDamaged, NoCasebook, NotACasebook
+from setting_app.domain.errors import AppError, CasebookDamaged, NoCasebook, NotACasebook
 from setting_app.storage.fsutil import make_private, private_umask
 
 Connection = dbapi2.Connection
@@ -34,6 +36,136 @@ REQUIRED_PRAGMAS: dict[str, object] = {
     "secure_delete": 1,  # deleted text is overwritten, not left in free pages
     "temp_store": 2,  # MEMORY: no plaintext temporary files
 }
+
+
+#: SQLite's words for a write the disk refused (full, failing, or a file-size limit reached).
+_WRITE_FAILURES = ("disk i/o error", "database or disk is full", "file too large")
+
+
+class WriteFailed(AppError, OperationalError):
+    """The disk refused a write: nothing of the step was saved, the casebook is as it last was.
+
+    Still an ``OperationalError`` (callers catching database errors keep working), and an ``AppError``
+    so every layer shows its plain message instead of treating it as a bug.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The casebook could not be saved to the disk (it may be full, failing or out of reach). "
+            "Nothing from this step was saved; the casebook is as it was after the last save. "
+            "Free some space or ask for help, then try again."
+        )
+
+
+def _is_write_failure(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(words in text for words in _WRITE_FAILURES)
+
+
+class _CasebookConnection(Connection):
+    """A connection whose disk failures arrive as ``WriteFailed`` (a plain message, no traceback)."""
+
+    def execute(self, *args, **kwargs):
+        try:
+            return super().execute(*args, **kwargs)
+        except OperationalError as exc:
+            if _is_write_failure(exc):
+                raise WriteFailed() from None
+            raise
+
+    def executemany(self, *args, **kwargs):
+        try:
+            return super().executemany(*args, **kwargs)
+        except OperationalError as exc:
+            if _is_write_failure(exc):
+                raise WriteFailed() from None
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except OperationalError as exc:
+            if _is_write_failure(exc):
+                raise WriteFailed() from None
+            raise
+
+
+#: Linux file systems that put the casebook on another machine (SQLite's locking and WAL are unsafe there).
+NETWORK_FILE_SYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "sshfs",
+        "fuse.sshfs",
+        "9p",
+        "afs",
+        "ncpfs",
+        "davfs",
+        "fuse.davfs",
+    }
+)
+NETWORK_SHARE_WARNING = (
+    "The casebook folder {path} is on a network share ({what}). Keep the casebook on this PC's own "
+    "disk: over a network a dropped connection can damage it, and two PCs must never open it at once. "
+    "Use backups to keep a copy elsewhere."
+)
+
+
+def _unescape_mount(text: str) -> str:
+    """/proc/mounts writes spaces, tabs, newlines and backslashes as octal escapes (``\\040``)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), text)
+
+
+def _existing_ancestor(path: Path) -> Path:
+    path = path.expanduser().absolute()
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate.resolve()
+    return path
+
+
+def network_share_warning(
+    data_dir: Path, *, mounts: Path = Path("/proc/mounts"), platform: str = sys.platform
+) -> str | None:
+    """A plain warning when the data folder is on a network share, else None.
+
+    Linux: the mount holding the folder (the longest matching mount point in ``mounts``) has a network
+    file system type. Windows: a UNC path (``\\\\server\\share``) or a mapped network drive.
+    """
+    if platform == "win32":
+        text = str(data_dir)
+        if text.startswith(("\\\\", "//")) and not text.startswith(("\\\\?\\", "\\\\.\\")):
+            return NETWORK_SHARE_WARNING.format(path=data_dir, what="a UNC path")
+        if text.startswith("\\\\?\\UNC\\"):
+            return NETWORK_SHARE_WARNING.format(path=data_dir, what="a UNC path")
+        if sys.platform == "win32" and len(text) >= 2 and text[1] == ":":
+            import ctypes
+
+            drive_remote = 4
+            if ctypes.windll.kernel32.GetDriveTypeW(f"{text[:2]}\\") == drive_remote:
+                return NETWORK_SHARE_WARNING.format(path=data_dir, what=f"network drive {text[:2]}")
+        return None
+    try:
+        lines = mounts.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    where = _existing_ancestor(data_dir)
+    best: tuple[int, str] | None = None
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point, fs_type = Path(_unescape_mount(parts[1])), parts[2]
+        if where == point or point in where.parents:
+            depth = len(point.parts)
+            if best is None or depth >= best[0]:
+                best = (depth, fs_type)
+    if best is not None and best[1].lower() in NETWORK_FILE_SYSTEMS:
+        return NETWORK_SHARE_WARNING.format(path=data_dir, what=best[1])
+    return None
 
 
 def _key_pragma(key: bytes) -> str:
@@ -57,7 +189,9 @@ def file_kind(path: Path) -> str:
 
 
 def _raw_connect(target: str, *, uri: bool = False) -> Connection:
-    conn = sqlcipher3.connect(target, uri=uri, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn = sqlcipher3.connect(
+        target, uri=uri, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, factory=_CasebookConnection
+    )
     # SQLCipher otherwise writes its own diagnostics to stderr; we report failures ourselves.
     conn.execute("PRAGMA cipher_log_level = NONE")
     return conn
@@ -81,13 +215,28 @@ def probe_schema_version(path: Path, key: bytes) -> int:
     """Read ``user_version`` without writing anything: no -wal, no -shm, no lock."""
     if not path.exists():
         raise NoCasebook(f"No casebook found at {path}.")
-    conn = _raw_connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        return _read_user_version(f"{path.resolve().as_uri()}?mode=ro&immutable=1", key)
+    except DatabaseError:
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            # A checkpoint cut short (a full disk, a kill) leaves the main file half-updated: only read
+            # together with its WAL is it whole. Read-only still: nothing is written.
+            try:
+                return _read_user_version(f"{path.resolve().as_uri()}?mode=ro", key)
+            except WriteFailed:
+                raise
+            except DatabaseError:
+                pass
+        raise _explain_unreadable(path) from None
+
+
+def _read_user_version(uri: str, key: bytes) -> int:
+    conn = _raw_connect(uri, uri=True)
     try:
         conn.execute(_key_pragma(key))
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
-    except DatabaseError:
-        raise _explain_unreadable(path) from None
     finally:
         conn.close()
 
@@ -101,6 +250,9 @@ def open_database(path: Path, key: bytes, *, create: bool = False) -> Connection
         try:
             conn.execute(_key_pragma(key))
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except WriteFailed:  # the disk, not the casebook: say so, not "damaged"
+            conn.close()
+            raise
         except DatabaseError:
             conn.close()
             raise _explain_unreadable(path) from None
@@ -111,8 +263,26 @@ def open_database(path: Path, key: bytes, *, create: bool = False) -> Connection
             raise
     for suffix in ("", "-wal", "-shm"):
         make_private(Path(f"{path}{suffix}"))
+    _finish_interrupted_checkpoint(conn, path)
     conn.row_factory = Row
     return conn
+
+
+def _finish_interrupted_checkpoint(conn: Connection, path: Path) -> None:
+    """Copy what the WAL holds into the main file if an earlier checkpoint was cut short.
+
+    After a full disk or a kill the main file can end in a half-written page that only the WAL makes
+    whole; copying it over now leaves the file whole on its own. Never waits for other connections
+    (PASSIVE); a disk still refusing writes is left for the next save to report.
+    """
+    wal = Path(f"{path}-wal")
+    try:
+        if not wal.exists() or wal.stat().st_size == 0:
+            return
+    except OSError:
+        return
+    with contextlib.suppress(OperationalError):
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
 def _apply_pragmas(conn: Connection) -> None:

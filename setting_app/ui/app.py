@@ -61,9 +61,26 @@ def run_app(
         _startup_error(error)
         return 1
     try:
+        warn_if_network_share(data_dir)
         return _run_interactive(app, data_dir, user, clock)
     finally:
         instance_lock.release()
+
+
+def warn_if_network_share(data_dir: Path, *, mounts: Path | None = None, show=None) -> str | None:
+    """Once per start, before the casebook opens: say so if its folder is on a network share."""
+    from setting_app.storage.database import network_share_warning
+
+    warning = network_share_warning(data_dir, **({"mounts": mounts} if mounts is not None else {}))
+    if warning:
+        (show or _startup_warning)(warning)
+    return warning
+
+
+def _startup_warning(text: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.warning(None, APP_NAME, text)  # nothing else is open yet: blocking is fine
 
 
 def _startup_error(error: AppError) -> None:
