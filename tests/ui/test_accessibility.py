@@ -439,3 +439,33 @@ def test_the_check_would_catch_english_terms(english_window: MainWindow) -> None
     window.show_screen("dashboard")
     _settle()
     assert any("SEND" in problem for problem in english_terms(window))
+
+
+# -- system font size -------------------------------------------------------------------------
+
+
+def test_headings_follow_the_system_font_size(session, clock, data_dir, qtbot) -> None:
+    """Nothing has a fixed point size: a larger system font makes the headings larger too."""
+    from setting_app.ui.screens.dashboard import DashboardScreen
+
+    app = QApplication.instance()
+    before = app.font()
+    sizes = {}
+    try:
+        for base in (10.0, 16.0):
+            font = app.font()
+            font.setPointSizeF(base)
+            app.setFont(font)
+            screen = DashboardScreen(AppContext(session, clock))
+            qtbot.addWidget(screen)
+            unlock = UnlockDialog(data_dir, clock)
+            qtbot.addWidget(unlock)
+            sizes[base] = (
+                screen.title.font().pointSizeF(),
+                screen.families_card.value.font().pointSizeF(),
+                unlock.panel.heading.font().pointSizeF(),
+            )
+    finally:
+        app.setFont(before)
+    assert sizes[10.0] == pytest.approx((15.0, 20.0, 14.0))
+    assert sizes[16.0] == pytest.approx((24.0, 32.0, 22.4))
