@@ -19,6 +19,7 @@ row in the same transaction as the files.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -292,7 +293,7 @@ def _pattern(texts: Iterable[str], *, ignore_case: bool) -> re.Pattern | None:
     unique = sorted({t.strip() for t in texts if t and t.strip()}, key=lambda t: (-len(t), t))
     if not unique:
         return None
-    body = "|".join(re.escape(t) for t in unique)
+    body = "|".join(r"\s+".join(re.escape(word) for word in t.split()) for t in unique)
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE if ignore_case else 0)
 
 
@@ -416,8 +417,19 @@ def _redact_document(document: dict, r: Redactor) -> dict:
     return {**document, "families": out_families}
 
 
+#: A word of free text, and what may stand between the words of one name or reference
+#: ("Zara Quinn", "Mary-Jane", "O'Brien", "FAM-0002", "FAM/12").
+_WORD = re.compile(r"\w+")
+_JOINER = re.compile(r"[\s\-'\u2019/.]{1,3}")
+
+
+def _key(text: str) -> str:
+    """How a name or reference is looked up: its words, lower case, one space apart."""
+    return " ".join(w.lower() for w in _WORD.findall(text))
+
+
 def _name_parts(name: str) -> list[str]:
-    return [p for p in re.split(r"[^\w'-]+", name) if len(p) >= MIN_NAME_PART]
+    return [p for p in _WORD.findall(name) if len(p) >= MIN_NAME_PART]
 
 
 def redaction_candidates(
@@ -431,19 +443,19 @@ def redaction_candidates(
     """
     session.require_manager("review a subject access pack")
     conn = session.conn
-    own = {pack.family.ref.lower()}
+    own = {_key(pack.family.ref)}
     own_parts: set[str] = set()
     own_names = [c.name for c in pack.family.carers] + [
         c.name for c in family_repo.list_children(conn, pack.family.id)
     ]
     for name in own_names:
-        own.add(name.lower())
+        own.add(_key(name))
         own_parts.update(p.lower() for p in _name_parts(name))
 
     whole: dict[str, tuple[str, str]] = {}  # lower text -> (why, kind)
     parts: dict[str, tuple[str, str]] = {}
     for row in conn.execute("SELECT id, ref FROM families WHERE id != ?", (pack.family.id,)):
-        whole.setdefault(row["ref"].lower(), (f"another family's reference ({row['ref']})", "other_family"))
+        whole.setdefault(_key(row["ref"]), (f"another family's reference ({row['ref']})", "other_family"))
     people = conn.execute(
         """SELECT f.ref, c.name, 'carer' AS role FROM carers c JOIN families f ON f.id = c.family_id WHERE f.id != ?
            UNION ALL
@@ -452,44 +464,65 @@ def redaction_candidates(
     )
     for row in people:
         name, ref, role = row["name"].strip(), row["ref"], row["role"]
-        if not name or name.lower() in own:
+        if not _key(name) or _key(name) in own:
             continue
-        whole.setdefault(name.lower(), (f"a {role}'s name in another family ({ref})", "other_family"))
+        whole.setdefault(_key(name), (f"a {role}'s name in another family ({ref})", "other_family"))
         for part in _name_parts(name):
             if part.lower() not in own_parts:
                 parts.setdefault(part, (f"part of a {role}'s name in another family ({ref})", "other_family"))
     if include_staff:
         for s in staff_repo.list_staff(conn):
             for text in (s.display_name, s.username):
-                if text and text.lower() not in own:
-                    whole.setdefault(text.lower(), ("a staff member's name", "staff"))
+                if _key(text) and _key(text) not in own:
+                    whole.setdefault(_key(text), ("a staff member's name", "staff"))
             for part in _name_parts(s.display_name):
                 if part.lower() not in own_parts:
                     parts.setdefault(part, ("part of a staff member's name", "staff"))
 
+    # Dictionary look-ups over the words of each text (not one regex of thousands of names: that
+    # is slow with a large casebook). Longest name first, so "Zara Quinn" wins over "Zara".
     found: dict[str, list] = {}  # key -> [text, why, kind, count, example]
-
-    def note(key: str, word: str, why_kind: tuple[str, str], text: str, match: re.Match) -> None:
-        if key in found:
-            found[key][3] += 1
-        else:
-            found[key] = [word, *why_kind, 1, _snippet(text, match.start(), match.end())]
-
-    whole_pattern = _pattern(whole, ignore_case=True)
-    parts_pattern = _pattern(parts, ignore_case=False)
+    longest = max((key.count(" ") + 1 for key in whole), default=1)
     for text in free_texts(pack):
-        covered: list[tuple[int, int]] = []
-        if whole_pattern is not None:
-            for match in whole_pattern.finditer(text):
-                covered.append(match.span())
-                note(match.group(0).lower(), match.group(0), whole[match.group(0).lower()], text, match)
-        if parts_pattern is not None:
-            for match in parts_pattern.finditer(text):
-                if any(a <= match.start() < b for a, b in covered):
-                    continue  # part of a full name or reference already flagged
-                note(match.group(0), match.group(0), parts[match.group(0)], text, match)
+        words = list(_WORD.finditer(text))
+        i = 0
+        while i < len(words):
+            matched = 0
+            for n in range(min(longest, len(words) - i), 0, -1):
+                run = words[i : i + n]
+                if any(not _JOINER.fullmatch(text[a.end() : b.start()]) for a, b in itertools.pairwise(run)):
+                    continue
+                key = " ".join(w.group(0).lower() for w in run)
+                if key in whole:
+                    start_at, end_at = run[0].start(), run[-1].end()
+                    _note(
+                        found,
+                        key,
+                        " ".join(text[start_at:end_at].split()),
+                        whole[key],
+                        text,
+                        start_at,
+                        end_at,
+                    )
+                    matched = n
+                    break
+            if not matched:
+                word = words[i].group(0)
+                if word in parts:
+                    _note(found, word, word, parts[word], text, words[i].start(), words[i].end())
+                matched = 1
+            i += matched
     candidates = [RedactionCandidate(t, why, kind, n, ex) for t, why, kind, n, ex in found.values()]
     return sorted(candidates, key=lambda c: (c.kind != "other_family", c.text.lower()))
+
+
+def _note(
+    found: dict[str, list], key: str, shown: str, why_kind: tuple[str, str], text: str, start: int, end: int
+) -> None:
+    if key in found:
+        found[key][3] += 1
+    else:
+        found[key] = [shown, *why_kind, 1, _snippet(text, start, end)]
 
 
 def _snippet(text: str, start: int, end: int, width: int = 40) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import os
 from datetime import date, datetime
 from pathlib import Path
@@ -40,7 +41,7 @@ from setting_app.services.report_pdf import (
     format_day,
     setting_number_label,
 )
-from setting_app.services.subject_access import PackEntry, PackReferral, SubjectAccessPack
+from setting_app.services.subject_access import EntryVersion, PackEntry, PackReferral, SubjectAccessPack
 
 PAGE_SIZE = A4
 MARGIN = 18 * mm
@@ -200,6 +201,16 @@ def _grid(rows: list[list[object]], widths: list[float], *, restricted_rows: tup
     return table
 
 
+#: Rows per table for long lists: reportlab splits many short tables far faster than one long one.
+CHUNK_ROWS = 30
+
+
+def _chunked(rows: list[list[object]], widths: list[float]) -> list[Flowable]:
+    """A long table (header first) as consecutive tables of ``CHUNK_ROWS`` rows, each with the header."""
+    header, body = rows[0], rows[1:]
+    return [_grid([header, *body[i : i + CHUNK_ROWS]], widths) for i in range(0, len(body), CHUNK_ROWS)]
+
+
 def _key_values(rows: list[tuple[str, str]], st: _Styles, key_width: float = 42 * mm) -> Table:
     table = Table(
         [[Paragraph(k, st.cell_bold), Paragraph(v, st.cell)] for k, v in rows if v],
@@ -354,30 +365,38 @@ def _entries_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
         )
     )
     widths = [28 * mm, 24 * mm, 38 * mm, 24 * mm, CONTENT_WIDTH - 114 * mm]
-    rows: list[list[object]] = [_head(["Date", "About", "Support", "Recorded by", "Note"], st)]
-    restricted_rows: list[int] = []
-    spans: list[int] = []
-    for item in pack.entries:
-        rows.append(_entry_row(pack, item, st))
-        if item.restricted:
-            restricted_rows.append(len(rows) - 1)
-        for v in item.earlier:
-            replaced = f"replaced {_when(v.replaced_at)}"
-            if v.replaced_by:
-                replaced += f" by {escape(v.replaced_by)}"
-            text = (
-                f"<b>Earlier version {v.version}</b> ({replaced}; reason: {_text(v.reason) or 'not given'}): "
-                f"{_day(v.entry_date)}, {escape(pack.child_name(v.child_id))}, "
-                f"{_entry_what(pack, v.domain, v.kind, v.activity_code, v.minutes, v.contact_mode)}"
-                + (f", {RESTRICTED_MARK.lower()}" if v.restricted else "")
-                + f". Note: {_text(v.note) or '(none)'}"
-            )
-            rows.append(["", Paragraph(text, st.cell_small), "", "", ""])
-            spans.append(len(rows) - 1)
-    table = _grid(rows, widths, restricted_rows=tuple(restricted_rows))
-    table.setStyle(TableStyle([("SPAN", (1, r), (-1, r)) for r in spans]))
-    flow.append(table)
+    # One table per month, under the month's name: easier to find a date in, and reportlab splits
+    # many short tables across pages far faster than one long one.
+    for month, items in itertools.groupby(
+        pack.entries, key=lambda item: item.entry.entry_date.replace(day=1)
+    ):
+        rows: list[list[object]] = [_head(["Date", "About", "Support", "Recorded by", "Note"], st)]
+        restricted_rows: list[int] = []
+        spans: list[int] = []
+        for item in items:
+            rows.append(_entry_row(pack, item, st))
+            if item.restricted:
+                restricted_rows.append(len(rows) - 1)
+            for v in item.earlier:
+                rows.append(["", Paragraph(_earlier_text(pack, v), st.cell_small), "", "", ""])
+                spans.append(len(rows) - 1)
+        table = _grid(rows, widths, restricted_rows=tuple(restricted_rows))
+        table.setStyle(TableStyle([("SPAN", (1, r), (-1, r)) for r in spans]))
+        flow += [CondPageBreak(25 * mm), Paragraph(month.strftime("%B %Y"), st.h3), table]
     return flow
+
+
+def _earlier_text(pack: SubjectAccessPack, v: EntryVersion) -> str:
+    replaced = f"replaced {_when(v.replaced_at)}"
+    if v.replaced_by:
+        replaced += f" by {escape(v.replaced_by)}"
+    return (
+        f"<b>Earlier version {v.version}</b> ({replaced}; reason: {_text(v.reason) or 'not given'}): "
+        f"{_day(v.entry_date)}, {escape(pack.child_name(v.child_id))}, "
+        f"{_entry_what(pack, v.domain, v.kind, v.activity_code, v.minutes, v.contact_mode)}"
+        + (f", {RESTRICTED_MARK.lower()}" if v.restricted else "")
+        + f". Note: {_text(v.note) or '(none)'}"
+    )
 
 
 def _entry_row(pack: SubjectAccessPack, item: PackEntry, st: _Styles) -> list[object]:
@@ -509,7 +528,7 @@ def _sharing_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
                 Paragraph(escape(s.recorded_by_name), st.cell),
             ]
         )
-    flow.append(_grid(rows, [20 * mm, 20 * mm, 26 * mm, CONTENT_WIDTH - 114 * mm, 26 * mm, 22 * mm]))
+    flow += _chunked(rows, [20 * mm, 20 * mm, 26 * mm, CONTENT_WIDTH - 114 * mm, 26 * mm, 22 * mm])
     return flow
 
 
@@ -542,7 +561,7 @@ def _audit_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
                 Paragraph(escape(a.detail.replace("_", " ")), st.cell_small),
             ]
         )
-    flow.append(_grid(rows, [36 * mm, 40 * mm, 34 * mm, 24 * mm, CONTENT_WIDTH - 134 * mm]))
+    flow += _chunked(rows, [36 * mm, 40 * mm, 34 * mm, 24 * mm, CONTENT_WIDTH - 134 * mm])
     return flow
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QTreeWidgetItem
 
 from setting_app.domain.codes import Role
@@ -40,7 +40,8 @@ def tab(session: Session, built, clock, qtbot, tmp_path: Path) -> SubjectAccessT
     qtbot.addWidget(widget)
     widget.resize(1000, 620)
     widget.show()
-    return widget
+    yield widget
+    QThreadPool.globalInstance().waitForDone(10000)
 
 
 def _rows(tab: SubjectAccessTab) -> dict[str, QTreeWidgetItem]:
@@ -131,8 +132,10 @@ def test_a_practitioner_gets_a_plain_refusal(
         # The service refuses; the tab shows it as a message, not a crash, and writes nothing.
         widget.refresh()
         assert widget.review.topLevelItemCount() == 0 and not widget.write_button.isEnabled()
-        widget.write_pack()
-        assert not (tmp_path / "x").exists()
+        with qtbot.waitSignal(widget.write_failed, timeout=10000) as failed:
+            widget.write_pack()
+        assert isinstance(failed.args[0], PermissionDenied)
+        assert not (tmp_path / "x").exists() and widget.result.text() == "The pack was not written."
         with pytest.raises(PermissionDenied):
             subject_access.review(pat, "FAM-0001")
     finally:

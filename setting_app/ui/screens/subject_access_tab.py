@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from setting_app.services import families, subject_access
-from setting_app.services.subject_access import RedactionCandidate
+from setting_app.services.subject_access import PackWritten, RedactionCandidate
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.errors import reporting_errors
 from setting_app.ui.widgets.family_picker import FamilyPicker
+from setting_app.ui.workers import report_error, run_with_session
 
 ADDED_BY_YOU = "added by you"
 
@@ -48,6 +49,8 @@ def _choose_folder(parent: QWidget) -> Path | None:
 class SubjectAccessTab(QWidget):
     #: The pack was written (a ``PackWritten``).
     pack_written = Signal(object)
+    #: Writing failed (the error, already shown to the person).
+    write_failed = Signal(object)
 
     TEXT, WHY, TIMES, EXAMPLE = range(4)
 
@@ -183,28 +186,46 @@ class SubjectAccessTab(QWidget):
         self.extra.clear()
 
     def write_pack(self) -> None:
+        """Ask for a folder, then write the pack on a worker thread (a large family takes seconds)."""
         if self._ref is None:
             return
         folder = self._choose_folder(self)
         if folder is None:
             return
+        ref, child = self._ref, self.child.currentData()
+        redact = self.chosen_texts()
+        recipient = self.recipient.text().strip() or subject_access.DEFAULT_RECIPIENT
+        self.write_button.setEnabled(False)
+        self.result.setText("Writing the pack…")
         with reporting_errors(self, "Could not write the pack"):
-            written = subject_access.write_pack(
-                self.ctx.session,
-                self._ref,
-                folder,
-                child=self.child.currentData(),
-                redact=self.chosen_texts(),
-                recipient=self.recipient.text().strip() or subject_access.DEFAULT_RECIPIENT,
+            run_with_session(
+                self.ctx,
+                lambda session: subject_access.write_pack(
+                    session, ref, folder, child=child, redact=redact, recipient=recipient
+                ),
+                self._written,
+                self._write_failed,
             )
-            self.result.setText(
-                f"Wrote {written.pdf.name} ({written.pages} page{'' if written.pages == 1 else 's'}) and "
-                f"{written.json.name} in {written.pdf.parent}, with {written.redactions} "
-                f"passage{'' if written.redactions == 1 else 's'} redacted. The audit trail and the "
-                "information-sharing record note it."
-            )
-            self.ctx.data_changed.emit("sharing")
-            self.pack_written.emit(written)
+            return
+        self._write_failed(None)
+
+    def _written(self, written: PackWritten) -> None:
+        self.write_button.setEnabled(self._ref is not None)
+        self.result.setText(
+            f"Wrote {written.pdf.name} ({written.pages} page{'' if written.pages == 1 else 's'}) and "
+            f"{written.json.name} in {written.pdf.parent}, with {written.redactions} "
+            f"passage{'' if written.redactions == 1 else 's'} redacted. The audit trail and the "
+            "information-sharing record note it."
+        )
+        self.ctx.data_changed.emit("sharing")
+        self.pack_written.emit(written)
+
+    def _write_failed(self, error: BaseException | None) -> None:
+        self.write_button.setEnabled(self._ref is not None)
+        self.result.setText("The pack was not written.")
+        if error is not None:
+            report_error(error)
+        self.write_failed.emit(error)
 
     # --- internals -------------------------------------------------------------------------------
 
