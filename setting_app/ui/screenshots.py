@@ -50,10 +50,14 @@ def settle(ms: int = 120) -> None:
 
 
 def _fill_in(page: QWidget, timeout_s: float = 30.0) -> None:
-    """A report panel that starts empty (the monthly summary) is made, so the picture shows a report."""
+    """A report panel that starts empty (monthly summary, LA export preview) is made first, so the
+    picture shows a report. Such panels have ``generate()``, an ``is_busy`` property and their result
+    (``summary`` or ``export``), None until made."""
     generate = getattr(page, "generate", None)
-    if not callable(generate) or getattr(page, "summary_ready", None) is None:
+    if not callable(generate) or not isinstance(getattr(type(page), "is_busy", None), property):
         return
+    if any(getattr(page, result, None) is not None for result in ("summary", "export")):
+        return  # made already
     try:
         generate()
     except AppError as error:
@@ -121,6 +125,9 @@ def take_screenshots(data_dir: Path, out_dir: Path, *, user: str | None, clock: 
         window.show()
         for spec in visible_screens(session.user.is_manager):
             window.show_screen(spec.key)
+            tabs = getattr(window.current_screen(), "tabs", None)
+            if isinstance(tabs, QTabWidget):
+                _fill_in(tabs.currentWidget())
             path = _save(window, name(spec.key))
             saved.append(path)
             tab_shots(window.current_screen(), path.stem)
