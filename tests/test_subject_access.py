@@ -435,3 +435,31 @@ def test_names_outside_latin_1_print_as_written(session, tmp_path) -> None:
     text = _pdf_text(written.pdf)
     assert "Nguyễn Thị Hương" in text and "Łucja Öztürk" in text and "Ğ ş ő — “quoted”" in text
     assert "\u25a0" not in text  # the black box a missing glyph turns into
+
+
+def test_names_across_lines_possessives_and_phone_numbers_are_flagged(session, casebook, tmp_path) -> None:
+    with unit_of_work(session.conn):
+        session.conn.execute(
+            "UPDATE carers SET phone = '07700 900999' WHERE family_id = ?", (casebook["other"].id,)
+        )
+    support_log.log_entry(
+        session,
+        NewEntry(
+            casebook["ours"].id,
+            date(2026, 11, 2),
+            Domain.FAMILY_WELLBEING,
+            10,
+            note="Walked home with Zara\nQuinn's sister. Zara's number: +44 7700 900999.",
+        ),
+    )
+    _, candidates = subject_access.review(session, "FAM-0001")
+    found = {c.text: c for c in candidates}
+    assert found["Zara Quinn"].occurrences == 3  # family notes, an entry, and across a line break
+    assert "Zara" in found and found["Zara"].occurrences == 1  # "Zara's" on its own
+    assert "+44 7700 900999" in found and "phone number (FAM-0002)" in found["+44 7700 900999"].why
+    assert "07700 900123" not in found  # the family's own number
+    written = subject_access.write_pack(session, "FAM-0001", tmp_path / "out", redact=list(found))
+    notes = [
+        e["note"] for e in json.loads(written.json.read_text(encoding="utf-8"))["families"][0]["entries"]
+    ]
+    assert "Walked home with [redacted]'s sister. [redacted]'s number: [redacted]." in notes

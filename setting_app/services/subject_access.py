@@ -423,6 +423,17 @@ _WORD = re.compile(r"\w+")
 _JOINER = re.compile(r"[\s\-'\u2019/.]{1,3}")
 
 
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ()-]{7,}\d(?!\w)")
+
+
+def _phone_digits(text: str) -> str:
+    """A phone number's digits, UK international form made national: '+44 7700 900123' -> '07700900123'."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.strip().startswith("+44") and digits.startswith("44"):
+        digits = "0" + digits[2:]
+    return digits if len(digits) >= 9 else ""
+
+
 def _key(text: str) -> str:
     """How a name or reference is looked up: its words, lower case, one space apart."""
     return " ".join(w.lower() for w in _WORD.findall(text))
@@ -470,6 +481,16 @@ def redaction_candidates(
         for part in _name_parts(name):
             if part.lower() not in own_parts:
                 parts.setdefault(part, (f"part of a {role}'s name in another family ({ref})", "other_family"))
+    own_phones = {_phone_digits(c.phone) for c in pack.family.carers} - {""}
+    phones: dict[str, tuple[str, str]] = {}
+    for row in conn.execute(
+        """SELECT f.ref, c.phone FROM carers c JOIN families f ON f.id = c.family_id
+           WHERE f.id != ? AND c.phone != ''""",
+        (pack.family.id,),
+    ):
+        digits = _phone_digits(row["phone"])
+        if digits and digits not in own_phones:
+            phones.setdefault(digits, (f"another family's phone number ({row['ref']})", "other_family"))
     if include_staff:
         for s in staff_repo.list_staff(conn):
             for text in (s.display_name, s.username):
@@ -512,6 +533,11 @@ def redaction_candidates(
                     _note(found, word, word, parts[word], text, words[i].start(), words[i].end())
                 matched = 1
             i += matched
+        if phones:
+            for match in _PHONE.finditer(text):
+                digits = _phone_digits(match.group(0))
+                if digits in phones:
+                    _note(found, digits, match.group(0), phones[digits], text, match.start(), match.end())
     candidates = [RedactionCandidate(t, why, kind, n, ex) for t, why, kind, n, ex in found.values()]
     return sorted(candidates, key=lambda c: (c.kind != "other_family", c.text.lower()))
 
