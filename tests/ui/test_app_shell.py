@@ -298,3 +298,12 @@ def test_gui_screenshots_needs_a_user_and_the_right_passphrase(session, cli, tmp
     wrong = cli("gui", "--screenshots", str(tmp_path / "b"), passphrase="not the passphrase")
     assert wrong.code == 1 and "not recognised" in wrong.err
     assert "Traceback" not in no_user.err + wrong.err
+
+
+def test_screenshot_tab_names_are_stable_words() -> None:
+    from setting_app.ui.screenshots import tab_slug
+
+    assert tab_slug("R&etention and erasure") == "retention-and-erasure"
+    assert tab_slug("Self-e&valuation") == "self-evaluation"
+    assert tab_slug("&Local authority export") == "local-authority-export"
+    assert tab_slug("&&") == "tab"
