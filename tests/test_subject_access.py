@@ -170,6 +170,8 @@ def test_family_pack_holds_everything_about_the_family_and_nothing_of_another(
         "Information sharing",
         "Who has accessed these records",
         "Opened the record",
+        "About this information",
+        "Information Commissioner's Office",
     ):
         assert expected in text, expected
     assert OTHER_SECRET not in text

@@ -565,6 +565,45 @@ def _audit_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
     return flow
 
 
+def _about_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
+    """What UK GDPR asks a subject access response to say besides the copy of the data."""
+    name = escape(pack.setting.name)
+    items = [
+        (
+            "Why we hold it",
+            f"{name} records the support it gives families and the referrals it makes, to plan and follow up "
+            "that support, to keep children safe, and to report figures to the local authority. Those "
+            "figures are counts only: they name no family or child.",
+        ),
+        (
+            "Where it came from",
+            "From the family, from the setting's staff, and from services the family was referred to.",
+        ),
+        (
+            "Who it has been shared with",
+            "The services listed under Information sharing above, each time with the reason and what it "
+            "relied on (consent or another lawful basis).",
+        ),
+        (
+            "How long it is kept",
+            "Records are reviewed under the setting's retention schedule once the family's file is closed; "
+            "records touching safeguarding are kept longer. Nothing is deleted without a manager's decision.",
+        ),
+        (
+            "Your rights",
+            "You can ask for anything inaccurate to be corrected, for information to be deleted or its use "
+            "limited, and you can object to how it is used. Ask the setting's manager. If you are unhappy "
+            "with the answer you can complain to the Information Commissioner's Office: ico.org.uk, "
+            "0303 123 1113.",
+        ),
+    ]
+    return [
+        CondPageBreak(50 * mm),
+        Paragraph("About this information", st.h2),
+        _key_values([(k, v) for k, v in items], st, 44 * mm),
+    ]
+
+
 # --- the document ----------------------------------------------------------------------------------
 
 
@@ -593,6 +632,7 @@ def render_pack_pdf(pack: SubjectAccessPack) -> RenderedPdf:
     story += _referrals_section(pack, st)
     story += _sharing_section(pack, st)
     story += _audit_section(pack, st)
+    story += _about_section(pack, st)
     pages: list[int] = []
     canvas_class = _numbered_canvas(
         footer_left=f"{pack.setting.name}: subject access pack, {pack.family.ref}. Confidential.",
