@@ -465,3 +465,13 @@ def test_names_across_lines_possessives_and_phone_numbers_are_flagged(session, c
         e["note"] for e in json.loads(written.json.read_text(encoding="utf-8"))["families"][0]["entries"]
     ]
     assert "Walked home with [redacted]'s sister. [redacted]'s number: [redacted]." in notes
+
+
+def test_a_family_with_nothing_logged_gets_a_short_clear_pack(session, tmp_path) -> None:
+    families.add_family(session, NewFamily("FAM-0200", date(2026, 11, 1)))
+    written = subject_access.write_pack(session, "FAM-0200", tmp_path / "out")
+    text = _flat(_pdf_text(written.pdf))
+    for expected in ("There are no support entries.", "There are no referrals.", "None recorded."):
+        assert expected in text
+    assert written.entries == 0 and written.referrals == 0 and written.pages >= 1
+    records.parse_record_file(records.read_record_file(written.json), today=session.clock.today())
