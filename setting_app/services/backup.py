@@ -125,10 +125,10 @@ def backup_reminder(session: Session) -> str | None:
     """A reminder when no backup is younger than seven days, else None."""
     last = last_backup_at(session)
     if last is None:
-        return "No backup of this casebook has been made yet. Make one now (Settings → Backup)."
+        return "No backup of this casebook has been made yet. Make one now (Records → Backups, or the backup command)."
     age = session.clock.now() - last
     if age > timedelta(days=BACKUP_REMINDER_DAYS):
-        return f"The last backup is {age.days} days old. Make a new one (Settings → Backup)."
+        return f"The last backup is {age.days} days old. Make a new one (Records → Backups, or the backup command)."
     return None
 
 
