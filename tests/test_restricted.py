@@ -21,6 +21,7 @@ from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.entry_repo import EntryFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from setting_app.storage.referral_repo import ReferralFilter
+from setting_app.storage.unit_of_work import unit_of_work
 
 PAT = "practitioner passphrase 1"
 DAY = date(2026, 11, 2)
@@ -202,3 +203,23 @@ def test_referral_create_status_change_and_chase_are_audited(session, book) -> N
         (audit.UPDATE, "status: draft -> sent"),
         (audit.UPDATE, "chased"),
     ]
+
+
+@pytest.mark.parametrize("subtract_above", [0, 1_000_000])
+def test_practitioner_counts_agree_by_either_route(session, pat, book, monkeypatch, subtract_above) -> None:
+    """Big counts subtract the restricted rows, small ones check each row: both give the same answer."""
+    from setting_app.storage import entry_repo
+
+    monkeypatch.setattr(entry_repo, "_SUBTRACT_ABOVE", subtract_above)
+    more = [
+        NewEntry(book["family"], DAY - timedelta(days=i), Domain.FAMILY_WELLBEING, 5) for i in range(1, 6)
+    ]
+    with unit_of_work(session.conn):
+        entry_repo.add_entries(session.conn, more, session.clock.now())
+        session.conn.execute(
+            "UPDATE support_entries SET restricted = 1 WHERE entry_date = ?", ("2026-10-30",)
+        )
+    assert support_log.count_entries(pat) == 5  # 7 entries, 2 restricted
+    assert support_log.count_entries(session) == 7
+    assert support_log.log_row_of_date(pat, EntryFilter(), date(2026, 10, 29)) == 3  # 2 Nov, 1 Nov, 31 Oct
+    assert support_log.count_entries(pat, EntryFilter(domain=Domain.FAMILY_WELLBEING)) == 5
