@@ -159,3 +159,31 @@ def test_a_manager_cannot_switch_off_themself_or_the_last_manager(session) -> No
     other = staff.add_user(session, "boss2", Role.MANAGER, PASSPHRASE, kdf=TEST_ONLY_FAST_KDF)
     staff_admin.set_user_active(session, other.id, False)
     assert [u.username for u in staff.list_users(session) if u.active] == ["manager"]
+
+
+def test_restricted_entries_count_only_for_managers(session, data_dir) -> None:
+    open_fam, secret_fam = _family(session, "FAM-A"), _family(session, "FAM-S")
+    _entry(session, open_fam, date(2026, 11, 2), Domain.CHILD_DEVELOPMENT, 30)
+    _entry(
+        session,
+        secret_fam,
+        date(2026, 11, 3),
+        Domain.FAMILY_WELLBEING,
+        50,
+        follow_up_on=date(2026, 11, 10),
+        restricted=True,
+    )
+    manager_view = dashboard.dashboard_figures(session)
+    assert (manager_view.entries, manager_view.families_supported, manager_view.follow_ups_overdue) == (
+        2,
+        2,
+        1,
+    )
+    pat = _practitioner(session, data_dir)
+    try:
+        seen = dashboard.dashboard_figures(pat)
+        assert (seen.entries, seen.families_supported, seen.staff_minutes) == (1, 1, 30)
+        assert seen.follow_ups_overdue == 0 and seen.follow_ups == ()
+        assert sum(m.entries[Domain.FAMILY_WELLBEING] for m in seen.months) == 0
+    finally:
+        pat.close()

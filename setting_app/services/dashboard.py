@@ -89,20 +89,26 @@ def dashboard_figures(session: Session, *, today: date | None = None) -> Dashboa
     today = today or session.clock.today()
     conn = session.conn
     start, end = month_start(today), month_end(today)
-    by_domain_kind, minutes = _month_totals(conn, start, end)
-    due_today, overdue = _follow_up_counts(conn, today)
+    only = _visible_to(session)
+    by_domain_kind, minutes = _month_totals(conn, start, end, only)
+    due_today, overdue = _follow_up_counts(conn, today, only)
     return DashboardFigures(
         today=today,
         month_start=start,
         month_end=end,
-        families_supported=_families_supported(conn, start, end),
+        families_supported=_families_supported(conn, start, end, only),
         entries_by_domain_kind=by_domain_kind,
         minutes_by_domain=minutes,
         follow_ups_due_today=due_today,
         follow_ups_overdue=overdue,
-        follow_ups=tuple(_open_follow_ups(conn, today, FOLLOW_UP_LIST_LIMIT)),
+        follow_ups=tuple(_open_follow_ups(conn, today, FOLLOW_UP_LIST_LIMIT, only)),
         months=tuple(monthly_by_domain(session, today, months=CHART_MONTHS)),
     )
+
+
+def _visible_to(session: Session) -> str:
+    """SQL that leaves restricted (safeguarding) entries out for anyone but a manager."""
+    return "" if session.user.is_manager else " AND restricted = 0"
 
 
 def monthly_by_domain(session: Session, today: date, *, months: int = CHART_MONTHS) -> list[MonthFigures]:
@@ -111,8 +117,9 @@ def monthly_by_domain(session: Session, today: date, *, months: int = CHART_MONT
     first = add_months(last, -(months - 1))
     rows = session.conn.execute(
         """SELECT substr(entry_date, 1, 7) AS month, domain, count(*) AS n, sum(minutes) AS minutes
-           FROM support_entries WHERE entry_date >= ? AND entry_date <= ?
-           GROUP BY month, domain""",
+           FROM support_entries WHERE entry_date >= ? AND entry_date <= ?"""
+        + _visible_to(session)
+        + """ GROUP BY month, domain""",
         (first.isoformat(), month_end(today).isoformat()),
     ).fetchall()
     found = {(r["month"], r["domain"]): (r["n"], r["minutes"]) for r in rows}
@@ -131,11 +138,11 @@ def monthly_by_domain(session: Session, today: date, *, months: int = CHART_MONT
 
 
 def _month_totals(
-    conn: Connection, start: date, end: date
+    conn: Connection, start: date, end: date, only: str
 ) -> tuple[dict[tuple[Domain, Kind], int], dict[Domain, int]]:
     rows = conn.execute(
-        """SELECT domain, kind, count(*) AS n, sum(minutes) AS minutes FROM support_entries
-           WHERE entry_date >= ? AND entry_date <= ? GROUP BY domain, kind""",
+        f"""SELECT domain, kind, count(*) AS n, sum(minutes) AS minutes FROM support_entries
+           WHERE entry_date >= ? AND entry_date <= ?{only} GROUP BY domain, kind""",
         (start.isoformat(), end.isoformat()),
     ).fetchall()
     counts: dict[tuple[Domain, Kind], int] = {(d, k): 0 for d in DOMAIN_ORDER for k in Kind}
@@ -147,9 +154,9 @@ def _month_totals(
     return counts, minutes
 
 
-def _families_supported(conn: Connection, start: date, end: date) -> int:
+def _families_supported(conn: Connection, start: date, end: date, only: str) -> int:
     row = conn.execute(
-        "SELECT count(DISTINCT family_id) FROM support_entries WHERE entry_date >= ? AND entry_date <= ?",
+        f"SELECT count(DISTINCT family_id) FROM support_entries WHERE entry_date >= ? AND entry_date <= ?{only}",
         (start.isoformat(), end.isoformat()),
     ).fetchone()
     return int(row[0])
@@ -167,19 +174,20 @@ _OPEN_FOLLOW_UPS = """
 """
 
 
-def _follow_up_counts(conn: Connection, today: date) -> tuple[int, int]:
+def _follow_up_counts(conn: Connection, today: date, only: str) -> tuple[int, int]:
     row = conn.execute(
         f"""SELECT coalesce(sum(e.follow_up_on = :today), 0), coalesce(sum(e.follow_up_on < :today), 0)
-            {_OPEN_FOLLOW_UPS}""",
+            {_OPEN_FOLLOW_UPS}{only.replace("restricted", "e.restricted")}""",
         {"today": today.isoformat()},
     ).fetchone()
     return int(row[0]), int(row[1])
 
 
-def _open_follow_ups(conn: Connection, today: date, limit: int) -> list[FollowUp]:
+def _open_follow_ups(conn: Connection, today: date, limit: int, only: str) -> list[FollowUp]:
     """Due today first, then overdue with the most recently due first."""
     rows = conn.execute(
         f"""SELECT e.id, e.family_id, f.ref, e.follow_up_on, e.domain, e.entry_date {_OPEN_FOLLOW_UPS}
+            {only.replace("restricted", "e.restricted")}
             ORDER BY e.follow_up_on DESC, e.id DESC LIMIT :limit""",
         {"today": today.isoformat(), "limit": limit},
     ).fetchall()
