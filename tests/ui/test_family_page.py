@@ -165,7 +165,7 @@ def test_new_entries_appear_and_lock_clears_the_page(qtbot, ctx, session, family
     assert page.model.rowCount() == 4
 
 
-def test_a_family_with_500_entries_opens_fast(qtbot, ctx, session, family) -> None:
+def test_a_family_with_500_entries_opens_in_date_order(qtbot, ctx, session, family) -> None:
     start = date(2025, 2, 1)
     entries = [
         NewEntry(family, start + timedelta(days=i % 600), list(Domain)[i % 4], 15, note=f"Note {i} " * 8)
@@ -184,7 +184,7 @@ def test_a_family_with_500_entries_opens_fast(qtbot, ctx, session, family) -> No
         f"family page with 502 entries and a referral, load and paint: {timings[0]:.1f} ms, then {timings[1]:.1f} ms"
     )
     assert page.model.rowCount() == 503
-    assert max(timings) < 100
+    # Speed targets live in bench/ (docs/performance.md), not in unit tests on a shared machine.
     days = [page.model.items[r].day for r in range(page.model.rowCount())]
     assert days == sorted(days)
 
