@@ -33,8 +33,26 @@ def _settle(app) -> None:
         app.processEvents()
 
 
+def _status_mb(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _rss_now_mb() -> float | None:
+    """Resident memory now (the peak includes Argon2id's 64 MiB during unlock)."""
+    return _status_mb("VmRSS")
+
+
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """Peak resident memory of this process. ``ru_maxrss`` survives ``execve`` on Linux (it would
+    report the parent's peak), so the kernel's high-water mark for this process is read instead."""
+    peak = _status_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bare(spawned_at: float) -> dict:
@@ -168,7 +186,7 @@ def _jumps(app, screen, rows: list[int]) -> tuple[list[float], list[float]]:
 
 def full_log(data_dir: Path, spawned_at: float, jumps: int) -> dict:
     app, window, session, _ = _app_window(data_dir)
-    rss_before = _rss_mb()
+    rss_before = _rss_now_mb()
     started = time.perf_counter()
     window.show_screen("log")
     _settle(app)
@@ -214,6 +232,7 @@ def full_log(data_dir: Path, spawned_at: float, jumps: int) -> dict:
         "pages_cached": len(screen.model.cached_pages),
         "tracemalloc_peak_mb": traced_peak / 1e6,
         "rss_before_log_mb": rss_before,
+        "rss_after_jumps_mb": _rss_now_mb(),
         "peak_rss_mb": _rss_mb(),
     }
     _close(app, window, session)
