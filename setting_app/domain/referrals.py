@@ -383,6 +383,7 @@ def tracked(referral: NewReferral) -> NewTrackedReferral:
         child_id=referral.child_id,
         made_by=referral.made_by,
         note=referral.note,
+        restricted=referral.restricted,
     )
 
 

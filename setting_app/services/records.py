@@ -140,6 +140,8 @@ class FileEntry:
     contact_mode: ContactMode = ContactMode.IN_PERSON
     follow_up_on: date | None = None
     recorded_by: str | None = None
+    #: Safeguarding-sensitive: managers only. Written only when true (version 3 files).
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ class FileReferral:
     child_key: str | None = None
     made_by: str | None = None
     note: str = ""
+    restricted: bool = False
     # Version 3: the referral workflow. Absent in older files (history then starts at the status).
     route: Route = Route.REFERRED
     urgency: Urgency = Urgency.ROUTINE
@@ -319,6 +322,14 @@ def _text(value: object, field: str, *, required: bool = False, max_length: int 
     if len(text) > max_length:
         raise ValidationError(field, f"is too long (at most {max_length} characters)")
     return text
+
+
+def _flag(value: object, field: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValidationError(field, f"must be true or false (got {_type_name(value)})")
+    return value
 
 
 def _note(value: object, field: str) -> str:
@@ -563,7 +574,8 @@ def _parse_family(
     entries = [
         e
         for i, raw_entry in enumerate(r.items(raw.get("entries"), "entries"))
-        if (e := _parse_entry(r, raw_entry, f"entries[{i}]", v2, today, bound, keys)) is not None
+        if (e := _parse_entry(r, raw_entry, f"entries[{i}]", v2, today, bound, keys, version=version))
+        is not None
     ]
     referrals = [
         x
@@ -676,12 +688,18 @@ def _parse_entry(
     today: date,
     opened_on: date | None,
     keys: set[str],
+    *,
+    version: int = 2,
 ) -> FileEntry | None:
+    v3 = version >= 3
+    newer = {} if v2 else dict.fromkeys(_ENTRY_FIELDS_V2_ONLY, 2)
+    if not v3:
+        newer["restricted"] = 3
     entry = r.obj(
         raw,
         path,
-        _ENTRY_FIELDS_V1 + (_ENTRY_FIELDS_V2_ONLY if v2 else ()),
-        () if v2 else _ENTRY_FIELDS_V2_ONLY,
+        _ENTRY_FIELDS_V1 + (_ENTRY_FIELDS_V2_ONLY if v2 else ()) + (("restricted",) if v3 else ()),
+        newer,
     )
     if entry is None:
         return None
@@ -705,10 +723,13 @@ def _parse_entry(
         )
         ok = False
     recorded_by = r.check(f"{path}.recorded_by", _username, entry.get("recorded_by"), "recorded_by")
-    values = (day, domain, kind, minutes, child, note, activity, mode, follow_up, recorded_by)
+    restricted = r.check(f"{path}.restricted", _flag, entry.get("restricted"), "restricted")
+    values = (day, domain, kind, minutes, child, note, activity, mode, follow_up, recorded_by, restricted)
     if not ok or _BAD in values:
         return None
-    return FileEntry(day, domain, kind, minutes, child, note, activity, mode, follow_up, recorded_by)
+    return FileEntry(
+        day, domain, kind, minutes, child, note, activity, mode, follow_up, recorded_by, restricted
+    )
 
 
 def _parse_referral(
@@ -726,11 +747,11 @@ def _parse_referral(
     allowed = (
         _REFERRAL_FIELDS_V1
         + (_REFERRAL_FIELDS_V2_ONLY if v2 else ())
-        + (_REFERRAL_FIELDS_V3_ONLY if v3 else ())
+        + (_REFERRAL_FIELDS_V3_ONLY + ("restricted",) if v3 else ())
     )
     newer = {} if v2 else dict.fromkeys(_REFERRAL_FIELDS_V2_ONLY, 2)
     if not v3:
-        newer.update(dict.fromkeys(_REFERRAL_FIELDS_V3_ONLY, 3))
+        newer.update(dict.fromkeys((*_REFERRAL_FIELDS_V3_ONLY, "restricted"), 3))
     referral = r.obj(raw, path, allowed, newer)
     if referral is None:
         return None
@@ -752,11 +773,14 @@ def _parse_referral(
     child = _child_ref(r, referral.get("child"), f"{path}.child", keys)
     made_by = r.check(f"{path}.made_by", _username, referral.get("made_by"), "made_by")
     note = r.check(f"{path}.note", _note, referral.get("note"), "note")
-    values = (service, category, domain, made_on, consent, status, child, made_by, note)
+    restricted = r.check(f"{path}.restricted", _flag, referral.get("restricted"), "restricted")
+    values = (service, category, domain, made_on, consent, status, child, made_by, note, restricted)
     workflow = _parse_workflow(r, referral, path, today, made_on, status) if v3 else {}
     if not ok or _BAD in values or workflow is None:
         return None
-    return FileReferral(service, category, domain, made_on, consent, status, child, made_by, note, **workflow)
+    return FileReferral(
+        service, category, domain, made_on, consent, status, child, made_by, note, restricted, **workflow
+    )
 
 
 def _optional_code(enum: type[E], value: object, field: str) -> E | None:
@@ -947,6 +971,7 @@ def import_records(session: Session, data: object) -> ImportSummary:
                     contact_mode=e.contact_mode,
                     note=e.note,
                     follow_up_on=e.follow_up_on,
+                    restricted=e.restricted,
                 )
                 for e in fam.entries
             )
@@ -963,6 +988,7 @@ def import_records(session: Session, data: object) -> ImportSummary:
                         child_id=child_ids[x.child_key] if x.child_key else None,
                         made_by=staff_ids[x.made_by] if x.made_by else None,
                         note=x.note,
+                        restricted=x.restricted,
                         route=x.route,
                         urgency=x.urgency,
                         reason=x.reason,
@@ -1123,6 +1149,11 @@ def _export_family(
     conn: Connection, family_id: int, usernames: dict[int, str], version: int = WRITE_VERSION
 ) -> dict:
     family = family_repo.get_family(conn, family_id)
+    if version < 3 and _has_restricted(conn, family_id):
+        raise AppError(
+            f"{family.ref} has restricted records, which version {version} of the format cannot mark; "
+            "export version 3 instead. Nothing was written."
+        )
     children = family_repo.list_children(conn, family_id)
     keys = {c.id: c.key for c in children}
     return {
@@ -1149,11 +1180,18 @@ def _export_family(
                 "note": e.note,
                 "follow_up_on": _iso(e.follow_up_on),
                 "recorded_by": usernames.get(e.staff_id),
+                **({"restricted": True} if e.restricted and version >= 3 else {}),
             }
             for e in entry_repo.list_family_entries(conn, family_id)
         ],
         "referrals": _export_referrals(conn, family_id, keys, usernames, version),
     }
+
+
+def _has_restricted(conn: Connection, family_id: int) -> bool:
+    return any(e.restricted for e in entry_repo.list_family_entries(conn, family_id)) or any(
+        x.restricted for x in referral_repo.list_family_referrals(conn, family_id)
+    )
 
 
 def _export_referrals(
@@ -1175,6 +1213,8 @@ def _export_referrals(
             "note": x.note,
         }
         if version >= 3:
+            if x.restricted:
+                item["restricted"] = True
             item.update(
                 {
                     "route": x.route.value,

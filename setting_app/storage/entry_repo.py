@@ -229,7 +229,12 @@ def list_versions(conn: Connection, entry_id: int) -> list[EntryVersion]:
 
 
 def add_entries(conn: Connection, entries: list[NewEntry], now: datetime) -> None:
-    conn.executemany(INSERT_ENTRY_SQL, [entry_params(e, now) for e in entries])
+    """Many entries in order; restricted ones keep their mark (one statement each, they are few)."""
+    if not any(e.restricted for e in entries):
+        conn.executemany(INSERT_ENTRY_SQL, [entry_params(e, now) for e in entries])
+        return
+    for entry in entries:
+        add_entry(conn, entry, now)
 
 
 def get_entry(conn: Connection, entry_id: int) -> SupportEntry | None:
