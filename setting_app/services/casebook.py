@@ -17,7 +17,7 @@ from setting_app.domain.errors import (
     UnlockError,
 )
 from setting_app.domain.models import SettingDetails
-from setting_app.services import audit, export_keys
+from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import audit_repo, keyslots, setting_repo, staff_repo
 from setting_app.storage.casebook_store import CasebookPaths, choose_key, create_store, open_store
@@ -71,6 +71,8 @@ def create_casebook(
         with unit_of_work(conn):
             setting_repo.save_setting(conn, setting, now)
             user = staff_repo.add_staff(conn, username, display_name, Role.MANAGER, now)
+            from setting_app.services import export_keys  # late: it loads the LA export package (0.2 s)
+
             export_keys.create_export_key(conn, now)
             audit_repo.append(
                 conn,

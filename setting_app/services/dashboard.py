@@ -170,7 +170,7 @@ _OPEN_FOLLOW_UPS = """
       AND NOT EXISTS (
           SELECT 1 FROM support_entries later
           WHERE later.family_id = e.family_id
-            AND (later.entry_date > e.entry_date OR (later.entry_date = e.entry_date AND later.id > e.id)))
+            AND (later.entry_date, later.id) > (e.entry_date, e.id))
 """
 
 

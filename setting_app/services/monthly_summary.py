@@ -643,9 +643,9 @@ def _overdue_referrals(conn: Connection, as_of: date) -> tuple[int, str]:
 def _follow_ups_overdue(conn: Connection, as_of: date) -> tuple[OverdueFollowUp, ...]:
     rows = conn.execute(
         """SELECT f.ref AS family_ref, count(*) AS follow_ups, min(e.follow_up_on) AS oldest_due
-           FROM support_entries e JOIN families f ON f.id = e.family_id
-           WHERE e.follow_up_on IS NOT NULL AND e.follow_up_on < :as_of
-             AND (f.closed_on IS NULL OR f.closed_on > :as_of)
+           FROM families f CROSS JOIN support_entries e ON e.family_id = f.id
+           WHERE (f.closed_on IS NULL OR f.closed_on > :as_of)
+             AND e.follow_up_on IS NOT NULL AND e.follow_up_on < :as_of
              AND NOT EXISTS (
                  SELECT 1 FROM support_entries later
                  WHERE later.family_id = e.family_id
