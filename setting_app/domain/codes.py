@@ -153,6 +153,12 @@ class ServiceCategory(StrEnum):
     def label(self) -> str:
         return _SERVICE_LABELS[self]
 
+    def label_for(self, nation: Nation) -> str:
+        """The label in the setting's words (ASN support in Scotland)."""
+        if self is ServiceCategory.SEND_SUPPORT and nation is Nation.SCOTLAND:
+            return "ASN support"
+        return _SERVICE_LABELS[self]
+
 
 _SERVICE_LABELS = {
     ServiceCategory.HEALTH_VISITING: "Health visiting",

@@ -111,8 +111,7 @@ def status_label(status: ReferralStatus) -> str:
 
 
 def category_label(category: ServiceCategory, nation: Nation) -> str:
-    label = category.label
-    return label.replace("SEND", terms(nation)["send"])
+    return category.label_for(nation)
 
 
 def setting_number_label(nation: Nation) -> str:

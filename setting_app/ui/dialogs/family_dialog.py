@@ -90,6 +90,7 @@ class FamilyDialog(QDialog):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Family details")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget()

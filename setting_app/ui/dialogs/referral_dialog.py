@@ -135,7 +135,7 @@ class ReferralDialog(QDialog):
         self.category = QComboBox()
         self.category.setAccessibleName("Category of service")
         for category in ServiceCategory:
-            self.category.addItem(category.label, category)
+            self.category.addItem(category.label_for(self.ctx.nation), category)
         self.category.activated.connect(self._on_category_chosen)
         row("Ca&tegory", self.category, "category")
 

@@ -65,7 +65,7 @@ class ServiceDialog(QDialog):
         self.category = QComboBox()
         self.category.setAccessibleName("Category")
         for category in ServiceCategory:
-            self.category.addItem(category.label, category)
+            self.category.addItem(category.label_for(ctx.nation), category)
         self.category.activated.connect(self._on_category)
         row("&Category", self.category, "category")
         self.domain = QComboBox()

@@ -222,7 +222,7 @@ class ReferralTableModel(QAbstractTableModel):
         if column == self.SERVICE:
             return "Restricted referral" if r.restricted else r.service_name
         if column == self.CATEGORY:
-            return r.service_category.label
+            return r.service_category.label_for(self._nation)
         if column == self.DOMAIN:
             return r.domain.short_label(self._nation)
         if column == self.URGENCY:
@@ -241,9 +241,11 @@ class ServiceTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Service] = []
+        self._nation = Nation.ENGLAND
 
-    def set_services(self, services: list[Service]) -> None:
+    def set_services(self, services: list[Service], nation: Nation = Nation.ENGLAND) -> None:
         self.beginResetModel()
+        self._nation = nation
         self._rows = list(services)
         self.endResetModel()
 
@@ -279,7 +281,7 @@ class ServiceTableModel(QAbstractTableModel):
         if column == self.ORGANISATION:
             return s.organisation
         if column == self.CATEGORY:
-            return s.category.label
+            return s.category.label_for(self._nation)
         if column == self.CONTACT:
             return " / ".join(t for t in (s.phone, s.email or s.website) if t)
         if column == self.SOURCE:

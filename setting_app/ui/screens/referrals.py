@@ -324,7 +324,7 @@ class ReferralsScreen(QWidget):
         self._show_details()
 
     def load_directory(self) -> None:
-        self.service_model.set_services(service_directory.list_services(self.ctx.session))
+        self.service_model.set_services(service_directory.list_services(self.ctx.session), self.ctx.nation)
         self.import_button.setEnabled(self.ctx.user.is_manager)
         if not self.ctx.user.is_manager:
             self.import_button.setToolTip("Only a manager can import a directory")
@@ -389,7 +389,7 @@ class ReferralsScreen(QWidget):
         lines = [
             f"<h3>{e(r.service_name)}{' (restricted)' if r.restricted else ''}</h3>",
             f"<p><b>{e(r.family_ref)}</b>{e(' - ' + r.child_name) if r.child_name else ''}<br>",
-            f"{e(r.service_category.label)}; {e(r.domain.label(self.ctx.nation))}<br>",
+            f"{e(r.service_category.label_for(self.ctx.nation))}; {e(r.domain.label(self.ctx.nation))}<br>",
             f"{e(r.route.label)}; {e(r.urgency.label)}; made {uk_date(r.made_on)}</p>",
             f"<p><b>Status:</b> {e(status_label(r.status))}",
         ]
