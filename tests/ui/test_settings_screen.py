@@ -138,6 +138,36 @@ def test_a_manager_switches_an_account_off_and_on(
     casebook.unlock(data_dir, "pat", PASSPHRASE, clock=clock).close()
 
 
+def test_a_manager_removes_a_leaver_from_the_app_and_stays_unlocked(
+    screen: SettingsScreen, session, practitioner, data_dir, clock
+) -> None:
+    practitioner.close()
+    staff.add_user(session, "sam", Role.PRACTITIONER, PASSPHRASE, display_name="Sam", kdf=TEST_ONLY_FAST_KDF)
+    ctx = screen.ctx
+    old_conn = ctx.session.conn
+    tab = screen.staff_tab
+    screen.refresh()
+    own = next(r for r in range(tab.table.rowCount()) if tab.table.item(r, 1).text() == "manager")
+    tab.table.selectRow(own)
+    assert not tab.remove_button.isEnabled()  # not your own account
+    row = next(r for r in range(tab.table.rowCount()) if tab.table.item(r, 1).text() == "pat")
+    tab.table.selectRow(row)
+    asked: list[str] = []
+    tab.confirm_removal = lambda user: asked.append(user.username) is None and False  # says No
+    assert tab.remove_selected() is False
+    casebook.unlock(data_dir, "pat", PASSPHRASE, clock=clock).close()  # nothing changed
+    tab.confirm_removal = lambda user: True
+    assert tab.remove_selected() is True
+    assert asked == ["pat"] and "removed" in tab.message.text()
+    assert ctx.is_unlocked and ctx.session.conn is not old_conn  # reopened under the new key
+    assert ctx.user.username == "manager"
+    with pytest.raises(UnlockError):
+        casebook.unlock(data_dir, "pat", PASSPHRASE, clock=clock)
+    casebook.unlock(data_dir, "sam", PASSPHRASE, clock=clock).close()  # everyone else still opens it
+    screen.refresh()
+    assert staff.list_users(ctx.session)  # the app carries on with the new session
+
+
 def test_a_manager_adds_an_activity_type(screen: SettingsScreen, session, qtbot) -> None:
     tab = screen.activities_tab
     screen.tabs.setCurrentWidget(tab)

@@ -7,6 +7,7 @@ services refuse a practitioner too, whatever the screen shows.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 from setting_app.domain.codes import DOMAIN_ORDER, Domain, IntegrationModel, Nation, ProviderType, Role
 from setting_app.domain.errors import AppError, ValidationError
 from setting_app.domain.models import SettingDetails, StaffUser
-from setting_app.services import app_settings, staff, staff_admin, support_log
+from setting_app.services import app_settings, key_rotation, staff, staff_admin, support_log
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 
 from setting_app.ui.context import AppContext
@@ -178,6 +180,15 @@ class StaffTab(_Tab):
         self.toggle_button = QPushButton("S&witch off")
         self.toggle_button.setAccessibleName("Switch the selected account off or on")
         self.toggle_button.setEnabled(False)
+        self.remove_button = QPushButton("&Remove leaver…")
+        self.remove_button.setAccessibleName("Remove the selected account and change the casebook's key")
+        self.remove_button.setToolTip(
+            "For someone who has left: removes their passphrase completely and re-locks the casebook "
+            "with a new key. Everyone else's passphrase keeps working."
+        )
+        self.remove_button.setEnabled(False)
+        #: Asks the manager to confirm; replaced in tests.
+        self.confirm_removal = self._confirm_removal
 
         self.username = QLineEdit()
         self.username.setAccessibleName("New account username")
@@ -208,6 +219,7 @@ class StaffTab(_Tab):
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.toggle_button)
+        row.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
@@ -224,6 +236,7 @@ class StaffTab(_Tab):
         }
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.toggle_button.clicked.connect(self.toggle_selected)
+        self.remove_button.clicked.connect(self.remove_selected)
         self.add_button.clicked.connect(self.add)
 
     def refresh(self) -> None:
@@ -248,6 +261,38 @@ class StaffTab(_Tab):
         user = self.selected_user()
         self.toggle_button.setEnabled(user is not None)
         self.toggle_button.setText("S&witch on" if user is not None and not user.active else "S&witch off")
+        self.remove_button.setEnabled(user is not None and user.id != self.ctx.user.id)
+
+    def _confirm_removal(self, user: StaffUser) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Remove a leaver",
+            f"Remove {user.display_name} ({user.username}) for good?\n\n"
+            "Their passphrase will no longer open the casebook, and the casebook is re-locked with a new "
+            "key (this takes a few seconds). Their name stays on the entries they wrote. Backups made "
+            "before today still open with the old passphrases: keep them locked away.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def remove_selected(self) -> bool:
+        """Remove the selected leaver's key slot and rotate the data key; the app carries on unlocked."""
+        user = self.selected_user()
+        if user is None or not self.confirm_removal(user):
+            return False
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            result = key_rotation.remove_staff_member(self.ctx.session, user.username)
+        except AppError as error:
+            self.flag(error)
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.ctx.set_session(result.session)
+        self.say(f"{user.display_name} has been removed and the casebook's key has been changed.")
+        self.ctx.data_changed.emit("staff")
+        return True
 
     def toggle_selected(self) -> None:
         user = self.selected_user()
