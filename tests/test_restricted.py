@@ -19,6 +19,7 @@ from setting_app.services.casebook import unlock
 from setting_app.services.staff import add_user
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.entry_repo import EntryFilter
+from setting_app.storage.family_repo import FamilyFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from setting_app.storage.referral_repo import ReferralFilter
 from setting_app.storage.unit_of_work import unit_of_work
@@ -223,3 +224,24 @@ def test_practitioner_counts_agree_by_either_route(session, pat, book, monkeypat
     assert support_log.count_entries(session) == 7
     assert support_log.log_row_of_date(pat, EntryFilter(), date(2026, 10, 29)) == 3  # 2 Nov, 1 Nov, 31 Oct
     assert support_log.count_entries(pat, EntryFilter(domain=Domain.FAMILY_WELLBEING)) == 5
+
+
+def test_the_families_list_never_betrays_a_restricted_entry_to_a_practitioner(session, data_dir) -> None:
+    """Neither the 'seen this month for' filter nor the last-support date counts a restricted entry."""
+    fam = families.add_family(session, NewFamily(ref="FAM-0900", opened_on=date(2026, 1, 5)))
+    support_log.log_entry(session, NewEntry(fam.id, date(2026, 11, 2), Domain.CHILD_DEVELOPMENT, 10))
+    support_log.log_entry(
+        session, NewEntry(fam.id, date(2026, 11, 20), Domain.FAMILY_WELLBEING, 30, restricted=True)
+    )
+    seen = FamilyFilter(
+        domain_seen=Domain.FAMILY_WELLBEING, seen_from=date(2026, 11, 1), seen_to=date(2026, 11, 30)
+    )
+    assert [f.ref for f in families.list_families(session, seen)] == ["FAM-0900"]
+    assert families.list_family_rows(session)[0].last_support_on == date(2026, 11, 20)
+    add_user(session, "pat2", "practitioner", PAT, display_name="Pat", kdf=TEST_ONLY_FAST_KDF)
+    pat = unlock(data_dir, "pat2", PAT, clock=session.clock)
+    try:
+        assert families.list_families(pat, seen) == [] and families.count_families(pat, seen) == 0
+        assert families.list_family_rows(pat)[0].last_support_on == date(2026, 11, 2)
+    finally:
+        pat.close()

@@ -85,11 +85,18 @@ def find_family(session: Session, ref: str) -> Family:
 def list_families(
     session: Session, flt: FamilyFilter = FamilyFilter(), *, offset: int = 0, limit: int = 200
 ) -> list[Family]:
-    return family_repo.list_families(session.conn, flt, offset=offset, limit=limit)
+    return family_repo.list_families(session.conn, _as_seen_by(session, flt), offset=offset, limit=limit)
 
 
 def count_families(session: Session, flt: FamilyFilter = FamilyFilter()) -> int:
-    return family_repo.count_families(session.conn, flt)
+    return family_repo.count_families(session.conn, _as_seen_by(session, flt))
+
+
+def _as_seen_by(session: Session, flt: FamilyFilter) -> FamilyFilter:
+    """Practitioners' filters leave restricted entries out (they never learn of them from a list)."""
+    if session.user.is_manager:
+        return flt
+    return replace(flt, include_restricted=False)
 
 
 def list_children(session: Session, family_id: int) -> list[Child]:
@@ -131,7 +138,7 @@ def list_family_rows(
     session: Session, flt: FamilyFilter = FamilyFilter(), *, offset: int = 0, limit: int = 200
 ) -> list[FamilyRow]:
     """One window of the Families list, with children's names and the last date support was logged."""
-    return family_repo.list_family_rows(session.conn, flt, offset=offset, limit=limit)
+    return family_repo.list_family_rows(session.conn, _as_seen_by(session, flt), offset=offset, limit=limit)
 
 
 def search_families(session: Session, text: str, *, limit: int = 20) -> list[FamilyMatch]:

@@ -22,6 +22,8 @@ class FamilyFilter:
     domain_seen: Domain | None = None
     seen_from: date | None = None  # with domain_seen: the month's first day
     seen_to: date | None = None  # with domain_seen: the month's last day
+    #: False for practitioners: restricted (safeguarding) entries neither match nor date a family.
+    include_restricted: bool = True
 
 
 def _carers_for(conn: Connection, family_ids: list[int]) -> dict[int, list[Carer]]:
@@ -152,7 +154,9 @@ def _filter_sql(flt: FamilyFilter) -> tuple[str, list[object]]:
     if flt.domain_seen is not None:
         clauses.append(
             "EXISTS (SELECT 1 FROM support_entries e WHERE e.family_id = f.id AND e.domain = ? "
-            "AND e.entry_date BETWEEN ? AND ?)"
+            "AND e.entry_date BETWEEN ? AND ?"
+            + ("" if flt.include_restricted else " AND e.restricted = 0")
+            + ")"
         )
         params += [
             flt.domain_seen.value,
@@ -295,7 +299,8 @@ def list_family_rows(
             r[0]: r[1]
             for r in conn.execute(
                 f"SELECT family_id, max(entry_date) FROM support_entries WHERE family_id IN ({marks}) "
-                "GROUP BY family_id",
+                + ("" if flt.include_restricted else "AND restricted = 0 ")
+                + "GROUP BY family_id",
                 ids,
             )
         }
