@@ -397,7 +397,10 @@ class MainWindow(QMainWindow):
         if what == "settings":
             self._update_titles()
             self.idle.set_minutes(app_settings.auto_lock_minutes(self.ctx.session))
-        self._refresh(self.current_screen())
+        screen = self.current_screen()
+        # Screens that follow ``data_changed`` themselves have already reloaded: no second query.
+        if not getattr(screen, "FOLLOWS_DATA_CHANGES", False):
+            self._refresh(screen)
 
     # -- quick log -----------------------------------------------------------------------------
 

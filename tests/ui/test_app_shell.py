@@ -127,6 +127,21 @@ def test_data_changed_refreshes_the_screen_on_show(window: MainWindow, session, 
     assert dashboard.figures.entries == 1
 
 
+def test_a_screen_that_follows_data_changes_is_reloaded_once_per_save(window: MainWindow) -> None:
+    window.show_screen("log")
+    log_screen = window.screens["log"]
+    reloads: list[int] = []
+    reload_once = log_screen.refresh
+
+    def counting_refresh() -> None:
+        reloads.append(1)
+        reload_once()
+
+    log_screen.refresh = counting_refresh
+    window.ctx.data_changed.emit("entries")
+    assert len(reloads) == 1
+
+
 def test_ctrl_n_opens_one_quick_log_and_a_second_press_raises_it(window: MainWindow, qtbot) -> None:
     if load_class("setting_app.ui.dialogs.quick_log_dialog", "QuickLogDialog") is None:
         pytest.skip("the quick log dialog is not there yet")

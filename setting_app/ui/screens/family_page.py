@@ -48,6 +48,9 @@ def _status_text(referral: Referral) -> str:
 
 
 class FamilyPageScreen(QWidget):
+    #: Reloads itself on ``ctx.data_changed`` (the main window need not refresh it again).
+    FOLLOWS_DATA_CHANGES = True
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

@@ -54,6 +54,9 @@ def _refill(combo: QComboBox, items: list[tuple[str, object]]) -> None:
 
 
 class LogScreen(QWidget):
+    #: Reloads itself on ``ctx.data_changed`` (the main window need not refresh it again).
+    FOLLOWS_DATA_CHANGES = True
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
