@@ -58,17 +58,7 @@ class AmendEntryDialog(QDialog):
         def row(
             label: str, widget: QWidget, names: str | tuple[str, ...], target: QFormLayout = form
         ) -> None:
-            holder = QWidget()
-            box = QVBoxLayout(holder)
-            box.setContentsMargins(0, 0, 0, 0)
-            box.setSpacing(2)
-            box.addWidget(widget)
-            problem = error_label(holder)
-            box.addWidget(problem)
-            caption = QLabel(label)
-            caption.setBuddy(widget)
-            target.addRow(caption, holder)
-            self.errors.add(names, widget, problem)
+            self.errors.add_row(target, label, widget, names)
 
         self.entry_date = DateField("date")
         self.entry_date.setAccessibleName("Date of the support")

@@ -101,17 +101,7 @@ class FamilyDialog(QDialog):
         self.errors = FieldErrors(error_label(self))
 
         def add_row(text: str, widget: QWidget, names, extra: QWidget | None = None, title: str = "") -> None:
-            label = QLabel(text)
-            label.setBuddy(widget)
-            holder = QWidget()
-            column = QVBoxLayout(holder)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(2)
-            column.addWidget(extra if extra is not None else widget)
-            problem = error_label(holder)
-            column.addWidget(problem)
-            self.errors.add(names, widget, problem, title=title)
-            form.addRow(label, holder)
+            self.errors.add_row(form, text, widget, names, shown=extra, title=title)
 
         self.ref = QLineEdit()
         self.ref.setAccessibleName("Family reference")

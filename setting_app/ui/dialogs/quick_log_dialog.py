@@ -158,17 +158,7 @@ class QuickLogDialog(QDialog):
         self.errors = FieldErrors(general)
 
         def add_row(label_text: str, widget: QWidget, names: str | tuple[str, ...], field_row=None) -> None:
-            label = QLabel(label_text)
-            label.setBuddy(widget)
-            holder = QWidget()
-            column = QVBoxLayout(holder)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(2)
-            column.addWidget(field_row if field_row is not None else widget)
-            problem = error_label(holder)
-            column.addWidget(problem)
-            self.errors.add(names, widget, problem)
-            form.addRow(label, holder)
+            self.errors.add_row(form, label_text, widget, names, shown=field_row)
 
         self.family = FamilyPicker(self.ctx)
         add_row("&Family", self.family, "family")

@@ -105,17 +105,7 @@ class ReferralDialog(QDialog):
         def row(
             label: str, widget: QWidget, names: str | tuple[str, ...], target: QFormLayout = form
         ) -> None:
-            holder = QWidget()
-            box = QVBoxLayout(holder)
-            box.setContentsMargins(0, 0, 0, 0)
-            box.setSpacing(2)
-            box.addWidget(widget)
-            problem = error_label(holder)
-            box.addWidget(problem)
-            caption = QLabel(label)
-            caption.setBuddy(widget)
-            target.addRow(caption, holder)
-            self.errors.add(names, widget, problem)
+            self.errors.add_row(target, label, widget, names)
 
         self.family = FamilyPicker(self.ctx)
         self.family.family_changed.connect(self._on_family_changed)

@@ -87,17 +87,7 @@ class ReferralStatusDialog(QDialog):
         form = QFormLayout()
 
         def row(label: str, widget: QWidget, name: str) -> None:
-            holder = QWidget()
-            box = QVBoxLayout(holder)
-            box.setContentsMargins(0, 0, 0, 0)
-            box.setSpacing(2)
-            box.addWidget(widget)
-            problem = error_label(holder)
-            box.addWidget(problem)
-            caption = QLabel(label)
-            caption.setBuddy(widget)
-            form.addRow(caption, holder)
-            self.errors.add(name, widget, problem)
+            self.errors.add_row(form, label, widget, name)
 
         self.status = QComboBox()
         self.status.setAccessibleName("New status")

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -43,17 +42,7 @@ class SharingDecisionDialog(QDialog):
         form = QFormLayout()
 
         def row(label: str, widget: QWidget, name: str) -> None:
-            holder = QWidget()
-            box = QVBoxLayout(holder)
-            box.setContentsMargins(0, 0, 0, 0)
-            box.setSpacing(2)
-            box.addWidget(widget)
-            problem = error_label(holder)
-            box.addWidget(problem)
-            caption = QLabel(label)
-            caption.setBuddy(widget)
-            form.addRow(caption, holder)
-            self.errors.add(name, widget, problem)
+            self.errors.add_row(form, label, widget, name)
 
         def text(name: str, lines: int = 2) -> QPlainTextEdit:
             edit = QPlainTextEdit()

@@ -7,7 +7,7 @@ gets the keyboard focus. Nothing typed is touched.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from setting_app.domain.errors import AppError, ValidationError
 
@@ -43,6 +43,30 @@ class FieldErrors:
             self._fields[name.lower()] = (widget, label, widget.accessibleDescription())
             if title:
                 self._titles[name.lower()] = title
+
+    def add_row(
+        self,
+        form: QFormLayout,
+        caption: str,
+        widget: QWidget,
+        names: str | tuple[str, ...],
+        *,
+        shown: QWidget | None = None,
+        title: str = "",
+    ) -> None:
+        """A form row: ``caption`` (the buddy of ``widget``), then ``shown`` (default ``widget``) with its
+        error line under it, registered for ``names``."""
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(shown if shown is not None else widget)
+        problem = error_label(holder)
+        column.addWidget(problem)
+        label = QLabel(caption)
+        label.setBuddy(widget)
+        form.addRow(label, holder)
+        self.add(names, widget, problem, title=title)
 
     def clear(self) -> None:
         for widget, label, description in self._fields.values():
