@@ -17,7 +17,7 @@ Routes (decided here, see ``allowed_next``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -372,19 +372,8 @@ def tracked(referral: NewReferral) -> NewTrackedReferral:
     """Accept a plain ``NewReferral`` (older callers, record imports) wherever a tracked one is wanted."""
     if isinstance(referral, NewTrackedReferral):
         return referral
-    return NewTrackedReferral(
-        family_id=referral.family_id,
-        service_name=referral.service_name,
-        service_category=referral.service_category,
-        domain=referral.domain,
-        made_on=referral.made_on,
-        consent=referral.consent,
-        status=referral.status,
-        child_id=referral.child_id,
-        made_by=referral.made_by,
-        note=referral.note,
-        restricted=referral.restricted,
-    )
+    # Every field of the plain referral, so a field added to NewReferral is never dropped here.
+    return NewTrackedReferral(**{f.name: getattr(referral, f.name) for f in fields(NewReferral)})
 
 
 def consent_problem(referral: NewTrackedReferral | TrackedReferral) -> tuple[str, str] | None:
