@@ -90,8 +90,9 @@ def dashboard_figures(session: Session, *, today: date | None = None) -> Dashboa
     conn = session.conn
     start, end = month_start(today), month_end(today)
     only = _visible_to(session)
+    only_e = _visible_to(session, "e.restricted")
     by_domain_kind, minutes = _month_totals(conn, start, end, only)
-    due_today, overdue = _follow_up_counts(conn, today, only)
+    due_today, overdue = _follow_up_counts(conn, today, only_e)
     return DashboardFigures(
         today=today,
         month_start=start,
@@ -101,14 +102,14 @@ def dashboard_figures(session: Session, *, today: date | None = None) -> Dashboa
         minutes_by_domain=minutes,
         follow_ups_due_today=due_today,
         follow_ups_overdue=overdue,
-        follow_ups=tuple(_open_follow_ups(conn, today, FOLLOW_UP_LIST_LIMIT, only)),
+        follow_ups=tuple(_open_follow_ups(conn, today, FOLLOW_UP_LIST_LIMIT, only_e)),
         months=tuple(monthly_by_domain(session, today, months=CHART_MONTHS)),
     )
 
 
-def _visible_to(session: Session) -> str:
+def _visible_to(session: Session, column: str = "restricted") -> str:
     """SQL that leaves restricted (safeguarding) entries out for anyone but a manager."""
-    return "" if session.user.is_manager else " AND restricted = 0"
+    return "" if session.user.is_manager else f" AND {column} = 0"
 
 
 def monthly_by_domain(session: Session, today: date, *, months: int = CHART_MONTHS) -> list[MonthFigures]:
@@ -177,7 +178,7 @@ _OPEN_FOLLOW_UPS = """
 def _follow_up_counts(conn: Connection, today: date, only: str) -> tuple[int, int]:
     row = conn.execute(
         f"""SELECT coalesce(sum(e.follow_up_on = :today), 0), coalesce(sum(e.follow_up_on < :today), 0)
-            {_OPEN_FOLLOW_UPS}{only.replace("restricted", "e.restricted")}""",
+            {_OPEN_FOLLOW_UPS}{only}""",
         {"today": today.isoformat()},
     ).fetchone()
     return int(row[0]), int(row[1])
@@ -187,7 +188,7 @@ def _open_follow_ups(conn: Connection, today: date, limit: int, only: str) -> li
     """Due today first, then overdue with the most recently due first."""
     rows = conn.execute(
         f"""SELECT e.id, e.family_id, f.ref, e.follow_up_on, e.domain, e.entry_date {_OPEN_FOLLOW_UPS}
-            {only.replace("restricted", "e.restricted")}
+            {only}
             ORDER BY e.follow_up_on DESC, e.id DESC LIMIT :limit""",
         {"today": today.isoformat(), "limit": limit},
     ).fetchall()
