@@ -234,7 +234,9 @@ def add_entries(conn: Connection, entries: list[NewEntry], now: datetime) -> Non
         conn.executemany(INSERT_ENTRY_SQL, [entry_params(e, now) for e in entries])
         return
     for entry in entries:
-        add_entry(conn, entry, now)
+        cur = conn.execute(INSERT_ENTRY_SQL, entry_params(entry, now))
+        if entry.restricted:
+            set_restricted(conn, int(cur.lastrowid), True)
 
 
 def get_entry(conn: Connection, entry_id: int) -> SupportEntry | None:
