@@ -113,16 +113,23 @@ OVERRIDE_BASES: tuple[LawfulBasis, ...] = tuple(b for b in LawfulBasis if b is n
 class SharingDecision(StrEnum):
     SHARED = "shared"
     NOT_SHARED = "not_shared"
+    #: Information that came in from another setting (a transfer received); ``recipient`` names it.
+    RECEIVED = "received"
 
     @property
     def label(self) -> str:
-        return "Shared" if self is SharingDecision.SHARED else "Decided not to share"
+        return {
+            SharingDecision.SHARED: "Shared",
+            SharingDecision.NOT_SHARED: "Decided not to share",
+            SharingDecision.RECEIVED: "Received",
+        }[self]
 
 
 class SharingOccasion(StrEnum):
     REFERRAL = "referral"
     RECORD_EXPORT = "record_export"
     SUBJECT_ACCESS = "subject_access"
+    TRANSFER = "transfer"
     OTHER = "other"
 
     @property
@@ -131,6 +138,7 @@ class SharingOccasion(StrEnum):
             SharingOccasion.REFERRAL: "Referral",
             SharingOccasion.RECORD_EXPORT: "Family record exported",
             SharingOccasion.SUBJECT_ACCESS: "Subject access pack",
+            SharingOccasion.TRANSFER: "Record transferred to or from another setting",
             SharingOccasion.OTHER: "Other",
         }[self]
 
@@ -540,6 +548,10 @@ class NewSharingRecord:
     family_id: int | None = None
     referral_id: int | None = None
     recorded_by: int | None = None
+    transfer_id: int | None = None
+    #: The data-sharing agreement that covered the share, or why there was none.
+    agreement_id: int | None = None
+    no_agreement_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,11 @@ def check_sharing_record(record: NewSharingRecord, today: date) -> NewSharingRec
     purpose = validation.require_text(record.purpose, "why", max_length=2000)
     reason = validation.check_note(record.reason, "reason")
     validation.check_not_future(record.decided_on, "date", today)
-    if record.decision is SharingDecision.SHARED and record.lawful_basis is None and record.consent is None:
+    if (
+        record.decision is not SharingDecision.NOT_SHARED
+        and record.lawful_basis is None
+        and record.consent is None
+    ):
         raise ValidationError(
             "lawful basis", "say what the sharing relied on: consent or another lawful basis"
         )
@@ -60,6 +64,11 @@ def check_sharing_record(record: NewSharingRecord, today: date) -> NewSharingRec
         family_id=record.family_id,
         referral_id=record.referral_id,
         recorded_by=record.recorded_by,
+        transfer_id=record.transfer_id,
+        agreement_id=record.agreement_id,
+        no_agreement_reason=validation.check_note(
+            record.no_agreement_reason or "", "reason for no agreement"
+        ),
     )
 
 
@@ -84,15 +93,22 @@ def record_share(
     method: str = "",
     reason: str = "",
     today: date | None = None,
+    transfer_id: int | None = None,
+    agreement_id: int | None = None,
+    no_agreement_reason: str = "",
+    decision: SharingDecision = SharingDecision.SHARED,
 ) -> SharingRecord:
-    """Record that identifiable information left the setting.
+    """Record that identifiable information left the setting (or, with ``decision=RECEIVED``, came in
+    from another setting; ``recipient`` then names where it came from).
 
     Call it inside the transaction that does the sharing (the export, the referral being sent): it
-    joins that transaction (as a savepoint), so if either fails neither is saved.
+    joins that transaction (as a savepoint), so if either fails neither is saved. ``agreement_id``
+    names the data-sharing agreement that covered it; ``no_agreement_reason`` says why there was none
+    (``services.agreements.check_cover`` decides which one a share needs).
     """
     record = check_sharing_record(
         NewSharingRecord(
-            decision=SharingDecision.SHARED,
+            decision=decision,
             occasion=validation.parse_code(SharingOccasion, occasion, "occasion"),
             decided_on=shared_on,
             recipient=recipient,
@@ -105,6 +121,9 @@ def record_share(
             family_id=family_id,
             referral_id=referral_id,
             recorded_by=recorded_by,
+            transfer_id=transfer_id,
+            agreement_id=agreement_id,
+            no_agreement_reason=no_agreement_reason,
         ),
         today or shared_on,
     )

@@ -507,7 +507,7 @@ def _sharing_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
     )
     rows: list[list[object]] = [_head(["Date", "Decision", "With", "What and why", "Basis", "By"], st)]
     for s in pack.sharing:
-        decision = "Shared" if s.decision.value == "shared" else "Not shared"
+        decision = s.decision.label
         basis = ", ".join(
             b
             for b in (_label(s.lawful_basis), _label(s.consent) and f"consent {_label(s.consent).lower()}")

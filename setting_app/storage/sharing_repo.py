@@ -39,6 +39,9 @@ def _record(row: Row) -> SharingRecord:
         family_id=row["family_id"],
         referral_id=row["referral_id"],
         recorded_by=row["recorded_by"],
+        transfer_id=row["transfer_id"],
+        agreement_id=row["agreement_id"],
+        no_agreement_reason=row["no_agreement_reason"],
         created_at=to_datetime(row["created_at"]),
         family_ref=row["family_ref"],
         recorded_by_name=row["recorded_by_name"],
@@ -48,8 +51,9 @@ def _record(row: Row) -> SharingRecord:
 def add_record(conn: Connection, record: NewSharingRecord, now: datetime) -> SharingRecord:
     cur = conn.execute(
         """INSERT INTO information_sharing (decision, occasion, decided_on, family_id, referral_id, recipient,
-               what, purpose, lawful_basis, consent, reason, method, recorded_by, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               what, purpose, lawful_basis, consent, reason, method, recorded_by, created_at,
+               transfer_id, agreement_id, no_agreement_reason)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             record.decision.value,
             record.occasion.value,
@@ -65,6 +69,9 @@ def add_record(conn: Connection, record: NewSharingRecord, now: datetime) -> Sha
             record.method,
             record.recorded_by,
             from_datetime(now),
+            record.transfer_id,
+            record.agreement_id,
+            record.no_agreement_reason,
         ),
     )
     return get_record(conn, int(cur.lastrowid))
@@ -79,6 +86,8 @@ def get_record(conn: Connection, record_id: int) -> SharingRecord | None:
 class SharingFilter:
     family_id: int | None = None
     referral_id: int | None = None
+    agreement_id: int | None = None
+    transfer_id: int | None = None
     decision: SharingDecision | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -96,6 +105,12 @@ def list_records(
     if flt.referral_id is not None:
         clauses.append("i.referral_id = ?")
         params.append(flt.referral_id)
+    if flt.agreement_id is not None:
+        clauses.append("i.agreement_id = ?")
+        params.append(flt.agreement_id)
+    if flt.transfer_id is not None:
+        clauses.append("i.transfer_id = ?")
+        params.append(flt.transfer_id)
     if flt.decision is not None:
         clauses.append("i.decision = ?")
         params.append(flt.decision.value)
