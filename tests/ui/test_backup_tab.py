@@ -48,8 +48,11 @@ def test_reminder_before_any_backup_and_backup_to_a_chosen_file(qtbot, session, 
     tab.refresh()
     assert "No backup" in tab.last_backup.text() and "Make a backup now" in tab.reminder.text()
 
-    with qtbot.waitSignal(tab.backup_made):
-        info = tab.back_up()
+    with qtbot.waitSignal(tab.backup_made) as made:
+        assert tab.back_up() is not None
+        assert not tab.backup_button.isEnabled()  # while the worker thread writes it
+    info = made.args[0]
+    assert tab.backup_button.isEnabled()
     assert info is not None and (tmp_path / "weekly.fslbackup").stat().st_size > 0
     assert (tmp_path / "weekly.fslbackup").stat().st_mode & 0o077 == 0
     assert "Backup saved to" in tab.result.text()
@@ -65,8 +68,10 @@ def test_reminder_before_any_backup_and_backup_to_a_chosen_file(qtbot, session, 
 def test_backup_into_a_missing_folder_says_so(qtbot, session, tmp_path: Path) -> None:
     tab = Answers(target=tmp_path / "nowhere" / "b.fslbackup").tab(AppContext(session, session.clock))
     qtbot.addWidget(tab)
-    assert tab.back_up() is None
+    with qtbot.waitSignal(tab.backup_failed):
+        tab.back_up()
     assert "No backup was made" in tab.result.text() and "does not exist" in tab.result.text()
+    assert tab.backup_button.isEnabled()
 
 
 def test_restore_checks_confirms_and_reopens(qtbot, session, data_dir: Path, tmp_path: Path) -> None:
@@ -75,7 +80,8 @@ def test_restore_checks_confirms_and_reopens(qtbot, session, data_dir: Path, tmp
     ctx = AppContext(session, session.clock)
     tab = answers.tab(ctx)
     qtbot.addWidget(tab)
-    tab.back_up()
+    with qtbot.waitSignal(tab.backup_made):
+        tab.back_up()
     families.add_family(session, NewFamily("FAM-0002", date(2026, 2, 5)))
 
     answers.confirm_answer = False
@@ -110,7 +116,8 @@ def test_restore_with_a_wrong_passphrase_or_a_damaged_file_changes_nothing(
     ctx = AppContext(session, session.clock)
     tab = answers.tab(ctx)
     qtbot.addWidget(tab)
-    tab.back_up()
+    with qtbot.waitSignal(tab.backup_made):
+        tab.back_up()
     assert tab.restore() is None
     assert "Nothing was restored" in tab.result.text() and answers.questions == []
     assert ctx.session is session and session.is_open

@@ -31,6 +31,7 @@ from setting_app.services import backup, casebook
 from setting_app.services.backup import BACKUP_REMINDER_DAYS, BackupInfo
 
 from setting_app.ui.context import AppContext
+from setting_app.ui.workers import BackgroundTask, report_error, run_with_session
 
 BACKUP_FILTER = "Family Support Log backups (*.fslbackup);;All files (*)"
 
@@ -86,6 +87,8 @@ def _age_text(days: int) -> str:
 class BackupTab(QWidget):
     #: A backup was written (its ``BackupInfo``).
     backup_made = Signal(object)
+    #: A backup was not made (the message shown).
+    backup_failed = Signal(str)
     #: The casebook was replaced by a backup (its ``BackupInfo``).
     restored = Signal(object)
 
@@ -166,8 +169,12 @@ class BackupTab(QWidget):
         else:
             self.reminder.setText("")
 
-    def back_up(self) -> BackupInfo | None:
-        """Ask where, then write the backup there."""
+    def back_up(self) -> BackgroundTask | None:
+        """Ask where, then write the backup there on a worker thread (a big casebook takes seconds).
+
+        The result arrives as ``backup_made`` (with its ``BackupInfo``) or ``backup_failed`` (the
+        message shown); None when nothing was started.
+        """
         try:
             session = self.ctx.session
             session.require_manager("make backups")
@@ -178,16 +185,32 @@ class BackupTab(QWidget):
         target = self._choose_target(self, suggested)
         if target is None:
             return None
-        try:
-            info = backup.make_backup(session, target)
-        except AppError as exc:
-            self.result.setText(f"No backup was made. {exc.message}")
-            return None
+        self._set_busy(True)
+        self.result.setText(f"Backing up to {target}… You can carry on working.")
+        return run_with_session(
+            self.ctx, lambda worker: backup.make_backup(worker, target), self._backed_up, self._backup_failed
+        )
+
+    def _backed_up(self, info: BackupInfo) -> None:
+        self._set_busy(False)
         size = info.size_bytes / (1024 * 1024)
         self.result.setText(f"Backup saved to {info.path} ({size:.1f} MB).")
         self.refresh()
         self.backup_made.emit(info)
-        return info
+
+    def _backup_failed(self, error: BaseException) -> None:
+        self._set_busy(False)
+        if not isinstance(error, AppError):
+            self.result.setText("No backup was made.")
+            report_error(error)
+            return
+        message = f"No backup was made. {error.message}"
+        self.result.setText(message)
+        self.backup_failed.emit(message)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.backup_button.setEnabled(not busy)
+        self.restore_button.setEnabled(not busy)
 
     def restore(self) -> BackupInfo | None:
         """Check a backup fully, confirm, then put it in place of the casebook and reopen it."""
