@@ -51,6 +51,9 @@ class EntryTableModel(WindowedTableModel):
         self._staff_names: dict[int, str] = {}
         self._activities: dict[tuple[Domain, str], str] = {}
         self._nation = Nation.ENGLAND
+        #: Each read row's display strings, made once when its page is read (painting asks for
+        #: them many times; see docs/performance.md, proposal 4).
+        self._texts: dict[int, tuple[str, ...]] = {}
 
     def set_filter(self, flt: EntryFilter) -> None:
         self.filter = flt
@@ -65,6 +68,7 @@ class EntryTableModel(WindowedTableModel):
     def _forget(self) -> None:
         self._boundaries.clear()
         self._family_refs.clear()
+        self._texts.clear()
 
     def _prepare(self, session: Session) -> None:
         self._nation = session.setting.nation
@@ -81,7 +85,16 @@ class EntryTableModel(WindowedTableModel):
             missing = [e.family_id for e in rows if e.family_id not in self._family_refs]
             if missing:
                 self._family_refs.update(families.family_refs(session, missing))
+            self._remember_texts(rows)
         return rows
+
+    def _remember_texts(self, rows: list[SupportEntry]) -> None:
+        columns = range(len(self.COLUMNS))
+        for entry in rows:
+            self._texts[entry.id] = tuple(self._text(entry, column) for column in columns)
+        if len(self._texts) > self.page_size * (self.max_pages + 1):  # keep only rows still cached
+            live = {e.id for page in self._pages.values() for e in page} | {e.id for e in rows}
+            self._texts = {key: texts for key, texts in self._texts.items() if key in live}
 
     def _read_window(self, session: Session, page: int, start: int, size: int) -> list[SupportEntry]:
         """Read rows ``start .. start+size`` by whichever route walks the fewest rows."""
@@ -109,7 +122,8 @@ class EntryTableModel(WindowedTableModel):
 
     def _cell(self, entry: SupportEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(entry, column)
+            texts = self._texts.get(entry.id)
+            return texts[column] if texts is not None else self._text(entry, column)
         if role == Qt.ItemDataRole.DecorationRole and column == self.DOMAIN:
             return domain_icon(entry.domain)
         if role == Qt.ItemDataRole.ToolTipRole:
