@@ -27,6 +27,13 @@ What each figure counts (these words are also printed in the PDF's notes):
 - *Follow-ups overdue*: follow-up dates before the as-of date, in families still open, with no entry
   for that family dated on or after the follow-up date (up to the as-of date).
 - The *as-of date* is the last day of the month, or today for the month in progress.
+- *By outcome* (Supporting Families in England, SHANARRI wellbeing indicators in Scotland): for each
+  outcome, the families, children, entries and minutes of the month's entries whose activity type is
+  tagged with it. An entry counts under every outcome its activity type carries, so the rows can add
+  up to more than the month's totals; entries with no activity type, or one with no tag in the
+  framework, are counted on a line of their own.
+- History received from another setting (entries and referrals with a ``transfer_id``) is that
+  setting's work: it counts in none of these figures.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from typing import Any
 
 from setting_app.domain.codes import DOMAIN_ORDER, Domain, Kind, ReferralStatus, ServiceCategory
 from setting_app.domain.errors import ValidationError
+from setting_app.domain.frameworks import Framework, framework_for
 from setting_app.domain.models import SettingDetails
 from setting_app.services import audit
 from setting_app.services.session import Session
@@ -174,6 +182,50 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class OutcomeFigures:
+    """One line of the table by outcome: what the month's entries tagged with it add up to."""
+
+    families: int = 0
+    children: int = 0
+    entries: int = 0
+    minutes: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "families": self.families,
+            "children": self.children,
+            "entries": self.entries,
+            "minutes": self.minutes,
+        }
+
+
+@dataclass(frozen=True)
+class OutcomeTable:
+    """The month by the setting's outcome framework; ``untagged``: entries with no tagged activity."""
+
+    framework: Framework
+    by_outcome: dict[str, OutcomeFigures]
+    untagged: OutcomeFigures
+
+    @property
+    def title(self) -> str:
+        return self.framework.table_title
+
+    def rows(self) -> list[tuple[str, str, OutcomeFigures]]:
+        """(code, label, figures) in the framework's order."""
+        return [(o.code, o.label, self.by_outcome[o.code]) for o in self.framework.outcomes]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "framework": self.framework.value,
+            "title": self.title,
+            "by_outcome": {code: figures.as_dict() for code, _, figures in self.rows()},
+            "no_tagged_activity": self.untagged.as_dict(),
+            "note": "an entry counts under every outcome its activity type is tagged with",
+        }
+
+
+@dataclass(frozen=True)
 class OverdueFollowUp:
     family_ref: str
     follow_ups: int
@@ -209,6 +261,7 @@ class MonthlySummary:
     trend: tuple[tuple[Month, dict[Domain, int]], ...]
     export_key_fingerprint: str | None
     audit_chain_head: str | None
+    outcomes: OutcomeTable
 
     @property
     def minutes_by_domain(self) -> dict[Domain, int]:
@@ -286,6 +339,7 @@ class MonthlySummary:
                 {"month": m.code, "entries_by_domain": {d.value: counts[d] for d in DOMAIN_ORDER}}
                 for m, counts in self.trend
             ],
+            "outcomes": self.outcomes.to_json_dict(),
             "export_key_fingerprint": self.export_key_fingerprint,
             "audit_chain_head": self.audit_chain_head,
         }
@@ -420,6 +474,7 @@ def compute_summary(
             trend=_trend(conn, month),
             export_key_fingerprint=_export_key_fingerprint(conn),
             audit_chain_head=_audit_chain_head(conn),
+            outcomes=_outcome_table(conn, month, framework_for(setting.nation)),
         )
 
 
@@ -444,28 +499,51 @@ def _month_params(month: Month) -> tuple[str, str]:
 ENTRIES_BY_DOMAIN_KIND_SQL = """
     SELECT domain, kind, count(*) AS entries, coalesce(sum(minutes), 0) AS minutes
     FROM support_entries
-    WHERE entry_date >= ? AND entry_date <= ?
+    WHERE entry_date >= ? AND entry_date <= ? AND transfer_id IS NULL
     GROUP BY domain, kind"""
 
 PEOPLE_SUPPORTED_SQL = """
     SELECT count(DISTINCT family_id) AS families, count(DISTINCT child_id) AS children
     FROM support_entries
-    WHERE entry_date >= ? AND entry_date <= ?"""
+    WHERE entry_date >= ? AND entry_date <= ? AND transfer_id IS NULL"""
 
 FAMILIES_BY_DOMAIN_SQL = """
     SELECT domain, count(DISTINCT family_id) AS families
     FROM support_entries
-    WHERE entry_date >= ? AND entry_date <= ?
+    WHERE entry_date >= ? AND entry_date <= ? AND transfer_id IS NULL
     GROUP BY domain"""
 
 TREND_SQL = """
     SELECT substr(entry_date, 1, 7) AS month, domain, count(*) AS entries
     FROM support_entries
-    WHERE entry_date >= ? AND entry_date <= ?
+    WHERE entry_date >= ? AND entry_date <= ? AND transfer_id IS NULL
     GROUP BY month, domain"""
 
-#: Every query over support entries, for the test that checks they all use the date index.
+#: Entries by the outcome their activity type is tagged with (an entry under each of its tags). CROSS
+#: JOIN keeps the month's entries (by the date index) as the outer loop.
+ENTRIES_BY_OUTCOME_SQL = """
+    SELECT o.outcome, count(DISTINCT e.family_id) AS families, count(DISTINCT e.child_id) AS children,
+           count(*) AS entries, coalesce(sum(e.minutes), 0) AS minutes
+    FROM support_entries e
+    CROSS JOIN activity_types a ON a.domain = e.domain AND a.code = e.activity_code
+    CROSS JOIN activity_outcomes o ON o.activity_id = a.id AND o.framework = ?
+    WHERE e.entry_date >= ? AND e.entry_date <= ? AND e.transfer_id IS NULL
+    GROUP BY o.outcome"""
+
+#: Entries with no activity type, or one carrying no tag in the framework.
+ENTRIES_UNTAGGED_SQL = """
+    SELECT count(DISTINCT e.family_id) AS families, count(DISTINCT e.child_id) AS children,
+           count(*) AS entries, coalesce(sum(e.minutes), 0) AS minutes
+    FROM support_entries e
+    WHERE e.entry_date >= ? AND e.entry_date <= ? AND e.transfer_id IS NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM activity_types a JOIN activity_outcomes o ON o.activity_id = a.id
+          WHERE a.domain = e.domain AND a.code = e.activity_code AND o.framework = ?)"""
+
+#: Every query over support entries, for the test that checks they all use the date index (the
+#: outcome queries take the framework as a third parameter).
 ENTRY_QUERIES = (ENTRIES_BY_DOMAIN_KIND_SQL, PEOPLE_SUPPORTED_SQL, FAMILIES_BY_DOMAIN_SQL, TREND_SQL)
+OUTCOME_QUERIES = (ENTRIES_BY_OUTCOME_SQL, ENTRIES_UNTAGGED_SQL)
 
 
 def _zero_domain_kind() -> dict[Domain, dict[Kind, int]]:
@@ -481,6 +559,22 @@ def _entries_by_domain_kind(
         entries[domain][kind] = int(row["entries"])
         minutes[domain][kind] = int(row["minutes"])
     return entries, minutes
+
+
+def _outcome_table(conn: Connection, month: Month, framework: Framework) -> OutcomeTable:
+    start, end = _month_params(month)
+    by_outcome = {code: OutcomeFigures() for code in framework.codes}
+    for row in conn.execute(ENTRIES_BY_OUTCOME_SQL, (framework.value, start, end)):
+        if row["outcome"] in by_outcome:
+            by_outcome[row["outcome"]] = _figures(row)
+    untagged = _figures(conn.execute(ENTRIES_UNTAGGED_SQL, (start, end, framework.value)).fetchone())
+    return OutcomeTable(framework, by_outcome, untagged)
+
+
+def _figures(row) -> OutcomeFigures:
+    return OutcomeFigures(
+        int(row["families"]), int(row["children"]), int(row["entries"]), int(row["minutes"])
+    )
 
 
 def _families_by_domain(conn: Connection, month: Month) -> dict[Domain, int]:
@@ -503,7 +597,8 @@ def _headline(
         new_families = _families_movement(conn, month)["new"]
     people = conn.execute(PEOPLE_SUPPORTED_SQL, _month_params(month)).fetchone()
     referrals_made = conn.execute(
-        "SELECT count(*) FROM referrals WHERE made_on >= ? AND made_on <= ?", _month_params(month)
+        "SELECT count(*) FROM referrals WHERE made_on >= ? AND made_on <= ? AND transfer_id IS NULL",
+        _month_params(month),
     ).fetchone()[0]
     direct = sum(entries[d][Kind.DIRECT] for d in DOMAIN_ORDER)
     indirect = sum(entries[d][Kind.INDIRECT] for d in DOMAIN_ORDER)
@@ -551,7 +646,8 @@ def _referrals_by_category(
     rows = conn.execute(
         f"""SELECT service_category, status, count(*) AS n FROM (
                 SELECT r.service_category, {_status_as_of_sql("r")} AS status
-                FROM referrals r WHERE r.made_on >= :start AND r.made_on <= :end)
+                FROM referrals r
+                WHERE r.made_on >= :start AND r.made_on <= :end AND r.transfer_id IS NULL)
             GROUP BY service_category, status""",
         {"start": start, "end": end, "as_of": as_of.isoformat()},
     )
@@ -567,9 +663,11 @@ def _placeholders(statuses: tuple[ReferralStatus, ...]) -> str:
 def _outcomes(conn: Connection, month: Month) -> dict[ReferralStatus, int]:
     counts = dict.fromkeys(OUTCOME_STATUSES, 0)
     rows = conn.execute(
-        f"""SELECT status, count(DISTINCT referral_id) AS n FROM referral_status_history
-            WHERE status IN ({_placeholders(OUTCOME_STATUSES)}) AND changed_on >= ? AND changed_on <= ?
-            GROUP BY status""",
+        f"""SELECT h.status, count(DISTINCT h.referral_id) AS n
+            FROM referral_status_history h JOIN referrals r ON r.id = h.referral_id
+            WHERE h.status IN ({_placeholders(OUTCOME_STATUSES)}) AND h.changed_on >= ? AND h.changed_on <= ?
+              AND r.transfer_id IS NULL
+            GROUP BY h.status""",
         _month_params(month),
     )
     for row in rows:
@@ -596,7 +694,7 @@ def _days_to_first(conn: Connection, month: Month, statuses: tuple[ReferralStatu
                 FROM candidates c)
             SELECT julianday(f.reached_on) - julianday(coalesce(f.sent_on, r.made_on)) AS days
             FROM firsts f JOIN referrals r ON r.id = f.referral_id
-            WHERE f.reached_on >= :start AND f.reached_on <= :end""",
+            WHERE f.reached_on >= :start AND f.reached_on <= :end AND r.transfer_id IS NULL""",
         {"start": _month_params(month)[0], "end": _month_params(month)[1]},
     )
     return [int(row["days"]) for row in rows if row["days"] is not None and row["days"] >= 0]
@@ -633,7 +731,7 @@ def _overdue_referrals(conn: Connection, as_of: date) -> tuple[int, str]:
                 SELECT {_status_as_of_sql("r")} AS status, {due} AS due_on,
                     coalesce((SELECT max(h.changed_on) FROM referral_status_history h
                               WHERE h.referral_id = r.id AND h.changed_on <= :as_of), r.made_on) AS last_change
-                FROM referrals r WHERE r.made_on <= :as_of)
+                FROM referrals r WHERE r.made_on <= :as_of AND r.transfer_id IS NULL)
             WHERE status IN ({_placeholders(OPEN_STATUSES)}) AND ({overdue_clause})""",
         params,
     ).fetchone()[0]
@@ -645,10 +743,10 @@ def _follow_ups_overdue(conn: Connection, as_of: date) -> tuple[OverdueFollowUp,
         """SELECT f.ref AS family_ref, count(*) AS follow_ups, min(e.follow_up_on) AS oldest_due
            FROM families f CROSS JOIN support_entries e ON e.family_id = f.id
            WHERE (f.closed_on IS NULL OR f.closed_on > :as_of)
-             AND e.follow_up_on IS NOT NULL AND e.follow_up_on < :as_of
+             AND e.follow_up_on IS NOT NULL AND e.follow_up_on < :as_of AND e.transfer_id IS NULL
              AND NOT EXISTS (
                  SELECT 1 FROM support_entries later
-                 WHERE later.family_id = e.family_id
+                 WHERE later.family_id = e.family_id AND later.transfer_id IS NULL
                    AND later.entry_date >= e.follow_up_on AND later.entry_date <= :as_of)
            GROUP BY f.id
            ORDER BY oldest_due, f.ref""",

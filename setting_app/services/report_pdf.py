@@ -145,6 +145,11 @@ def figure_notes(summary: MonthlySummary) -> list[str]:
         f"Overdue referrals: {overdue_rule}, on {as_of}.",
         f"Follow-ups overdue: follow-up dates before {as_of} in families still open, with no entry for that "
         "family dated on or after the follow-up date.",
+        f"{summary.outcomes.title}: for each {summary.outcomes.framework.outcome_word} of the "
+        f"{summary.outcomes.framework.long_label}, the families, children, entries and staff time of the "
+        "month's entries whose activity type is tagged with it (Settings, Activity types). An entry counts "
+        "under every one its activity type carries; entries with no tagged activity have a line of their own.",
+        "History received from another setting is that setting's work and counts in none of these figures.",
         f"Need domains use the {words['ecec']} terms of {summary.setting.nation.value.capitalize()}. "
         "This summary names no child or carer and carries no notes: families appear only by reference.",
     ]
@@ -353,6 +358,49 @@ def _domain_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
                 _table(time_rows, [label_width] + [(CONTENT_WIDTH - label_width) / 3] * 3, total_row=True),
             ]
         ),
+    ]
+
+
+def _outcomes_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
+    table = summary.outcomes
+    word = table.framework.outcome_word
+    rows: list[list[object]] = [
+        [word.capitalize(), "Families", "Children", "Entries", "Staff time"],
+    ]
+    for _, label, figures in table.rows():
+        rows.append(
+            [
+                Paragraph(escape(label), st.cell),
+                str(figures.families),
+                str(figures.children),
+                str(figures.entries),
+                format_minutes(figures.minutes),
+            ]
+        )
+    untagged = table.untagged
+    rows.append(
+        [
+            Paragraph("<i>No tagged activity</i>", st.cell),
+            str(untagged.families),
+            str(untagged.children),
+            str(untagged.entries),
+            format_minutes(untagged.minutes),
+        ]
+    )
+    label_width = 78 * mm
+    return [
+        KeepTogether(
+            [
+                Paragraph(escape(table.title), st.h2),
+                _table(rows, [label_width] + [(CONTENT_WIDTH - label_width) / 4] * 4),
+                Paragraph(
+                    f"An entry counts under every {word} its activity type is tagged with, so the rows can "
+                    "add up to more than the month's totals. No tagged activity: entries with no activity "
+                    f"type, or one with no {table.framework.label} tag.",
+                    st.small,
+                ),
+            ]
+        )
     ]
 
 
@@ -663,6 +711,7 @@ def render_monthly_pdf(summary: MonthlySummary) -> RenderedPdf:
     story += _headline_section(summary, st)
     story += _trend_section(summary, st)
     story += _domain_section(summary, st)
+    story += _outcomes_section(summary, st)
     story += _families_section(summary, st)
     story += _referrals_section(summary, st)
     story += _follow_ups_section(summary, st)

@@ -111,7 +111,10 @@ class LaExport:
         cells: list[PreviewCell] = []
         for table in self.tables:
             for row in table.rows:
-                breakdown = ", ".join(labels.get(v, v) for v in row.filters)
+                breakdown = ", ".join(
+                    spec.value_label(f.name, v, labels)
+                    for f, v in zip(table.filters, row.filters, strict=True)
+                )
                 for indicator in table.indicators:
                     if not indicator.is_count:
                         continue
@@ -174,7 +177,8 @@ def _median_values(counts: ExactCounts, published: Mapping[CellKey, int | str]) 
 def build_export(
     counts: ExactCounts, period: Period, identity: ReturnIdentity, params: SdcParams
 ) -> LaExport:
-    lines = spec.build_lines(counts.home_la_codes)
+    lines = spec.build_lines(counts.home_la_codes, counts.framework)
     result = apply_sdc(counts.cells, lines, params)
     other = _median_values(counts, result.published) | _hours_values(counts, result.published)
-    return LaExport(period, identity, counts, result, spec.build_tables(counts.home_la_codes), other)
+    tables = spec.build_tables(counts.home_la_codes, counts.framework)
+    return LaExport(period, identity, counts, result, tables, other)

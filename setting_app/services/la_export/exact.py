@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from setting_app.domain.errors import AlreadyExists, AppError
+from setting_app.domain.frameworks import Framework
 from setting_app.services.la_export.signing import b64, fingerprint, raw_public, unb64
 from setting_app.services.la_export.tables import ExactCounts
 from setting_app.storage.fsutil import ensure_private_dir
@@ -167,7 +168,15 @@ def counts_payload(counts: ExactCounts, period_code: str, provider_urn: str) -> 
         "days_to_acknowledgement": counts.days_to_acknowledgement,
         "days_to_first_contact": counts.days_to_first_contact,
         "minutes": counts.minutes,
+        "framework": counts.framework,
     }
+
+
+def _framework(value: object) -> str | None:
+    """The payload's outcome framework: None in payloads made before the table by outcome."""
+    if value is None:
+        return None
+    return Framework(str(value)).value  # ValueError: refused by the caller
 
 
 def payload_counts(payload: dict, where: str) -> ExactCounts:
@@ -183,6 +192,7 @@ def payload_counts(payload: dict, where: str) -> ExactCounts:
                 str(k): [int(v) for v in vs] for k, vs in payload["days_to_first_contact"].items()
             },
             minutes={str(k): int(v) for k, v in payload["minutes"].items()},
+            framework=_framework(payload.get("framework")),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise AppError(f"{where}: the exact counts are not in the expected form.") from None

@@ -13,14 +13,21 @@ Lines say how cells relate, which is what an intruder could use to recover a hid
   at most the total and the total is at most the sum of the cells.
 
 A line is ``sensitive`` when its breakdown is one the dominance rule protects (need domain, activity,
-referral service category, referral outcome).
+referral service category, referral outcome, outcome-framework outcome).
+
+The table by outcome framework (Supporting Families in England, SHANARRI in Scotland) is there only
+when a framework is given: returns made before it existed have none, and still verify and merge.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from setting_app.domain.codes import BUILTIN_ACTIVITIES, DOMAIN_ORDER, Domain, ReferralStatus, ServiceCategory
+from setting_app.domain.frameworks import Framework
 
 CellKey = tuple[str, ...]
 
@@ -41,6 +48,14 @@ OUTCOME_STATUSES: tuple[str, ...] = ("accepted", "waitlisted", "declined", "seen
 #: Any answer from the service counts as acknowledgement; first contact is "seen" (or beyond it).
 ACKNOWLEDGED_STATUSES: tuple[str, ...] = ("acknowledged", *OUTCOME_STATUSES)
 FIRST_CONTACT_STATUSES: tuple[str, ...] = ("seen", "completed")
+#: Families with support whose activity type carries no tag in the framework (or has no type).
+UNTAGGED = "untagged"
+OUTCOME_TABLE = "support_by_outcome"
+
+
+def outcome_values(framework: str | Framework) -> tuple[str, ...]:
+    """The framework's outcome codes then ``untagged``: the cells of the table by outcome."""
+    return (*Framework(framework).codes, UNTAGGED)
 
 
 def activities(domain: str) -> tuple[str, ...]:
@@ -110,6 +125,14 @@ def contacts(domain: str) -> CellKey:
     return ("contacts", domain)
 
 
+OUTCOME_CELL = "families_outcome"
+
+
+def families_by_outcome(outcome: str) -> CellKey:
+    """Families supported towards an outcome (one framework per return, so the code is enough)."""
+    return families(TOTAL, TOTAL) if outcome == TOTAL else (OUTCOME_CELL, outcome)
+
+
 # --- lines ------------------------------------------------------------------------------------------------
 
 
@@ -124,7 +147,7 @@ class Line:
     dominance_exempt: frozenset[CellKey] = field(default_factory=frozenset)
 
 
-def build_lines(home_la_codes: tuple[str, ...]) -> tuple[Line, ...]:
+def build_lines(home_la_codes: tuple[str, ...], framework: str | None = None) -> tuple[Line, ...]:
     lines: list[Line] = []
     for measure, cell in (("families", families), ("children", children)):
         for kind in (*SUPPORT_TYPES, TOTAL):
@@ -219,6 +242,19 @@ def build_lines(home_la_codes: tuple[str, ...]) -> tuple[Line, ...]:
     lines.append(
         Line(contacts(TOTAL), tuple(contacts(d) for d in DOMAINS), True, True, "contacts: need domains")
     )
+    if framework:
+        # A union: a family can be supported towards several outcomes; every family supported is in
+        # at least one cell (an outcome, or untagged). "All of them untagged" reveals nothing.
+        lines.append(
+            Line(
+                families_by_outcome(TOTAL),
+                tuple(families_by_outcome(o) for o in outcome_values(framework)),
+                False,
+                True,
+                f"families: {framework} outcomes",
+                frozenset({families_by_outcome(UNTAGGED)}),
+            )
+        )
     return tuple(lines)
 
 
@@ -277,7 +313,54 @@ FAMILIES_SUPPORTED = IndicatorSpec("families_supported", "Families supported", "
 CHILDREN_SUPPORTED = IndicatorSpec("children_supported", "Children supported", "count")
 
 
-def build_tables(home_la_codes: tuple[str, ...]) -> tuple[TableSpec, ...]:
+def outcome_table(framework: str) -> TableSpec:
+    fw = Framework(framework)
+    values = (*outcome_values(fw), TOTAL)
+    return TableSpec(
+        OUTCOME_TABLE,
+        f"Families supported by {fw.outcome_word} ({fw.long_label})",
+        f"Distinct families with a support entry in the period whose activity type the setting tags with the "
+        f"{fw.outcome_word}. A family counts under every {fw.outcome_word} its support was tagged with, so "
+        "the rows add up to more than the total; 'untagged' counts families with support whose activity "
+        "type carries no tag.",
+        (
+            FilterSpec(
+                "outcome_framework", "Outcome framework", (fw.value,), "The framework of the outcomes"
+            ),
+            FilterSpec("outcome", fw.outcome_word.capitalize(), values, f"Filter by {fw.outcome_word}"),
+        ),
+        (FAMILIES_SUPPORTED,),
+        tuple(Row((fw.value, o), {"families_supported": families_by_outcome(o)}) for o in values),
+    )
+
+
+def return_framework(files: Mapping[str, bytes]) -> str | None:
+    """The outcome framework of a written return's table by outcome; None when it has no such table
+    (made before it existed) or names no framework this version knows."""
+    data = files.get(f"{OUTCOME_TABLE}.csv")
+    if data is None:
+        return None
+    try:
+        first = next(csv.DictReader(io.StringIO(data.decode("utf-8"))), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    value = (first or {}).get("outcome_framework")
+    return value if value in {f.value for f in Framework} else None
+
+
+def common_framework(frameworks: Iterable[str | None]) -> str | None:
+    """The framework every return shares; None if any has none (or they differ): a merged table by
+    outcome needs every return to have one."""
+    found = set(frameworks)
+    return found.pop() if len(found) == 1 else None
+
+
+def build_tables(home_la_codes: tuple[str, ...], framework: str | None = None) -> tuple[TableSpec, ...]:
+    tables = _core_tables(home_la_codes)
+    return (*tables, outcome_table(framework)) if framework else tables
+
+
+def _core_tables(home_la_codes: tuple[str, ...]) -> tuple[TableSpec, ...]:
     la_values = (*home_la_codes, TOTAL)
     return (
         TableSpec(
@@ -415,6 +498,21 @@ def build_tables(home_la_codes: tuple[str, ...]) -> tuple[TableSpec, ...]:
             ),
         ),
     )
+
+
+def value_label(filter_name: str, value: str, labels: dict[str, str] | None = None) -> str:
+    """A filter value's readable name (outcome codes share some words with service categories)."""
+    if filter_name == "outcome":
+        if value == UNTAGGED:
+            return "No tagged activity"
+        if value == TOTAL:
+            return "Total"
+        for fw in Framework:
+            if value in fw.codes:
+                return fw.outcome_label(value)
+    if filter_name == "outcome_framework" and value in {f.value for f in Framework}:
+        return Framework(value).label
+    return (labels if labels is not None else filter_labels()).get(value, value)
 
 
 def filter_labels() -> dict[str, str]:

@@ -2,6 +2,9 @@
 
 Nothing here leaves the setting as it is: ``sdc.apply_sdc`` decides what is published, and only the
 exact-count file encrypted to the authority carries these numbers.
+
+History received from another setting (entries and referrals with a ``transfer_id``) is that
+setting's work: it is left out of every count here.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from setting_app.domain.frameworks import framework_for
 from setting_app.domain.models import SettingDetails
 from setting_app.services.la_export import spec
 from setting_app.services.la_export.periods import Period
 from setting_app.services.la_export.spec import TOTAL, CellKey
+from setting_app.storage import activity_repo
 from setting_app.storage.database import Connection
 
 GSS_CODE = re.compile(r"^[ENSW]\d{8}$")
@@ -31,6 +36,9 @@ class ExactCounts:
     days_to_acknowledgement: dict[str, list[int]] = field(default_factory=dict)
     days_to_first_contact: dict[str, list[int]] = field(default_factory=dict)
     minutes: dict[str, int] = field(default_factory=dict)
+    #: The outcome framework of the table by outcome (the setting's nation's); None for returns made
+    #: before that table existed.
+    framework: str | None = None
 
     def value(self, key: CellKey) -> int:
         return self.cells.get(key, 0)
@@ -70,8 +78,10 @@ def _age_in_years(born: date, on: date) -> int:
 def collect(conn: Connection, period: Period, setting: SettingDetails) -> ExactCounts:
     """Every count of the return, exact, for ``period``."""
     start, end = period.start.isoformat(), period.end.isoformat()
-    counts = ExactCounts()
+    framework = framework_for(setting.nation)
+    counts = ExactCounts(framework=framework.value)
     sets: dict[CellKey, set] = defaultdict(set)
+    tags = activity_repo.outcome_tags_by_activity(conn, framework)
 
     rows = conn.execute(
         """SELECT DISTINCT e.family_id, e.child_id, e.domain, e.kind, e.activity_code, f.home_la_code,
@@ -79,7 +89,7 @@ def collect(conn: Connection, period: Period, setting: SettingDetails) -> ExactC
            FROM support_entries e
            JOIN families f ON f.id = e.family_id
            LEFT JOIN children c ON c.id = e.child_id
-           WHERE e.entry_date BETWEEN ? AND ?""",
+           WHERE e.entry_date BETWEEN ? AND ? AND e.transfer_id IS NULL""",
         (start, end),
     ).fetchall()
     builtin = {d: set(spec.activities(d)) - {spec.OTHER_ACTIVITY, spec.UNSPECIFIED} for d in spec.DOMAINS}
@@ -100,6 +110,8 @@ def collect(conn: Connection, period: Period, setting: SettingDetails) -> ExactC
                 if child is not None:
                     sets[spec.children(d, k)].add(child)
         sets[spec.families_by_activity(domain, activity)].add(family)
+        for outcome in tags.get((domain, code), ()) or (spec.UNTAGGED,):
+            sets[spec.families_by_outcome(outcome)].add(family)
         sets[spec.families_by_home_la(home)].add(family)
         if child is not None:
             sets[spec.children_by_activity(domain, activity)].add(child)
@@ -109,7 +121,7 @@ def collect(conn: Connection, period: Period, setting: SettingDetails) -> ExactC
 
     for row in conn.execute(
         """SELECT domain, count(*) AS contacts, sum(minutes) AS minutes FROM support_entries
-           WHERE entry_date BETWEEN ? AND ? GROUP BY domain""",
+           WHERE entry_date BETWEEN ? AND ? AND transfer_id IS NULL GROUP BY domain""",
         (start, end),
     ):
         counts.cells[spec.contacts(row["domain"])] = int(row["contacts"])
@@ -118,14 +130,14 @@ def collect(conn: Connection, period: Period, setting: SettingDetails) -> ExactC
 
     referrals = conn.execute(
         """SELECT id, family_id, service_category, status, made_on FROM referrals
-           WHERE made_on BETWEEN ? AND ? AND status != 'draft'""",
+           WHERE made_on BETWEEN ? AND ? AND status != 'draft' AND transfer_id IS NULL""",
         (start, end),
     ).fetchall()
     first_reached: dict[int, dict[str, str]] = defaultdict(dict)
     for row in conn.execute(
         """SELECT h.referral_id, h.status, min(h.changed_on) AS first_on
            FROM referral_status_history h JOIN referrals r ON r.id = h.referral_id
-           WHERE r.made_on BETWEEN ? AND ? AND r.status != 'draft'
+           WHERE r.made_on BETWEEN ? AND ? AND r.status != 'draft' AND r.transfer_id IS NULL
            GROUP BY h.referral_id, h.status""",
         (start, end),
     ):
@@ -156,8 +168,12 @@ def collect(conn: Connection, period: Period, setting: SettingDetails) -> ExactC
 
 
 def complete_cells(counts: ExactCounts) -> None:
-    """Every cell of the layout gets a value (0 where nothing was counted)."""
-    for table in spec.build_tables(counts.home_la_codes):
+    """Every cell of the layout gets a value (0 where nothing was counted); outcome cells go when
+    there is no table by outcome (merging with a return made before it existed)."""
+    if not counts.framework:
+        for key in [k for k in counts.cells if k[0] == spec.OUTCOME_CELL]:
+            del counts.cells[key]
+    for table in spec.build_tables(counts.home_la_codes, counts.framework):
         for row in table.rows:
             for indicator in table.indicators:
                 if indicator.is_count:

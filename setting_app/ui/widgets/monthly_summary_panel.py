@@ -328,5 +328,21 @@ def _describe(summary: MonthlySummary, pages: int) -> str:
         f"{summary.month.label}{so_far}: {h.families_supported} families and {h.children_supported} children "
         f"supported; {h.entries} support entries ({h.direct_entries} direct, {h.indirect_entries} indirect); "
         f"{format_minutes(h.minutes)} of staff time; {h.referrals_made} referrals made. "
-        f"{pages} page{'s' if pages != 1 else ''}."
+        f"{_describe_outcomes(summary)}{pages} page{'s' if pages != 1 else ''}."
     )
+
+
+#: How many outcomes the status line names (the PDF's table has them all).
+OUTCOMES_NAMED = 3
+
+
+def _describe_outcomes(summary: MonthlySummary) -> str:
+    """The outcomes most families were supported towards, in words."""
+    table = summary.outcomes
+    ranked = sorted(
+        (row for row in table.rows() if row[2].families), key=lambda row: (-row[2].families, row[1])
+    )
+    if not ranked:
+        return ""
+    named = "; ".join(f"{label} {figures.families}" for _, label, figures in ranked[:OUTCOMES_NAMED])
+    return f"Families by {table.framework.outcome_word} ({table.framework.label}): {named}. "
