@@ -50,6 +50,8 @@ class Return:
     home_la_codes: tuple[str, ...]
     published: dict[CellKey, int | str]
     other: dict[CellKey, str]
+    #: The framework of its table by outcome (None: made before that table existed).
+    framework: str | None = None
 
     @property
     def manifest(self) -> dict:
@@ -98,7 +100,8 @@ def read_return(directory: Path) -> Return:
         ) from None
     published: dict[CellKey, int | str] = {}
     other: dict[CellKey, str] = {}
-    for table in spec.build_tables(codes):
+    framework = spec.return_framework(report.files)
+    for table in spec.build_tables(codes, framework):
         rows_by_filters = {row.filters: row for row in table.rows}
         data = report.files.get(table.path)
         if data is None:
@@ -119,7 +122,7 @@ def read_return(directory: Path) -> Return:
                     other[cell] = text
         if seen != set(rows_by_filters):
             raise AppError(f"{_where(directory, table.path)}: refused: rows are missing")
-    return Return(Path(directory), report, params, codes, published, other)
+    return Return(Path(directory), report, params, codes, published, other, framework)
 
 
 def _check_together(returns: list[Return]) -> None:
@@ -189,7 +192,7 @@ def merge_returns(
     if key_path is not None:
         params = params or SdcParams()
         private = exact.load_authority_private_key(key_path)
-        merged = ExactCounts()
+        merged = ExactCounts(framework=spec.common_framework(r.framework for r in returns))
         for ret in returns:
             _add(merged, _exact_counts(ret, private, period))
         complete_cells(merged)
@@ -247,7 +250,8 @@ def _exact_counts(ret: Return, private, period: Period) -> ExactCounts:
         raise AppError(f"{where}: refused: the exact counts are for another period or provider")
     counts = exact.payload_counts(payload, where)
     complete_cells(counts)
-    again = apply_sdc(counts.cells, spec.build_lines(counts.home_la_codes), ret.params).published
+    lines = spec.build_lines(counts.home_la_codes, counts.framework)
+    again = apply_sdc(counts.cells, lines, ret.params).published
     if any(str(again.get(k, "")) != str(ret.published.get(k, "")) for k in set(again) | set(ret.published)):
         raise AppError(f"{where}: refused: the exact counts do not give the published tables")
     return counts
@@ -301,7 +305,7 @@ def _bounded_tables(returns: list[Return], period: Period, identity: ReturnIdent
     codes = tuple(sorted({c for r in returns for c in r.home_la_codes}))
     bounds = []
     for ret in returns:
-        lines = spec.build_lines(ret.home_la_codes)
+        lines = spec.build_lines(ret.home_la_codes, ret.framework)
         bounds.append(public_bounds(ret.published, lines, ret.params))
     identity_columns = {
         "time_period": period.time_period,
@@ -310,7 +314,7 @@ def _bounded_tables(returns: list[Return], period: Period, identity: ReturnIdent
         **identity.geography.columns(),
     }
     out = []
-    for table in spec.build_tables(codes):
+    for table in spec.build_tables(codes, spec.common_framework(r.framework for r in returns)):
         fields = writer.identity_fields(identity_columns) + writer.filter_fields(table)
         meta_indicators = []
         for indicator in table.indicators:
