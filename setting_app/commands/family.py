@@ -1,13 +1,14 @@
-"""``family add | list | show``."""
+"""``family add | list | show | summary``."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from setting_app.cli import CliContext, UsageError
 from setting_app.domain.models import Carer, NewChild, NewFamily
 from setting_app.domain.validation import parse_date, parse_optional_date
-from setting_app.services import families, support_log
+from setting_app.services import families, family_summary, support_log
 from setting_app.storage import staff_repo
 from setting_app.storage.family_repo import FamilyFilter
 
@@ -40,6 +41,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = fam.add_parser("show", help="show a family and its chronology")
     p.add_argument("ref")
     p.set_defaults(handler=cmd_show)
+
+    p = fam.add_parser(
+        "summary",
+        help="save a plain-English summary for the family to keep (withheld while it has restricted records)",
+    )
+    p.add_argument("ref")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to save the PDF")
+    p.add_argument(
+        "--include-notes", action="store_true", help="include the notes staff wrote (managers only)"
+    )
+    p.set_defaults(handler=cmd_summary)
 
 
 def _child(text: str) -> NewChild:
@@ -119,4 +131,15 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
                 f"  {entry.entry_date.isoformat()} #{entry.id} {entry.domain.value}/{entry.kind.value} "
                 f"{entry.minutes} min{who} {entry.note}".rstrip()
             )
+    return 0
+
+
+def cmd_summary(ctx: CliContext, args: argparse.Namespace) -> int:
+    with ctx.open_session() as session:
+        prepared = family_summary.write_summary(
+            session, args.ref, Path(args.out), include_notes=args.include_notes
+        )
+    pages = f"{prepared.pages} page{'s' if prepared.pages != 1 else ''}"
+    notes = "with staff notes" if prepared.summary.include_notes else "without staff notes"
+    ctx.print(f"Saved the family summary for {prepared.summary.family.ref} to {args.out} ({pages}, {notes}).")
     return 0

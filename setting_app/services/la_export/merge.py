@@ -28,7 +28,7 @@ from pathlib import Path
 from setting_app import __version__
 from setting_app.domain.codes import Nation
 from setting_app.domain.errors import AppError
-from setting_app.services.la_export import exact, spec, writer
+from setting_app.services.la_export import exact, self_evaluation, spec, writer
 from setting_app.services.la_export.build import ReturnIdentity, build_export, format_number
 from setting_app.services.la_export.periods import Period, parse_period
 from setting_app.services.la_export.sdc import SUPPRESSED, UNAVAILABLE, SdcParams, apply_sdc, public_bounds
@@ -221,6 +221,17 @@ def merge_returns(
         manifest |= {"method": METHOD_PUBLIC, "sdc": sdc}
         description = f"Published returns of {len(returns)} settings summed, with lower and upper bounds."
         suppressed = None
+    # Self-evaluation ratings describe settings, not people: carried as they are by either method.
+    tables = tables + self_evaluation.authority_tables(
+        returns,
+        period,
+        {
+            "time_period": period.time_period,
+            "time_identifier": period.time_identifier,
+            "geographic_level": identity.geographic_level,
+            **identity.geography.columns(),
+        },
+    )
     package = writer.datapackage(
         tables, name=name, title=title, description=description, sdc=sdc, period=_period_block(period)
     )
