@@ -1,0 +1,533 @@
+"""A family-facing summary: "Support you have had from <setting>", in plain words, to hand to a family.
+
+It says who the family is as recorded, the support they have had, who they were referred to and what
+happened, what the setting holds about them and has shared (and with whom), how long it is kept, and
+how to ask for a copy or a correction. It is the family's own information, so any member of staff may
+make one; but only a manager may include the notes staff write for each other (off by default, and
+the summary says so either way).
+
+A summary is withheld while the family has any restricted (safeguarding-sensitive) entry or referral,
+whoever asks: the check counts every record, not only those the person asking may see. A manager is
+told why; a practitioner, who must not learn that restricted records exist, is told to ask a manager.
+
+Saving or printing one writes a PRINT audit row (no personal data) in the same transaction as the
+restricted check and the file's rename into place (or the printing): if the file cannot be written or
+the printer fails, no audit row claims it was produced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from setting_app.domain.codes import ContactMode, Domain, Kind, Nation, ReferralStatus, ServiceCategory
+from setting_app.domain.errors import AppError
+from setting_app.domain.models import Child, Family, SettingDetails, SupportEntry
+from setting_app.domain.referrals import Route, SharingDecision, SharingRecord, StatusReason
+from setting_app.services import audit, families, retention, support_log
+from setting_app.services.session import Session
+from setting_app.storage import entry_repo, family_repo, referral_repo, sharing_repo, staff_repo
+from setting_app.storage.database import Connection
+from setting_app.storage.sharing_repo import SharingFilter
+from setting_app.storage.unit_of_work import unit_of_work
+
+#: The audit detail's first words (the rest: how it was produced, page count, notes or not).
+AUDIT_DETAIL = "family summary"
+
+
+class SummaryWithheld(AppError):
+    """The family has restricted records: no summary may be produced until the marks are lifted."""
+
+
+# --- plain words ----------------------------------------------------------------------------------
+
+CONTACT_WORDS: dict[ContactMode, str] = {
+    ContactMode.IN_PERSON: "Face to face",
+    ContactMode.PHONE: "Phone call",
+    ContactMode.HOME_VISIT: "Home visit",
+    ContactMode.MEETING: "Meeting",
+    ContactMode.MESSAGE: "Message",
+}
+
+#: Service kinds in everyday words (the directory's own labels use abbreviations such as "incl.").
+SERVICE_WORDS: dict[ServiceCategory, str] = {
+    ServiceCategory.HEALTH_VISITING: "Health visiting",
+    ServiceCategory.SPEECH_LANGUAGE: "Speech and language therapy",
+    ServiceCategory.GP_PRIMARY_CARE: "GP (family doctor)",
+    ServiceCategory.MENTAL_HEALTH: "Mental health support",
+    ServiceCategory.FAMILY_HUB: "Family hub",
+    ServiceCategory.EARLY_HELP: "Early help (extra support for families)",
+    ServiceCategory.SOCIAL_CARE: "Children's social care",
+    ServiceCategory.SEND_SUPPORT: "Support for special educational needs",
+    ServiceCategory.HOUSING: "Housing",
+    ServiceCategory.FOOD_ESSENTIALS: "Food and essentials",
+    ServiceCategory.DEBT_BENEFITS: "Money, debt and benefits advice",
+    ServiceCategory.DOMESTIC_ABUSE: "Domestic abuse support",
+    ServiceCategory.OTHER: "Other support",
+}
+
+
+def service_words(category: ServiceCategory, nation: Nation) -> str:
+    if category is ServiceCategory.SEND_SUPPORT and nation is Nation.SCOTLAND:
+        return "Support for additional support needs"
+    return SERVICE_WORDS[category]
+
+
+def area_meaning(domain: Domain, nation: Nation) -> str:
+    """What each area of need means, for the key under the support table."""
+    if domain is Domain.INCLUSION_SEND:
+        if nation is Nation.SCOTLAND:
+            return "help for children who need extra support with their learning (additional support needs)"
+        return "help for children with special educational needs or a disability"
+    return {
+        Domain.CHILD_DEVELOPMENT: "help with how your child is growing, learning and playing, at home too",
+        Domain.FAMILY_WELLBEING: "help with how your family is feeling and getting on",
+        Domain.FINANCIAL_HARDSHIP: "help with money, food, housing and other things you need",
+    }[domain]
+
+
+ROUTE_WORDS: dict[Route, str] = {
+    Route.REFERRED: "We referred you",
+    Route.SUPPORTED_SELF_REFERRAL: "We helped you contact them",
+    Route.SIGNPOSTED: "We gave you their details",
+}
+
+_STATUS_WORDS: dict[ReferralStatus, str] = {
+    ReferralStatus.DRAFT: "We have not sent this yet.",
+    ReferralStatus.SENT: "We sent it. We are waiting to hear back.",
+    ReferralStatus.ACKNOWLEDGED: "They told us they got it.",
+    ReferralStatus.WAITLISTED: "You are on their waiting list.",
+    ReferralStatus.ACCEPTED: "They said yes. They will help you.",
+    ReferralStatus.SEEN: "They have seen you.",
+    ReferralStatus.COMPLETED: "They have finished helping you.",
+    ReferralStatus.DECLINED: "They said no.",
+    ReferralStatus.WITHDRAWN: "It was stopped.",
+}
+
+_REASON_WORDS: dict[StatusReason, str] = {
+    StatusReason.NOT_ELIGIBLE: "The service said it was not the right one for you.",
+    StatusReason.WAITING_LIST_CLOSED: "Their waiting list was closed.",
+    StatusReason.FAMILY_DECLINED: "You decided not to go ahead.",
+    StatusReason.NO_RESPONSE: "The service did not reply.",
+    StatusReason.DUPLICATE: "It was sent twice by mistake.",
+    StatusReason.OTHER: "",
+}
+
+
+def status_words(status: ReferralStatus, route: Route = Route.REFERRED) -> str:
+    """What happened to a referral, in a short plain sentence."""
+    if status is ReferralStatus.SENT and route is Route.SIGNPOSTED:
+        return "We gave you their details."
+    if status is ReferralStatus.SENT and route is Route.SUPPORTED_SELF_REFERRAL:
+        return "You contacted them. We are waiting to hear what happened."
+    return _STATUS_WORDS[status]
+
+
+def reason_words(reason: StatusReason | None) -> str:
+    return _REASON_WORDS.get(reason, "") if reason is not None else ""
+
+
+def duration_words(minutes: int) -> str:
+    """'45 minutes', '1 hour', '2 hours 15 minutes'."""
+    hours, rest = divmod(max(0, int(minutes)), 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+def describe_support(entry: SupportEntry, activity_label: str, nation: Nation) -> str:
+    """What was done, from the activity type, or in general words for the area when none was chosen."""
+    if activity_label:
+        return activity_label
+    area = entry.domain.label(nation).lower()
+    if entry.kind is Kind.INDIRECT:
+        return f"Helped you get support with {area}"
+    return f"Support with {area}"
+
+
+# --- what a summary holds ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupportLine:
+    day: date
+    #: The child's name, or "The whole family".
+    about: str
+    domain: Domain
+    what: str
+    how: str
+    minutes: int
+    #: Staff's note: empty unless notes were included.
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReferralLine:
+    made_on: date
+    about: str
+    service: str
+    kind_of_service: str
+    how: str
+    #: The status now, in a plain sentence.
+    happened: str
+    #: Since when (the latest change of status), when known.
+    since: date | None
+    #: Why it was declined or stopped, when recorded.
+    why_ended: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SharingLine:
+    day: date
+    decision: SharingDecision
+    with_whom: str
+    what: str
+    why: str
+
+
+@dataclass(frozen=True)
+class FamilySummary:
+    setting: SettingDetails
+    family: Family
+    children: tuple[Child, ...]
+    support: tuple[SupportLine, ...]
+    referrals: tuple[ReferralLine, ...]
+    sharing: tuple[SharingLine, ...]
+    #: The kinds of information held about the family, in plain words.
+    holdings: tuple[str, ...]
+    #: Years records are kept after the file closes, and the age records about safety are kept to.
+    closed_years: int
+    safeguarding_age: int
+    key_worker: str
+    #: Managers' names: who to ask for a copy or a correction.
+    managers: tuple[str, ...]
+    include_notes: bool
+    produced_at: datetime
+    produced_by: str
+
+    @property
+    def nation(self) -> Nation:
+        return self.setting.nation
+
+    @property
+    def carer_names(self) -> str:
+        names = [c.name for c in self.family.carers if c.name.strip()]
+        if not names:
+            return ""
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(line.minutes for line in self.support)
+
+
+@dataclass(frozen=True)
+class PreparedSummary:
+    """A summary and its PDF, rendered in memory and not yet saved or printed."""
+
+    summary: FamilySummary
+    pdf: bytes
+    pages: int
+
+
+# --- the restricted check ------------------------------------------------------------------------
+
+
+def restricted_counts(conn: Connection, family_id: int) -> tuple[int, int]:
+    """(restricted entries, restricted referrals) for the family, counting every record."""
+    row = conn.execute(
+        """SELECT (SELECT count(*) FROM support_entries WHERE family_id = ? AND restricted = 1),
+                  (SELECT count(*) FROM referrals WHERE family_id = ? AND restricted = 1)""",
+        (family_id, family_id),
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def check_not_withheld(session: Session, family: Family) -> None:
+    """Raise ``SummaryWithheld`` while the family has any restricted entry or referral."""
+    entries, referrals = restricted_counts(session.conn, family.id)
+    if not (entries or referrals):
+        return
+    if not session.user.is_manager:
+        raise SummaryWithheld(
+            f"A summary cannot be printed for {family.ref} at the moment. Ask a manager about it."
+        )
+    held = [
+        _plural(n, f"restricted {one}", f"restricted {many}")
+        for n, one, many in (
+            (entries, "support entry", "support entries"),
+            (referrals, "referral", "referrals"),
+        )
+        if n
+    ]
+    raise SummaryWithheld(
+        f"A summary cannot be printed for {family.ref} while it has restricted records: "
+        f"{' and '.join(held)}. It is held back so that nothing about a safeguarding concern reaches "
+        "the family by mistake. When the restriction is no longer needed, lift it on the family page "
+        "and try again."
+    )
+
+
+# --- gathering -----------------------------------------------------------------------------------
+
+
+def _family_by_ref_or_id(session: Session, family: str | int) -> Family:
+    return (
+        families.get_family(session, family)
+        if isinstance(family, int)
+        else families.find_family(session, family)
+    )
+
+
+def gather_summary(session: Session, family: str | int, *, include_notes: bool = False) -> FamilySummary:
+    """Everything the summary says, for one family only (by reference or id). Withheld while restricted."""
+    if include_notes:
+        session.require_manager("include staff notes in a family summary")
+    conn = session.conn
+    found = _family_by_ref_or_id(session, family)
+    check_not_withheld(session, found)
+    nation = session.setting.nation
+    children = tuple(family_repo.list_children(conn, found.id))
+    child_names = {c.id: c.name for c in children}
+
+    def about(child_id: int | None) -> str:
+        return child_names.get(child_id, "Your child") if child_id is not None else "The whole family"
+
+    labels = support_log.activity_labels(session)
+    # No restricted record exists (checked above), so the unfiltered read holds nothing hidden.
+    entries = entry_repo.list_family_entries(conn, found.id)
+    support = tuple(
+        SupportLine(
+            day=e.entry_date,
+            about=about(e.child_id),
+            domain=e.domain,
+            what=describe_support(e, labels.get((e.domain, e.activity_code or ""), ""), nation),
+            how=CONTACT_WORDS.get(e.contact_mode, e.contact_mode.label),
+            minutes=e.minutes,
+            note=e.note if include_notes else "",
+        )
+        for e in sorted(entries, key=lambda e: (e.entry_date, e.id))
+    )
+
+    tracked = referral_repo.list_family_referrals(conn, found.id)
+    histories = referral_repo.history_for(conn, [x.id for x in tracked])
+    referrals = []
+    for x in sorted(tracked, key=lambda x: (x.made_on, x.id)):
+        history = histories.get(x.id, [])
+        last = history[-1] if history else None
+        referrals.append(
+            ReferralLine(
+                made_on=x.made_on,
+                about=about(x.child_id),
+                service=x.service_name,
+                kind_of_service=service_words(x.service_category, nation),
+                how=ROUTE_WORDS.get(x.route, ""),
+                happened=status_words(x.status, x.route),
+                since=x.status_since or (last.changed_on if last else None),
+                why_ended=reason_words(last.reason) if last and last.status is x.status else "",
+                note=x.note if include_notes else "",
+            )
+        )
+
+    records = sharing_repo.list_records(conn, SharingFilter(family_id=found.id), limit=100_000)
+    sharing = tuple(_sharing_line(s) for s in sorted(records, key=lambda s: (s.decided_on, s.id)))
+
+    sched = retention.schedule(session)
+    staff = staff_repo.list_staff(conn)
+    names = {s.id: s.display_name for s in staff}
+    managers = tuple(s.display_name for s in staff if s.active and s.is_manager)
+    return FamilySummary(
+        setting=session.setting,
+        family=found,
+        children=children,
+        support=support,
+        referrals=tuple(referrals),
+        sharing=sharing,
+        holdings=_holdings(found, children, entries, bool(tracked), bool(records)),
+        closed_years=sched.closed_years,
+        safeguarding_age=sched.safeguarding_age,
+        key_worker=names.get(found.key_worker_id, "") if found.key_worker_id is not None else "",
+        managers=managers,
+        include_notes=include_notes,
+        produced_at=session.clock.now(),
+        produced_by=session.user.display_name,
+    )
+
+
+def _sharing_line(s: SharingRecord) -> SharingLine:
+    return SharingLine(
+        day=s.decided_on, decision=s.decision, with_whom=s.recipient, what=s.what, why=s.purpose
+    )
+
+
+def _holdings(
+    family: Family,
+    children: tuple[Child, ...],
+    entries: list[SupportEntry],
+    has_referrals: bool,
+    has_sharing: bool,
+) -> tuple[str, ...]:
+    """The categories of information held, in plain words (only those that apply)."""
+    held = ["Your family reference number and the date your record was opened (and closed, if it is)"]
+    people = []
+    if family.carers:
+        people.append("the names of parents and carers, and how they are related to the children")
+    if children:
+        people.append(
+            "the children's names and dates of birth"
+            if any(c.date_of_birth for c in children)
+            else "the children's names"
+        )
+    if people:
+        held.append(people[0][0].upper() + "; ".join(people)[1:])
+    if any(c.phone.strip() for c in family.carers):
+        held.append("Phone numbers")
+    if family.postcode.strip() or family.home_la_code.strip():
+        held.append("Your postcode and which local council area you live in")
+    if family.key_worker_id is not None:
+        held.append("Who your key worker is")
+    if family.notes.strip():
+        held.append("A short note about your family, written by our staff")
+    if entries:
+        held.append("Each time we supported you: the date, what we did, how long it took and who helped")
+    if any(e.note.strip() for e in entries):
+        held.append("Notes our staff wrote about the support")
+    if has_referrals:
+        held.append("The services we referred you to, your consent, and what happened")
+    if has_sharing:
+        held.append("When we shared information about you, who with, and why")
+    held.append("A log of when our staff looked at or changed your records")
+    return tuple(held)
+
+
+def prepare_summary(session: Session, family: str | int, *, include_notes: bool = False) -> PreparedSummary:
+    """Gather and render the summary in memory, for a preview (nothing is saved or audited)."""
+    from setting_app.services.family_summary_pdf import render_summary_pdf
+
+    summary = gather_summary(session, family, include_notes=include_notes)
+    rendered = render_summary_pdf(summary)
+    return PreparedSummary(summary, rendered.data, rendered.pages)
+
+
+# --- saving and printing -------------------------------------------------------------------------
+
+
+def _audit_detail(prepared: PreparedSummary, how: str) -> str:
+    pages = _plural(prepared.pages, "page", "pages")
+    notes = "with staff notes" if prepared.summary.include_notes else "without staff notes"
+    return f"{AUDIT_DETAIL} {how} ({pages}, {notes})"
+
+
+def _recheck(session: Session, prepared: PreparedSummary) -> Family:
+    """Inside the transaction: the family is still there and still has no restricted record."""
+    if prepared.summary.include_notes:
+        session.require_manager("include staff notes in a family summary")
+    family = families.get_family(session, prepared.summary.family.id)
+    check_not_withheld(session, family)
+    return family
+
+
+def save_summary(session: Session, prepared: PreparedSummary, target: Path) -> Path:
+    """Save the prepared PDF (the very bytes previewed) at ``target``, with its PRINT audit row.
+
+    The PDF goes to a private temporary file beside the target first; then, in one transaction, the
+    restricted check is made again, the audit row written and the file renamed into place. If any
+    step fails, neither the file nor the audit row is left.
+    """
+    target = Path(target).expanduser()
+    if target.is_dir():
+        raise AppError(f"{target} is a folder: give a file name, for example {target / 'summary.pdf'}.")
+    folder = target.parent
+    if not folder.is_dir():
+        raise AppError(f"The folder {folder} does not exist. Nothing was saved.")
+    try:
+        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise AppError(f"Could not save in {folder}: {exc.strerror or exc}. Nothing was saved.") from None
+    renamed = False
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(prepared.pdf)
+            stream.flush()
+            os.fsync(stream.fileno())
+        with unit_of_work(session.conn):
+            family = _recheck(session, prepared)
+            audit.record(
+                session,
+                audit.PRINT,
+                object_type="family",
+                object_id=family.id,
+                family_id=family.id,
+                detail=_audit_detail(prepared, "saved as PDF"),
+            )
+            os.replace(temp_name, target)
+            renamed = True
+    except BaseException as exc:
+        if renamed:  # the rename happened but the transaction did not commit: take the file back
+            with contextlib.suppress(OSError):
+                target.unlink()
+        if isinstance(exc, OSError):
+            raise AppError(f"Could not save {target}: {exc.strerror or exc}. Nothing was saved.") from None
+        raise
+    finally:
+        if not renamed:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_name)
+    return target
+
+
+def print_summary(session: Session, prepared: PreparedSummary, send: Callable[[], int]) -> int:
+    """Run ``send`` (which prints and returns the pages sent) with its PRINT audit row, in one step."""
+    with unit_of_work(session.conn):
+        family = _recheck(session, prepared)
+        pages = send()
+        audit.record(
+            session,
+            audit.PRINT,
+            object_type="family",
+            object_id=family.id,
+            family_id=family.id,
+            detail=_audit_detail(prepared, "printed"),
+        )
+    return pages
+
+
+def write_summary(
+    session: Session, ref: str, target: Path, *, include_notes: bool = False
+) -> PreparedSummary:
+    """Make and save a family's summary in one go (the command line)."""
+    prepared = prepare_summary(session, ref, include_notes=include_notes)
+    save_summary(session, prepared, target)
+    return prepared
+
+
+def suggested_file_name(summary: FamilySummary) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in summary.family.ref)
+    return f"{safe}-family-summary.pdf"
+
+
+__all__ = [
+    "FamilySummary",
+    "PreparedSummary",
+    "SummaryWithheld",
+    "check_not_withheld",
+    "gather_summary",
+    "prepare_summary",
+    "print_summary",
+    "restricted_counts",
+    "save_summary",
+    "write_summary",
+]
