@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from setting_app import __version__
-from setting_app.services.la_export import exact, writer
+from setting_app.services.la_export import exact, self_evaluation, writer
 from setting_app.services.la_export.build import LaExport, ReturnIdentity, build_export
 from setting_app.services.la_export.periods import Period, parse_period
 from setting_app.services.la_export.sdc import SdcParams
@@ -107,8 +107,12 @@ def write_return(
     today = session.clock.today()
     made_in = f"{today.year:04d}-{today.month:02d}"
     urn = export.identity.provider_urn
+    # The integration self-evaluation's ratings (never its notes) ride along as a table of their own.
+    tables = writer.export_out_tables(export) + [
+        self_evaluation.setting_table(session.conn, export.period, export.identity_columns())
+    ]
     package = writer.datapackage(
-        writer.export_out_tables(export),
+        tables,
         name=f"la-return-{urn.lower()}-{export.period.code.lower()}",
         title=f"Family support return, {export.period.label}, provider {urn}",
         description=(
@@ -122,7 +126,7 @@ def write_return(
     with unit_of_work(session.conn):
         written = writer.write_package(
             out_dir,
-            writer.export_out_tables(export),
+            tables,
             package=package,
             manifest=return_manifest(export, made_in, exact_fingerprint),
             extra_files=extra,
