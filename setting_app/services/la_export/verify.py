@@ -266,6 +266,8 @@ def _field_problem(spec: dict, value: str, missing: set[str], params: SdcParams 
         number = 0
     if kind in ("integer", "number") and "minimum" in constraints and number < constraints["minimum"]:
         return f"= {value} is below its minimum {constraints['minimum']}"
+    if kind in ("integer", "number") and "maximum" in constraints and number > constraints["maximum"]:
+        return f"= {value} is above its maximum {constraints['maximum']}"
     if "enum" in constraints and value not in constraints["enum"]:
         return f"= {value!r} is not one of the allowed values"
     if "pattern" in constraints and not re.fullmatch(constraints["pattern"], value):
