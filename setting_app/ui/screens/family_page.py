@@ -37,6 +37,7 @@ from setting_app.services import referrals as referral_service
 from setting_app.ui.context import AppContext
 from setting_app.ui.dialogs.amend_entry_dialog import AmendEntryDialog, EntryHistoryDialog
 from setting_app.ui.dialogs.family_dialog import FamilyDialog
+from setting_app.ui.dialogs.family_summary_dialog import FamilySummaryDialog
 from setting_app.ui.dialogs.restricted_reason_dialog import RestrictedReasonDialog
 from setting_app.ui.formatting import age_text, count_text, minutes_text, names_text, uk_date
 from setting_app.ui.models.chronology_model import HIDDEN_TEXT, ChronologyItem, ChronologyModel
@@ -85,7 +86,10 @@ class FamilyPageScreen(QWidget):
         self.log_button = QPushButton("&Log support")
         self.log_button.setAccessibleName("Log support for this family")
         self.log_button.setToolTip("Opens the quick log with this family chosen")
-        for button in (self.back_button, self.edit_button, self.log_button):
+        self.summary_button = QPushButton("Family s&ummary…")
+        self.summary_button.setAccessibleName("Make a summary for the family to keep")
+        self.summary_button.setToolTip("A plain-English summary to print or save for the family")
+        for button in (self.back_button, self.edit_button, self.log_button, self.summary_button):
             top.addWidget(button)
         layout.addLayout(top)
 
@@ -176,6 +180,7 @@ class FamilyPageScreen(QWidget):
         self.back_button.clicked.connect(lambda: self.ctx.navigate_requested.emit("families"))
         self.edit_button.clicked.connect(self.edit_family)
         self.log_button.clicked.connect(self.log_support)
+        self.summary_button.clicked.connect(self.open_summary)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.open_restricted_button.clicked.connect(self.open_restricted)
         self.amend_button.clicked.connect(self.amend_entry)
@@ -274,6 +279,12 @@ class FamilyPageScreen(QWidget):
         dialog = FamilyDialog(self.ctx, self.family_id, parent=self)
         dialog.open()
         return dialog
+
+    def open_summary(self) -> FamilySummaryDialog | None:
+        """Preview the family-facing summary (withheld, with the reason, while restricted records exist)."""
+        if self.family_id is None or not self.ctx.is_unlocked:
+            return None
+        return self._open(FamilySummaryDialog(self.ctx, self.family_id, parent=self))
 
     def selected_item(self) -> ChronologyItem | None:
         rows = self.table.selectionModel().selectedRows()
@@ -497,6 +508,7 @@ class FamilyPageScreen(QWidget):
     def _set_buttons(self, enabled: bool) -> None:
         self.edit_button.setEnabled(enabled)
         self.log_button.setEnabled(enabled)
+        self.summary_button.setEnabled(enabled)
         if not enabled:
             self._set_row_buttons(None)
 
