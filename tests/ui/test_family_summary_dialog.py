@@ -1,0 +1,101 @@
+"""Family summary…: a preview of the family-facing summary, or the reason it is withheld."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+
+import pytest
+
+from setting_app.domain.codes import Domain, Role
+from setting_app.domain.models import Carer, NewEntry, NewFamily
+from setting_app.services import audit, families, staff, support_log
+from setting_app.services.casebook import unlock
+from setting_app.storage import audit_repo
+from setting_app.storage.audit_repo import AuditFilter
+from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
+from tests.conftest import fixed_clock
+
+from setting_app.ui.context import AppContext
+from setting_app.ui.dialogs.family_summary_dialog import FamilySummaryDialog
+from setting_app.ui.screens.family_page import FamilyPageScreen
+
+
+@pytest.fixture
+def ctx(session, clock, qtbot) -> AppContext:
+    return AppContext(session, clock)
+
+
+@pytest.fixture
+def family(session) -> tuple[int, int]:
+    """A family with two entries; returns (family id, id of the second entry)."""
+    fam = families.add_family(
+        session, NewFamily("FAM-0042", date(2026, 1, 5), carers=(Carer("Petra Lime", "mother"),))
+    )
+    support_log.log_entry(
+        session,
+        NewEntry(fam.id, date(2026, 10, 1), Domain.FAMILY_WELLBEING, 30, activity_code="wellbeing_checkin"),
+    )
+    second = support_log.log_entry(
+        session, NewEntry(fam.id, date(2026, 10, 9), Domain.CHILD_DEVELOPMENT, 20, note="Dialog-note-canary")
+    )
+    return fam.id, second.id
+
+
+def test_dialog_previews_and_saves_with_an_audit_row(ctx, session, family, qtbot, tmp_path) -> None:
+    family_id, _ = family
+    dialog = FamilySummaryDialog(ctx, family_id)
+    qtbot.addWidget(dialog)
+    assert dialog.prepared is not None and not dialog.withheld
+    assert dialog.preview.page_count() == dialog.prepared.pages >= 1
+    assert dialog.windowTitle() == "Family summary for FAM-0042"
+    assert "2 support entries" in dialog.status_label.text()
+    assert dialog.save_button.isEnabled() and dialog.print_button.isEnabled()
+    assert dialog.notes_box.isEnabled() and not dialog.notes_box.isChecked()
+
+    target = dialog.save_to(tmp_path / "summary.pdf")
+    raw = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    text = " ".join(raw.split())
+    assert "Support you have had from Little Acorns Nursery" in text and "Wellbeing check-in" in text
+    assert "Dialog-note-canary" not in text
+    (row,) = audit_repo.list_audit(session.conn, AuditFilter(family_id=family_id, action=audit.PRINT))
+    assert row.detail.startswith("family summary saved as PDF")
+
+    dialog.notes_box.setChecked(True)  # the preview is made again, with notes
+    assert dialog.prepared.summary.include_notes and "with staff notes" in dialog.status_label.text()
+
+
+def test_dialog_shows_the_withheld_message_instead_of_a_preview(ctx, session, family, qtbot) -> None:
+    family_id, entry_id = family
+    support_log.set_entry_restricted(session, entry_id, True)
+    dialog = FamilySummaryDialog(ctx, family_id)
+    qtbot.addWidget(dialog)
+    assert dialog.withheld and dialog.prepared is None
+    assert dialog.preview.page_count() == 0
+    assert "cannot be printed for FAM-0042 while it has restricted records" in dialog.status_label.text()
+    assert not dialog.save_button.isEnabled() and not dialog.print_button.isEnabled()
+    support_log.set_entry_restricted(session, entry_id, False)
+    dialog.refresh()
+    assert not dialog.withheld and dialog.preview.page_count() >= 1
+
+
+def test_practitioner_cannot_tick_notes(session, family, data_dir, qtbot) -> None:
+    staff.add_user(session, "pat", Role.PRACTITIONER, "another long passphrase", kdf=TEST_ONLY_FAST_KDF)
+    pat = unlock(data_dir, "pat", "another long passphrase", clock=fixed_clock())
+    try:
+        dialog = FamilySummaryDialog(AppContext(pat, fixed_clock()), family[0])
+        qtbot.addWidget(dialog)
+        assert not dialog.notes_box.isEnabled() and dialog.prepared is not None
+    finally:
+        pat.close()
+
+
+def test_family_page_button_opens_the_dialog(ctx, family, qtbot) -> None:
+    page = FamilyPageScreen(ctx)
+    qtbot.addWidget(page)
+    assert not page.summary_button.isEnabled()  # no family chosen yet
+    page.show_family(family[0])
+    assert page.summary_button.isEnabled()
+    page.summary_button.click()
+    assert isinstance(page.dialog, FamilySummaryDialog) and page.dialog.prepared is not None
+    page.dialog.close()
