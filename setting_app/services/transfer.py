@@ -293,7 +293,7 @@ def read_transfer_file(path: Path) -> SealedFile:
     path = Path(path).expanduser()
     name = path.name
     raw = _read_bytes(path)
-    looks_like_one = FORMAT.encode("ascii") in raw
+    looks_like_one = f'"{FORMAT}"'.encode("ascii") in raw
     try:
         envelope = json.loads(raw.decode("ascii"))
     except (UnicodeDecodeError, ValueError, RecursionError):
