@@ -85,7 +85,9 @@ def test_the_return_carries_the_latest_ratings_in_the_window(exported: dict) -> 
     out = exported["dirs"][0]
     rows = {r["ingredient"]: r for r in read(out / "self_evaluation.csv")}
     assert list(rows) == list(INGREDIENT_CODES)
-    assert {k: r["rating"] for k, r in rows.items()} == {k: str(v) for k, v in _ratings((1, 2, 3, 4, 2, 3)).items()}
+    assert {k: r["rating"] for k, r in rows.items()} == {
+        k: str(v) for k, v in _ratings((1, 2, 3, 4, 2, 3)).items()
+    }
     assert rows["shared_ethos"]["rating_label"] == "Not in place"
     assert rows["partnership_structures"]["rating_label"] == "Embedded"
     assert {r["evaluation_month"] for r in rows.values()} == {"2026-06"}
@@ -129,13 +131,17 @@ def test_a_rating_out_of_range_breaks_the_schema_and_is_refused_by_the_merge(exp
     assert _field_problem(rating, "x", missing, None) is None
     assert "above its maximum 4" in _field_problem(rating, "5", missing, None)
     assert "below its minimum 1" in _field_problem(rating, "0", missing, None)
-    data = (exported["dirs"][0] / "self_evaluation.csv").read_bytes().replace(b",4,Embedded,", b",5,Embedded,")
+    data = (
+        (exported["dirs"][0] / "self_evaluation.csv").read_bytes().replace(b",4,Embedded,", b",5,Embedded,")
+    )
     with pytest.raises(AppError, match="self_evaluation.csv: refused: rating '5'"):
         read_ratings(Path("return"), {"self_evaluation.csv": data}, "EY000001", "hub")
 
 
 @pytest.mark.parametrize("method", ["exact", "published-with-bounds"])
-def test_merge_across_three_settings_gives_the_distribution(exported: dict, tmp_path: Path, method: str) -> None:
+def test_merge_across_three_settings_gives_the_distribution(
+    exported: dict, tmp_path: Path, method: str
+) -> None:
     out = tmp_path / "merged"
     key = exported["private"] if method == "exact" else None
     summary = merge_returns(exported["dirs"], out, today=TODAY, key_path=key)
@@ -153,7 +159,9 @@ def test_merge_across_three_settings_gives_the_distribution(exported: dict, tmp_
     assert (support["rated_1"], support["rated_2"], support["median_rating"]) == ("1", "1", "1.5")
     assert ethos["geographic_level"] == "Local authority" and "provider_urn" not in ethos
 
-    by_setting = {(r["provider_urn"], r["ingredient"]): r for r in read(out / "self_evaluation_by_setting.csv")}
+    by_setting = {
+        (r["provider_urn"], r["ingredient"]): r for r in read(out / "self_evaluation_by_setting.csv")
+    }
     assert len(by_setting) == 18
     assert by_setting[("EY000002", "co_location_outreach")]["rating"] == "4"
     assert by_setting[("EY000002", "co_location_outreach")]["evaluation_month"] == "2026-10"
