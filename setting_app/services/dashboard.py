@@ -108,8 +108,11 @@ def dashboard_figures(session: Session, *, today: date | None = None) -> Dashboa
 
 
 def _visible_to(session: Session, column: str = "restricted") -> str:
-    """SQL that leaves restricted (safeguarding) entries out for anyone but a manager."""
-    return "" if session.user.is_manager else f" AND {column} = 0"
+    """SQL that keeps this setting's own work (history received from another setting by a transfer,
+    marked with ``transfer_id``, was that setting's work) and leaves restricted (safeguarding) entries
+    out for anyone but a manager."""
+    own = f" AND {column.rpartition('.')[0] + '.' if '.' in column else ''}transfer_id IS NULL"
+    return own if session.user.is_manager else f"{own} AND {column} = 0"
 
 
 def monthly_by_domain(session: Session, today: date, *, months: int = CHART_MONTHS) -> list[MonthFigures]:
