@@ -602,3 +602,28 @@ def test_the_file_has_no_personal_data_in_the_clear(
     assert oct(sent.path.stat().st_mode & 0o777) == "0o600"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
     assert transfer_repo.find_by_uid(sender.conn, "out", header["transfer_uid"]) is not None
+
+
+def test_received_history_does_not_count_in_the_receivers_dashboard(
+    sender: Session, receiver: Session, tmp_path: Path
+) -> None:
+    from setting_app.domain.codes import Domain
+    from setting_app.domain.models import NewEntry
+    from setting_app.services import dashboard, families, support_log
+
+    family = families.find_family(sender, "FAM-0042")
+    support_log.log_entry(
+        sender,
+        NewEntry(family.id, date(2026, 11, 20), Domain.FAMILY_WELLBEING, 25, follow_up_on=date(2026, 11, 22)),
+    )
+    mine = dashboard.dashboard_figures(sender)
+    assert mine.families_supported == 1 and mine.follow_ups_overdue == 1
+    transfer.receive_family(receiver, send(sender, receiver, tmp_path).path)
+    theirs = dashboard.dashboard_figures(receiver)
+    assert theirs.families_supported == 0 and theirs.entries == 0
+    assert theirs.follow_ups_overdue == 0 and theirs.follow_ups == ()
+    assert sum(sum(m.entries.values()) for m in theirs.months) == 0
+    # Work this setting then does with the family counts as usual.
+    here = families.find_family(receiver, "FAM-0042")
+    support_log.log_entry(receiver, NewEntry(here.id, date(2026, 11, 23), Domain.CHILD_DEVELOPMENT, 10))
+    assert dashboard.dashboard_figures(receiver).families_supported == 1
