@@ -1,4 +1,5 @@
-"""Settings: the setting's details, staff accounts, activity types, auto-lock and one's own passphrase.
+"""Settings: the setting's details, staff accounts, activity types (with their outcome-framework
+tags), auto-lock and one's own passphrase.
 
 Managers can change things; practitioners see the details read-only and no staff controls. The
 services refuse a practitioner too, whatever the screen shows.
@@ -10,8 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -30,8 +35,16 @@ from PySide6.QtWidgets import (
 
 from setting_app.domain.codes import DOMAIN_ORDER, Domain, IntegrationModel, Nation, ProviderType, Role
 from setting_app.domain.errors import AppError, ValidationError
-from setting_app.domain.models import SettingDetails, StaffUser
-from setting_app.services import app_settings, key_rotation, staff, staff_admin, support_log
+from setting_app.domain.frameworks import FRAMEWORK_ORDER, Framework
+from setting_app.domain.models import ActivityType, SettingDetails, StaffUser
+from setting_app.services import (
+    activity_outcomes,
+    app_settings,
+    key_rotation,
+    staff,
+    staff_admin,
+    support_log,
+)
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 
 from setting_app.ui.context import AppContext
@@ -329,6 +342,125 @@ class StaffTab(_Tab):
         self.ctx.data_changed.emit("staff")
 
 
+class OutcomeTagsEditor(QGroupBox):
+    """Tick boxes for the selected activity type's outcomes, one framework at a time (the setting's
+    nation's first). Managers save them; others see them read-only."""
+
+    def __init__(self, tab: ActivityTypesTab) -> None:
+        super().__init__("Outcome tags")
+        self._tab = tab
+        self.activity: ActivityType | None = None
+        self._manager = False
+        self.setAccessibleName("Outcome tags of the selected activity type")
+        self.framework = QComboBox()
+        self.framework.setAccessibleName("Outcome framework")
+        framework_label = QLabel("&Framework:")
+        framework_label.setBuddy(self.framework)
+        self.hint = QLabel("Pick an activity type above to see its tags.")
+        self.hint.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.boxes: dict[Framework, dict[str, QCheckBox]] = {}
+        self._pages: dict[Framework, QWidget] = {}
+        for framework in Framework:
+            page = QWidget()
+            grid = QGridLayout(page)
+            grid.setContentsMargins(0, 0, 0, 0)
+            self.boxes[framework] = {}
+            for index, outcome in enumerate(framework.outcomes):
+                box = QCheckBox(outcome.label)
+                box.setAccessibleName(f"{framework.label}: {outcome.label}")
+                grid.addWidget(box, index // 2, index % 2)
+                self.boxes[framework][outcome.code] = box
+            self._pages[framework] = page
+            self.stack.addWidget(page)
+        self.save_button = QPushButton("Save &tags")
+        self.save_button.setAccessibleName("Save the outcome tags of the selected activity type")
+        top = QHBoxLayout()
+        top.addWidget(framework_label)
+        top.addWidget(self.framework, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.stack)
+        layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.framework.currentIndexChanged.connect(self._show_framework)
+        self.save_button.clicked.connect(self.save)
+
+    def refresh(self, nation: Nation, manager: bool) -> None:
+        current = self.framework.currentData()
+        self.framework.blockSignals(True)
+        self.framework.clear()
+        for framework in FRAMEWORK_ORDER[nation]:
+            self.framework.addItem(framework.long_label, framework)
+        _select(self.framework, current if current is not None else FRAMEWORK_ORDER[nation][0])
+        self.framework.blockSignals(False)
+        self.save_button.setVisible(manager)
+        self._manager = manager
+        self._show_framework()
+
+    def selected_framework(self) -> Framework:
+        return Framework(self.framework.currentData())
+
+    def show_activity(self, activity: ActivityType | None) -> None:
+        self.activity = activity
+        self._load()
+
+    def _show_framework(self) -> None:
+        if self.framework.currentData() is None:
+            return
+        self.stack.setCurrentWidget(self._pages[self.selected_framework()])
+        self._load()
+
+    def _load(self) -> None:
+        """Tick the boxes from the casebook (unsaved ticks in another framework are dropped)."""
+        activity = self.activity
+        manager = self._manager
+        tags = (
+            activity_outcomes.activity_tags(self._tab.ctx.session, activity.id).tags
+            if activity is not None and self._tab.ctx.is_unlocked
+            else {}
+        )
+        for framework, boxes in self.boxes.items():
+            for code, box in boxes.items():
+                box.setChecked(code in tags.get(framework, ()))
+                box.setEnabled(activity is not None and manager)
+        self.save_button.setEnabled(activity is not None)
+        if activity is None:
+            self.setTitle("Outcome tags")
+            self.hint.setText("Pick an activity type above to see its tags.")
+        else:
+            self.setTitle(f"Outcome tags: {activity.label}")
+            word = self.selected_framework().outcome_word
+            self.hint.setText(
+                f"Support logged with this activity counts towards each ticked {word} in the monthly "
+                "summary and the local authority return."
+                if manager
+                else "Only a manager can change these tags."
+            )
+
+    def ticked(self, framework: Framework | None = None) -> tuple[str, ...]:
+        framework = framework or self.selected_framework()
+        return tuple(code for code, box in self.boxes[framework].items() if box.isChecked())
+
+    def save(self) -> None:
+        if self.activity is None:
+            return
+        framework = self.selected_framework()
+        try:
+            saved = activity_outcomes.set_activity_tags(
+                self._tab.ctx.session, self.activity.id, framework, self.ticked(framework)
+            )
+        except AppError as error:
+            self._tab.flag(error)
+            return
+        labels = saved.labels(framework)
+        self._tab.say(
+            f"Saved the {framework.label} tags of “{self.activity.label}”: "
+            f"{', '.join(labels) if labels else 'none'}."
+        )
+        self._tab.ctx.data_changed.emit("settings")
+
+
 class ActivityTypesTab(_Tab):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
@@ -336,10 +468,12 @@ class ActivityTypesTab(_Tab):
         self.domain.setAccessibleName("Domain")
         self.list = QListWidget()
         self.list.setAccessibleName("Activity types for this domain")
+        self.activities: list[ActivityType] = []
         self.new_label = QLineEdit()
         self.new_label.setAccessibleName("New activity type")
         self.add_button = QPushButton("A&dd activity type")
         self.add_button.setAccessibleName("Add the activity type")
+        self.tags = OutcomeTagsEditor(self)
         domain_label = QLabel("&Domain:")
         domain_label.setBuddy(self.domain)
         top = QHBoxLayout()
@@ -357,9 +491,11 @@ class ActivityTypesTab(_Tab):
         layout.addLayout(top)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.add_row)
+        layout.addWidget(self.tags)
         layout.addWidget(self.message)
         self.fields = {"activity name": self.new_label}
         self.domain.currentIndexChanged.connect(self._show_domain)
+        self.list.currentRowChanged.connect(self._show_activity)
         self.add_button.clicked.connect(self.add)
         self.new_label.returnPressed.connect(self.add)
 
@@ -373,15 +509,34 @@ class ActivityTypesTab(_Tab):
         _select(self.domain, current if current is not None else DOMAIN_ORDER[0])
         self.domain.blockSignals(False)
         self.add_row.setVisible(self.ctx.user.is_manager)
+        self.tags.refresh(Nation(nation), self.ctx.user.is_manager)
         self._show_domain()
 
-    def _show_domain(self) -> None:
+    def _show_domain(self, select_id: int | None = None) -> None:
         if not self.ctx.is_unlocked or self.domain.currentData() is None:
             return
+        self.list.blockSignals(True)
         self.list.clear()
-        for activity in support_log.activity_types(self.ctx.session, Domain(self.domain.currentData())):
+        self.activities = support_log.activity_types(self.ctx.session, Domain(self.domain.currentData()))
+        for activity in self.activities:
             item = QListWidgetItem(activity.label + ("" if activity.builtin else "  (added by this setting)"))
             self.list.addItem(item)
+        ids = [a.id for a in self.activities]
+        self.list.setCurrentRow(ids.index(select_id) if select_id in ids else (0 if ids else -1))
+        self.list.blockSignals(False)
+        self._show_activity()
+
+    def selected_activity(self) -> ActivityType | None:
+        row = self.list.currentRow()
+        return self.activities[row] if 0 <= row < len(self.activities) else None
+
+    def select_activity(self, activity_id: int) -> None:
+        ids = [a.id for a in self.activities]
+        if activity_id in ids:
+            self.list.setCurrentRow(ids.index(activity_id))
+
+    def _show_activity(self, *_: object) -> None:
+        self.tags.show_activity(self.selected_activity())
 
     def add(self) -> None:
         try:
@@ -392,8 +547,8 @@ class ActivityTypesTab(_Tab):
             self.flag(error)
             return
         self.new_label.clear()
-        self._show_domain()
-        self.say(f"Added “{added.label}”.")
+        self._show_domain(select_id=added.id)
+        self.say(f"Added “{added.label}”. It has no outcome tags yet: tick them below.")
         self.ctx.data_changed.emit("settings")
 
 
