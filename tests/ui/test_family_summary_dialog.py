@@ -26,6 +26,18 @@ def ctx(session, clock, qtbot) -> AppContext:
     return AppContext(session, clock)
 
 
+def opened(qtbot, ctx: AppContext, family_id: int) -> FamilySummaryDialog:
+    """The dialog, once its preview (or its message) is shown: the PDF is made on a worker thread."""
+    dialog = FamilySummaryDialog(ctx, family_id)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.is_busy, timeout=15_000)
+    return dialog
+
+
+def settle(qtbot, dialog: FamilySummaryDialog) -> None:
+    qtbot.waitUntil(lambda: not dialog.is_busy, timeout=15_000)
+
+
 @pytest.fixture
 def family(session) -> tuple[int, int]:
     """A family with two entries; returns (family id, id of the second entry)."""
@@ -44,8 +56,7 @@ def family(session) -> tuple[int, int]:
 
 def test_dialog_previews_and_saves_with_an_audit_row(ctx, session, family, qtbot, tmp_path) -> None:
     family_id, _ = family
-    dialog = FamilySummaryDialog(ctx, family_id)
-    qtbot.addWidget(dialog)
+    dialog = opened(qtbot, ctx, family_id)
     assert dialog.prepared is not None and not dialog.withheld
     assert dialog.preview.page_count() == dialog.prepared.pages >= 1
     assert dialog.windowTitle() == "Family summary for FAM-0042"
@@ -62,20 +73,22 @@ def test_dialog_previews_and_saves_with_an_audit_row(ctx, session, family, qtbot
     assert row.detail.startswith("family summary saved as PDF")
 
     dialog.notes_box.setChecked(True)  # the preview is made again, with notes
+    assert dialog.is_busy and not dialog.save_button.isEnabled()
+    settle(qtbot, dialog)
     assert dialog.prepared.summary.include_notes and "with staff notes" in dialog.status_label.text()
 
 
 def test_dialog_shows_the_withheld_message_instead_of_a_preview(ctx, session, family, qtbot) -> None:
     family_id, entry_id = family
     support_log.set_entry_restricted(session, entry_id, True)
-    dialog = FamilySummaryDialog(ctx, family_id)
-    qtbot.addWidget(dialog)
+    dialog = opened(qtbot, ctx, family_id)
     assert dialog.withheld and dialog.prepared is None
     assert dialog.preview.page_count() == 0
     assert "cannot be printed for FAM-0042 while it has restricted records" in dialog.status_label.text()
     assert not dialog.save_button.isEnabled() and not dialog.print_button.isEnabled()
     support_log.set_entry_restricted(session, entry_id, False)
     dialog.refresh()
+    settle(qtbot, dialog)
     assert not dialog.withheld and dialog.preview.page_count() >= 1
 
 
@@ -83,8 +96,7 @@ def test_practitioner_cannot_tick_notes(session, family, data_dir, qtbot) -> Non
     staff.add_user(session, "pat", Role.PRACTITIONER, "another long passphrase", kdf=TEST_ONLY_FAST_KDF)
     pat = unlock(data_dir, "pat", "another long passphrase", clock=fixed_clock())
     try:
-        dialog = FamilySummaryDialog(AppContext(pat, fixed_clock()), family[0])
-        qtbot.addWidget(dialog)
+        dialog = opened(qtbot, AppContext(pat, fixed_clock()), family[0])
         assert not dialog.notes_box.isEnabled() and dialog.prepared is not None
     finally:
         pat.close()
@@ -97,5 +109,27 @@ def test_family_page_button_opens_the_dialog(ctx, family, qtbot) -> None:
     page.show_family(family[0])
     assert page.summary_button.isEnabled()
     page.summary_button.click()
-    assert isinstance(page.dialog, FamilySummaryDialog) and page.dialog.prepared is not None
+    assert isinstance(page.dialog, FamilySummaryDialog)
+    settle(qtbot, page.dialog)
+    assert page.dialog.prepared is not None and page.dialog.preview.page_count() >= 1
     page.dialog.close()
+
+
+def test_controls_are_named_and_locking_clears_the_preview(ctx, session, family, qtbot) -> None:
+    from tests.ui.test_accessibility import unnamed_controls
+
+    dialog = opened(qtbot, ctx, family[0])
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert unnamed_controls(dialog) == []
+    assert dialog.preview.page_count() >= 1
+    # Ticking twice quickly: only the last request's result is shown.
+    dialog.notes_box.setChecked(True)
+    dialog.notes_box.setEnabled(True)
+    dialog.notes_box.setChecked(False)
+    settle(qtbot, dialog)
+    assert dialog.prepared is not None and not dialog.prepared.summary.include_notes
+    ctx.set_session(None)  # the casebook locks
+    assert dialog.prepared is None and dialog.preview.page_count() == 0
+    assert not dialog.isVisible()
+    ctx.set_session(session)

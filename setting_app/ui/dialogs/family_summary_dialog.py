@@ -1,16 +1,17 @@
 """Family summary…: preview the family-facing summary, then print it or save it as a PDF.
 
-The PDF is made in memory when the dialog opens (and again when the manager ticks "Include staff
-notes"); nothing is written or audited until it is printed or saved, and then the service re-checks
+The PDF is made in memory, on a worker thread with its own connection (a long history takes seconds),
+when the dialog opens and again when the manager ticks "Include staff notes"; nothing is written or audited until it is printed or saved, and then the service re-checks
 that the family has no restricted record in the same transaction as the audit row. While the family
 has one, the dialog shows the service's message instead of a preview.
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,13 +31,20 @@ from setting_app.services.family_summary import PreparedSummary, SummaryWithheld
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.widgets.pdf_preview import PdfPreview
+from setting_app.ui.workers import report_error, run_with_session
 
 
 class FamilySummaryDialog(QDialog):
+    #: A preview is shown, or the message saying why there is none (after each ``refresh``).
+    settled = Signal()
+
     def __init__(self, ctx: AppContext, family_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.family_id = family_id
+        self._jobs = itertools.count(1)
+        #: The job whose result is awaited (0 when none is running).
+        self._current_job = 0
         self.prepared: PreparedSummary | None = None
         #: The message shown instead of a preview (withheld, or another problem); empty when shown.
         self.message = ""
@@ -53,6 +61,7 @@ class FamilySummaryDialog(QDialog):
         self.notes_box = QCheckBox("Include staff &notes")
         self.notes_box.setAccessibleName("Include the notes staff wrote")
         manager = ctx.is_unlocked and ctx.user.is_manager
+        self._may_include_notes = manager
         self.notes_box.setEnabled(manager)
         self.notes_box.setToolTip(
             "Staff write notes for each other: include them only if the family should have them"
@@ -88,30 +97,67 @@ class FamilySummaryDialog(QDialog):
         self.print_button.clicked.connect(self._on_print_clicked)
         self.save_button.clicked.connect(self._on_save_clicked)
         ctx.locked_changed.connect(self._on_locked_changed)
+        self.finished.connect(self._forget_job)  # a result arriving after closing is dropped
         self.resize(820, 900)
         self.refresh()
 
     # --- making the preview ------------------------------------------------------------------------
 
+    @property
+    def is_busy(self) -> bool:
+        return self._current_job != 0
+
     def refresh(self) -> None:
-        """Make the summary again (e.g. with or without notes) and show it, or say why it cannot be."""
+        """Make the summary again (e.g. with or without notes) in the background; show it, or say why not."""
         self.prepared = None
         self.withheld = False
         self.message = ""
         if not self.ctx.is_unlocked:
+            self._current_job = 0
             self._show_message("The casebook is locked.")
+            self.settled.emit()
+            return
+        job = next(self._jobs)
+        self._current_job = job
+        include_notes = self.notes_box.isChecked()
+        family_id = self.family_id
+        self.status_label.setText("Making the summary…")
+        self.preview.clear("Making the summary…")
+        self._update_buttons()
+        run_with_session(
+            self.ctx,
+            lambda session: family_summary.prepare_summary(session, family_id, include_notes=include_notes),
+            lambda prepared: self._on_prepared(job, prepared),
+            lambda error: self._on_failed(job, error),
+        )
+
+    def _on_failed(self, job: int, error: BaseException) -> None:
+        if job != self._current_job:
+            return  # a stale result (notes ticked again, or the casebook locked meanwhile)
+        self._current_job = 0
+        if isinstance(error, SummaryWithheld):
+            self.withheld = True
+            self._show_message(error.message)
+        elif isinstance(error, AppError):
+            self._show_message(error.message)
+        else:
+            self._show_message("The summary could not be made.")
+            report_error(error)
+        self.settled.emit()
+
+    def _on_prepared(self, job: int, prepared: PreparedSummary) -> None:
+        if job != self._current_job:
+            return
+        self._current_job = 0
+        if not self.ctx.is_unlocked:
+            self._show_message("The casebook is locked.")
+            self.settled.emit()
             return
         try:
-            prepared = family_summary.prepare_summary(
-                self.ctx.session, self.family_id, include_notes=self.notes_box.isChecked()
-            )
             pages = self.preview.set_pdf(prepared.pdf)
-        except SummaryWithheld as exc:
-            self.withheld = True
-            self._show_message(exc.message)
-            return
         except AppError as exc:
             self._show_message(exc.message)
+            self.settled.emit()
             return
         self.prepared = prepared
         summary = prepared.summary
@@ -124,6 +170,7 @@ class FamilySummaryDialog(QDialog):
             f"{pages} page{'' if pages == 1 else 's'}, {notes}."
         )
         self._update_buttons()
+        self.settled.emit()
 
     def _show_message(self, message: str) -> None:
         self.message = message
@@ -132,9 +179,10 @@ class FamilySummaryDialog(QDialog):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        ready = self.prepared is not None
+        ready = self.prepared is not None and not self.is_busy
         self.print_button.setEnabled(ready)
         self.save_button.setEnabled(ready)
+        self.notes_box.setEnabled(self._may_include_notes and not self.is_busy)
 
     # --- printing and saving -----------------------------------------------------------------------
 
@@ -194,8 +242,12 @@ class FamilySummaryDialog(QDialog):
         except AppError as exc:
             QMessageBox.warning(self, "Not printed", exc.message)
 
+    def _forget_job(self, _result: int = 0) -> None:
+        self._current_job = 0
+
     def _on_locked_changed(self, locked: bool) -> None:
         if locked:  # nothing personal stays on screen
+            self._current_job = 0
             self.prepared = None
             self._show_message("The casebook is locked.")
             self.reject()
