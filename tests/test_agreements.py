@@ -44,12 +44,21 @@ def new_agreement(**changes) -> NewAgreement:
     return replace(base, **changes)
 
 
+COVER_ALL_TITLE = "Test agreement covering every service"
+
+
 def cover_all(session: Session, starts_on: date = date(2000, 1, 1)) -> int:
-    """Register one agreement covering every referral category (for tests that send referrals)."""
+    """Register one agreement covering every referral category (for tests that send referrals).
+
+    Called again on the same casebook, it returns the one already there.
+    """
+    for existing in A.list_agreements(session):
+        if existing.title == COVER_ALL_TITLE:
+            return existing.id
     agreement = A.add_agreement(
         session,
         new_agreement(
-            title="Test agreement covering every service",
+            title=COVER_ALL_TITLE,
             parties=tuple(AgreementParty(c.label, "other", c) for c in ServiceCategory),
             starts_on=starts_on,
             review_on=date(2100, 1, 1),

@@ -25,6 +25,7 @@ from setting_app.services.staff import add_user
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from tests.conftest import PASSPHRASE, TODAY
+from tests.test_agreements import cover_all
 
 PAGE_SIZE = 4096
 RESERVE = 80  # 16-byte IV + 64-byte HMAC-SHA512 at the end of every page
@@ -114,6 +115,7 @@ def _family_with_everything(session) -> int:
         " (?, 1, '2018-03-01', 'family_wellbeing', 'direct', 30, 'in_person', ?, 0, '2018-03-02', 'typo')",
         (entry.id, c["version_note"]),
     )
+    cover_all(session)  # sending now names the data-sharing agreement that covers it
     referral = R.make_referral(
         session,
         NewTrackedReferral(

@@ -18,11 +18,13 @@ from setting_app.storage.database import DatabaseError
 from setting_app.storage.sharing_repo import SharingFilter
 from setting_app.storage.unit_of_work import unit_of_work
 from tests.conftest import TODAY
+from tests.test_agreements import cover_all
 
 S = ReferralStatus
 
 
 def _family(session, ref: str = "FAM-0001"):
+    cover_all(session)  # sending now names the data-sharing agreement that covers it
     return families.add_family(session, NewFamily(ref, date(2026, 1, 5)))
 
 

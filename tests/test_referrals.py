@@ -25,11 +25,13 @@ from setting_app.storage import referral_repo, sharing_repo, staff_repo
 from setting_app.storage.referral_repo import ReferralFilter
 from setting_app.storage.unit_of_work import unit_of_work
 from tests.conftest import TODAY
+from tests.test_agreements import cover_all
 
 S = ReferralStatus
 
 
 def _family(session, ref: str = "FAM-0001"):
+    cover_all(session)  # sending now names the data-sharing agreement that covers it
     return families.add_family(
         session, NewFamily(ref, date(2026, 1, 5), children=(NewChild("Ava", date(2023, 3, 1), key="c1"),))
     )

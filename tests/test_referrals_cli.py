@@ -8,6 +8,7 @@ import pytest
 
 from setting_app.services.casebook import unlock
 from tests.conftest import PASSPHRASE, CliRunner, fixed_clock
+from tests.test_agreements import cover_all
 
 HSDS = Path(__file__).parent / "fixtures" / "hsds"
 
@@ -27,6 +28,8 @@ def _prepare(cli: CliRunner) -> CliRunner:
         "2026-01-05",
     )
     assert family.code == 0
+    with unlock(cli.data_dir, "manager", PASSPHRASE, clock=cli.clock) as session:
+        cover_all(session)  # sending now names the data-sharing agreement that covers it
     return cli
 
 

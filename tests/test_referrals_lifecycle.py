@@ -26,6 +26,7 @@ from setting_app.services import referrals as R
 from setting_app.services.casebook import create_casebook
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from tests.conftest import PASSPHRASE, TODAY, fixed_clock, setting_details
+from tests.test_agreements import cover_all
 
 S = ReferralStatus
 
@@ -110,6 +111,7 @@ def casebook(tmp_path_factory):
         clock=fixed_clock(),
     )
     session = created.session
+    cover_all(session)  # sending now names the data-sharing agreement that covers it
     family = families.add_family(
         session, NewFamily("FAM-0001", date(2026, 1, 5), children=(NewChild("Ava", date(2023, 3, 1)),))
     )

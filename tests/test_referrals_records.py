@@ -20,6 +20,7 @@ from setting_app.storage import referral_repo, service_repo, staff_repo
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from setting_app.storage.unit_of_work import unit_of_work
 from tests.conftest import PASSPHRASE, fixed_clock, setting_details
+from tests.test_agreements import cover_all
 
 S = ReferralStatus
 FIXTURES = Path(__file__).parent / "fixtures" / "records"
@@ -27,6 +28,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "records"
 
 def _casebook_with_referrals(session) -> None:
     """Referrals made and moved through the services, with every workflow field used."""
+    cover_all(session)  # sending now names the data-sharing agreement that covers it
     with unit_of_work(session.conn):
         worker = staff_repo.add_staff(
             session.conn, "jo.smith", "Jo Smith", Role.PRACTITIONER, session.clock.now()

@@ -23,6 +23,7 @@ from setting_app.storage.family_repo import FamilyFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from setting_app.storage.referral_repo import ReferralFilter
 from setting_app.storage.unit_of_work import unit_of_work
+from tests.test_agreements import cover_all
 
 PAT = "practitioner passphrase 1"
 DAY = date(2026, 11, 2)
@@ -41,6 +42,7 @@ def pat(session, data_dir):
 def book(session, pat) -> dict:
     """One family with an open and a restricted entry, and an open and a restricted referral (both sent)."""
     family = families.add_family(session, NewFamily("FAM-R1", date(2026, 1, 5))).id
+    cover_all(session)  # sending now names the data-sharing agreement that covers it
 
     def entry(note: str, restricted: bool):
         new = NewEntry(

@@ -24,6 +24,7 @@ from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from setting_app.storage.sharing_repo import SharingFilter
 from setting_app.storage.unit_of_work import unit_of_work
 from tests.conftest import PASSPHRASE, fixed_clock, setting_details
+from tests.test_agreements import cover_all
 
 S = ReferralStatus
 OTHER_SECRET = "Quokka-canary-of-the-other-family"
@@ -91,6 +92,7 @@ def build_casebook(session) -> dict:
             (ava_entry.id, ava.id, session.user.id, session.user.id),
         )
         conn.execute("UPDATE support_entries SET version = 2 WHERE id = ?", (ava_entry.id,))
+    cover_all(session)  # sending now names the data-sharing agreement that covers it
     referral = R.make_referral(
         session,
         NewTrackedReferral(

@@ -48,6 +48,19 @@ def register_export_family(export_sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("refs", nargs="+", metavar="REF", help="the family's reference")
     p.add_argument("--out", required=True, type=Path, metavar="FILE.json", help="the file to write")
+    p.add_argument(
+        "--for",
+        dest="partner",
+        default="",
+        metavar="PARTNER",
+        help="the file is for this partner: the share is recorded, under its data-sharing agreement",
+    )
+    p.add_argument("--agreement", type=int, metavar="N", help="the agreement covering it (with --for)")
+    p.add_argument(
+        "--no-agreement-reason", default="", metavar="TEXT", help="why there is no agreement (with --for)"
+    )
+    p.add_argument("--lawful-basis", help="the basis relied on (default: the agreement's)")
+    p.add_argument("--purpose", default="", help="why the record is shared (with --for)")
     p.set_defaults(handler=cmd_export_family)
 
 
@@ -63,7 +76,17 @@ def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_export_family(ctx: CliContext, args: argparse.Namespace) -> int:
     with ctx.open_session() as session:
-        document = records.export_to_file(session, args.out, args.refs)  # writes the file and its audit row
+        # Writes the file and its audit row (and, for a partner, its sharing rows) together.
+        document = records.export_to_file(
+            session,
+            args.out,
+            args.refs,
+            partner=args.partner,
+            agreement_id=args.agreement,
+            no_agreement_reason=args.no_agreement_reason,
+            lawful_basis=args.lawful_basis,
+            purpose=args.purpose,
+        )
     families = document["families"]
     entries = sum(len(f["entries"]) for f in families)
     referrals = sum(len(f["referrals"]) for f in families)
@@ -71,5 +94,6 @@ def cmd_export_family(ctx: CliContext, args: argparse.Namespace) -> int:
     ctx.print(
         f"Exported {what} ({entries} entr{'y' if entries == 1 else 'ies'}, "
         f"{referrals} referral{'' if referrals == 1 else 's'}) to {args.out}."
+        + (f" Recorded as shared with {args.partner.strip()}." if args.partner.strip() else "")
     )
     return 0

@@ -51,6 +51,21 @@ def _consent_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rationale", default="", help="why consent is overridden (managers only)")
 
 
+def _agreement_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--agreement",
+        type=int,
+        metavar="N",
+        help="the data-sharing agreement covering the send (default: the one in force for the service)",
+    )
+    p.add_argument(
+        "--no-agreement-reason",
+        default="",
+        metavar="TEXT",
+        help="why the details are shared with no data-sharing agreement in force",
+    )
+
+
 def _register_referral(sub: argparse._SubParsersAction) -> None:
     ref = sub.add_parser("referral", help="referrals to outside services").add_subparsers(
         dest="referral_command", metavar="ACTION"
@@ -68,6 +83,7 @@ def _register_referral(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", default="", help="why the family is referred")
     p.add_argument("--expected", help="date a response is expected, YYYY-MM-DD")
     p.add_argument("--sent", action="store_true", help="the referral has been sent (needs consent recorded)")
+    _agreement_arguments(p)
     p.add_argument("--note", default="")
     _consent_arguments(p)
     p.set_defaults(handler=cmd_add)
@@ -78,6 +94,7 @@ def _register_referral(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", help=f"needed for declined and withdrawn: {_codes(StatusReason)}")
     p.add_argument("--note", default="")
     p.add_argument("--date", help="date of the change, YYYY-MM-DD (default today)")
+    _agreement_arguments(p)
     p.set_defaults(handler=cmd_status)
 
     p = ref.add_parser("list", help="list referrals (open ones unless told otherwise)")
@@ -247,7 +264,9 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
             expected_response_on=expected,
             **_consent_fields(args, service.name if service else args.service, made_on),
         )
-        saved = referral_service.make_referral(session, referral)
+        saved = referral_service.make_referral(
+            session, referral, agreement_id=args.agreement, no_agreement_reason=args.no_agreement_reason
+        )
     ctx.print(saved.id)
     return 0
 
@@ -259,7 +278,14 @@ def cmd_status(ctx: CliContext, args: argparse.Namespace) -> int:
     on = parse_optional_date(args.date, "date")
     with ctx.open_session() as session:
         referral = referral_service.change_status(
-            session, referral_id, status, reason=reason, note=args.note, on=on
+            session,
+            referral_id,
+            status,
+            reason=reason,
+            note=args.note,
+            on=on,
+            agreement_id=args.agreement,
+            no_agreement_reason=args.no_agreement_reason,
         )
         ctx.print(_line(referral, session.clock.today()))
     return 0

@@ -48,9 +48,16 @@ from setting_app.domain.referrals import (
     reason_problem,
     transition_problem,
 )
-from setting_app.services import audit, service_directory
+from setting_app.services import agreements, audit, info_sharing, service_directory
 from setting_app.services.session import Session
-from setting_app.storage import activity_repo, entry_repo, family_repo, referral_repo, staff_repo
+from setting_app.storage import (
+    activity_repo,
+    agreement_repo,
+    entry_repo,
+    family_repo,
+    referral_repo,
+    staff_repo,
+)
 from setting_app.storage.database import Connection
 from setting_app.storage.fsutil import atomic_write
 from setting_app.storage.unit_of_work import unit_of_work
@@ -1263,12 +1270,26 @@ def dumps_record_file(document: dict) -> bytes:
 
 
 def export_to_file(
-    session: Session, path: Path, refs: list[str] | None = None, *, version: int = WRITE_VERSION
+    session: Session,
+    path: Path,
+    refs: list[str] | None = None,
+    *,
+    version: int = WRITE_VERSION,
+    partner: str = "",
+    agreement_id: int | None = None,
+    no_agreement_reason: str = "",
+    lawful_basis: str | None = None,
+    purpose: str = "",
 ) -> dict:
     """Export (as :func:`export_families`) and write the file, with its audit row in one step.
 
     The audit row is written in the same transaction as the file: if the file cannot be written the
     row is rolled back, and if the row cannot be written no file is left. Returns the document.
+
+    With ``partner`` the file is for someone outside the setting: each family's record gets an
+    information-sharing row (occasion record_export) naming the data-sharing agreement that covers it
+    (``agreement_id``, or the one in force for that partner) or ``no_agreement_reason``; with neither
+    the export is refused. The lawful basis is the agreement's unless ``lawful_basis`` says otherwise.
     """
     path = Path(path).expanduser()
     if path.is_dir():
@@ -1289,8 +1310,65 @@ def export_to_file(
             family_id=family_id,
             detail=f"record file version {version}: {_count(len(families), 'family', 'families')}",
         )
+        if partner.strip():
+            _record_export_shares(
+                session,
+                families,
+                partner.strip(),
+                agreement_id=agreement_id,
+                no_agreement_reason=no_agreement_reason,
+                lawful_basis=lawful_basis,
+                purpose=purpose,
+            )
         write_record_file(path, document)
     return document
+
+
+def _record_export_shares(
+    session: Session,
+    families: list[dict],
+    partner: str,
+    *,
+    agreement_id: int | None,
+    no_agreement_reason: str,
+    lawful_basis: str | None,
+    purpose: str,
+) -> None:
+    """One information-sharing row per family exported for a partner (inside the export's transaction)."""
+    today = session.clock.today()
+    cover = agreements.check_cover(
+        session.conn,
+        on=today,
+        partner=partner,
+        agreement_id=agreement_id,
+        no_agreement_reason=no_agreement_reason,
+    )
+    basis = lawful_basis or None
+    if basis is None and cover.agreement_id is not None:
+        covering = agreement_repo.get_agreement(session.conn, cover.agreement_id)
+        basis = str(covering.lawful_basis) if covering else None
+    if basis is None:
+        raise ValidationError(
+            "lawful basis", "say what sharing the record relies on: there is no agreement to take it from"
+        )
+    for item in families:
+        found = family_repo.get_family_by_ref(session.conn, item["ref"])
+        info_sharing.record_share(
+            session.conn,
+            recipient=partner,
+            what=f"Family record {item['ref']} (record file: carers, children, support entries, referrals)",
+            purpose=purpose.strip() or f"Family record exported for {partner}",
+            shared_on=today,
+            now=session.clock.now(),
+            recorded_by=session.user.id,
+            lawful_basis=basis,
+            occasion="record_export",
+            family_id=found.id if found else None,
+            method="record file",
+            today=today,
+            agreement_id=cover.agreement_id,
+            no_agreement_reason=cover.no_agreement_reason,
+        )
 
 
 def write_record_file(path: Path, document: dict) -> None:

@@ -38,6 +38,7 @@ from setting_app.domain.referrals import (
     tracked,
 )
 from setting_app.services import audit, info_sharing, service_directory
+from setting_app.services.agreements import Cover, check_cover
 from setting_app.services.session import Session
 from setting_app.services.support_log import check_view_reason
 from setting_app.storage import family_repo, referral_repo, service_repo, setting_repo
@@ -135,8 +136,18 @@ def _family(session: Session, family_id: int) -> Family:
 # ---------------------------------------------------------------- making and changing referrals
 
 
-def make_referral(session: Session, referral: NewReferral) -> TrackedReferral:
-    """Save a new referral as a draft, or as sent (behind the consent gate, with its sharing record)."""
+def make_referral(
+    session: Session,
+    referral: NewReferral,
+    *,
+    agreement_id: int | None = None,
+    no_agreement_reason: str = "",
+) -> TrackedReferral:
+    """Save a new referral as a draft, or as sent (behind the consent gate, with its sharing record).
+
+    Sent straight away, it needs a data-sharing agreement covering the service (named by
+    ``agreement_id``, or the one in force for its category) or ``no_agreement_reason``.
+    """
     r = replace(tracked(referral), restricted=bool(referral.restricted))
     if r.made_by is None:
         r = replace(r, made_by=session.user.id)
@@ -155,9 +166,10 @@ def make_referral(session: Session, referral: NewReferral) -> TrackedReferral:
         if sending:
             _gate(r)
         r = _link_service(conn, r, now)
+        cover = _cover(session, r, r.made_on, agreement_id, no_agreement_reason) if sending else None
         saved = referral_repo.add_referral(conn, r, now, override_by=override_by)
-        if sending:
-            _record_referral_share(session, saved, family, saved.made_on)
+        if cover is not None:
+            _record_referral_share(session, saved, family, saved.made_on, cover)
         _audit(
             session,
             audit.CREATE,
@@ -254,8 +266,15 @@ def change_status(
     reason: StatusReason | str | None = None,
     note: str = "",
     on: date | None = None,
+    agreement_id: int | None = None,
+    no_agreement_reason: str = "",
 ) -> TrackedReferral:
-    """Move a referral on. Illegal moves, missing reasons and unsent consent are refused with a message."""
+    """Move a referral on. Illegal moves, missing reasons and unsent consent are refused with a message.
+
+    Sending a referral the setting makes names the data-sharing agreement that covers it
+    (``agreement_id``, or the one agreement in force for the service) or says why there is none
+    (``no_agreement_reason``); with neither, the send is refused and nothing changes.
+    """
     status = validation.parse_code(ReferralStatus, status, "status")
     reason = validation.parse_code(StatusReason, reason, "reason") if reason not in (None, "") else None
     note = validation.check_note(note)
@@ -276,13 +295,15 @@ def change_status(
                 "date", f"{on.isoformat()} is before this referral's last change ({last.isoformat()})"
             )
         sending = status is S.SENT and referral.route.setting_shares
+        cover = None
         if sending:
             _gate(referral)
+            cover = _cover(session, referral, on, agreement_id, no_agreement_reason)
         due = due_date_after(status, on, follow_up_days(conn), referral.expected_response_on)
         referral_repo.add_status_change(conn, referral_id, status, on, session.user.id, reason, note, now)
         referral_repo.set_status(conn, referral_id, status, due, now)
-        if sending:
-            _record_referral_share(session, referral, _family(session, referral.family_id), on)
+        if cover is not None:
+            _record_referral_share(session, referral, _family(session, referral.family_id), on, cover)
         changed = get_referral(session, referral_id)
         detail = f"status: {referral.status.value} -> {status.value}"
         if reason is not None:
@@ -291,10 +312,34 @@ def change_status(
         return changed
 
 
-def _record_referral_share(session: Session, referral: TrackedReferral, family: Family, on: date) -> None:
+def _recipient(conn: Connection, referral: NewTrackedReferral | TrackedReferral) -> str:
+    service = service_repo.get_service(conn, referral.service_id) if referral.service_id else None
+    return service.display_name if service else referral.service_name
+
+
+def _cover(
+    session: Session,
+    referral: NewTrackedReferral | TrackedReferral,
+    on: date,
+    agreement_id: int | None,
+    no_agreement_reason: str,
+) -> Cover:
+    """Which data-sharing agreement covers sending this referral (or why none does), else refused."""
+    return check_cover(
+        session.conn,
+        on=on,
+        partner=_recipient(session.conn, referral),
+        category=referral.service_category.value,
+        agreement_id=agreement_id,
+        no_agreement_reason=no_agreement_reason,
+    )
+
+
+def _record_referral_share(
+    session: Session, referral: TrackedReferral, family: Family, on: date, cover: Cover
+) -> None:
     """The information-sharing record for a referral the setting sends (inside the caller's transaction)."""
-    service = service_repo.get_service(session.conn, referral.service_id) if referral.service_id else None
-    recipient = service.display_name if service else referral.service_name
+    recipient = _recipient(session.conn, referral)
     what = f"Referral for family {family.ref}: carers' names and contact details"
     if referral.child_id is not None:
         what += ", the child's name and date of birth"
@@ -323,6 +368,8 @@ def _record_referral_share(session: Session, referral: TrackedReferral, family: 
         referral_id=referral.id,
         reason=why,
         today=session.clock.today(),
+        agreement_id=cover.agreement_id,
+        no_agreement_reason=cover.no_agreement_reason,
     )
 
 

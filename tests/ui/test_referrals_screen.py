@@ -19,6 +19,7 @@ from setting_app.services import referrals as R
 from setting_app.services.session import Session
 from setting_app.storage import sharing_repo, staff_repo
 from setting_app.storage.unit_of_work import unit_of_work
+from tests.test_agreements import cover_all
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.dialogs.chase_dialog import ChaseDialog
@@ -47,6 +48,7 @@ def ctx(session, clock, qtbot) -> AppContext:
 @pytest.fixture
 def board(session) -> dict[str, int]:
     """Two families and four referrals: one overdue, one due today, one draft, one completed."""
+    cover_all(session)  # sending now names the data-sharing agreement that covers it
     service_directory.import_directory(session, HSDS / "eastbrook_services.json")
     fam1 = families.add_family(
         session,
