@@ -472,3 +472,32 @@ def test_cli_family_summary(cli, tmp_path) -> None:
     assert withheld.code == 1 and "restricted records" in withheld.err
     assert len(withheld.err.strip().splitlines()) == 1
     assert not (tmp_path / "w.pdf").exists()
+
+
+def test_plain_word_helpers() -> None:
+    from setting_app.domain.codes import Nation
+    from setting_app.domain.models import SupportEntry
+
+    assert [family_summary.duration_words(m) for m in (0, 1, 45, 60, 61, 135)] == [
+        "0 minutes",
+        "1 minute",
+        "45 minutes",
+        "1 hour",
+        "1 hour 1 minute",
+        "2 hours 15 minutes",
+    ]
+    entry = SupportEntry(
+        1, 1, date(2026, 1, 1), Domain.INCLUSION_SEND, Kind.INDIRECT, 10, None, None, None,
+        ContactMode.PHONE, "", None, None,
+    )  # fmt: skip
+    assert family_summary.describe_support(entry, "", Nation.SCOTLAND) == (
+        "Helped you get support with inclusion and ASN"
+    )
+    assert (
+        family_summary.describe_support(entry, "Transition support", Nation.ENGLAND) == "Transition support"
+    )
+    assert family_summary.status_words(S.SENT, Route.SIGNPOSTED) == "We gave you their details."
+    assert family_summary.status_words(S.SENT, Route.REFERRED).startswith("We sent it.")
+    for status in S:
+        words = family_summary.status_words(status)
+        assert words.endswith(".") and "_" not in words and len(words.split()) >= 3

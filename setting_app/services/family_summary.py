@@ -147,7 +147,8 @@ def describe_support(entry: SupportEntry, activity_label: str, nation: Nation) -
     """What was done, from the activity type, or in general words for the area when none was chosen."""
     if activity_label:
         return activity_label
-    area = entry.domain.label(nation).lower()
+    label = entry.domain.label(nation)
+    area = label[:1].lower() + label[1:]  # "inclusion and SEND": keep the capitals of an abbreviation
     if entry.kind is Kind.INDIRECT:
         return f"Helped you get support with {area}"
     return f"Support with {area}"
