@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import PASSPHRASE, fixed_clock, setting_details
+from test_frameworks import _known
 
 from PySide6.QtCore import Qt
 
@@ -12,12 +13,14 @@ from setting_app.domain.codes import Domain, Nation, Role
 from setting_app.domain.frameworks import Framework
 from setting_app.services import activity_outcomes, audit, casebook, staff, support_log
 from setting_app.services.casebook import create_casebook
+from setting_app.services.monthly_summary import Month
 from setting_app.storage import activity_repo
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.screens.settings import SettingsScreen
+from setting_app.ui.widgets.monthly_summary_panel import MonthlySummaryPanel
 
 
 def _screen(session, qtbot) -> SettingsScreen:
@@ -138,3 +141,19 @@ def test_scotland_shows_shanarri_first(scottish, qtbot) -> None:
     assert [c for c, b in shanarri.items() if b.isChecked()] == ["nurtured", "responsible"]
     assert shanarri["nurtured"].isVisible()
     assert support_log.activity_types(scottish, Domain.FAMILY_WELLBEING)
+
+
+def test_the_monthly_panel_names_the_leading_outcomes(session, qtbot) -> None:
+    _known(session)
+    panel = MonthlySummaryPanel(AppContext(session, fixed_clock()))
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.select_month(Month(2026, 10))
+    panel.generate()
+    qtbot.waitUntil(lambda: not panel.is_busy, timeout=20_000)
+    assert panel.summary is not None, panel.status_label.text()
+    assert panel.summary.outcomes.by_outcome["early_years"].families == 10
+    assert (
+        "Families by outcome (Supporting Families): Good early years development 10; "
+        "Improved family relationships 10; Children safe from abuse and exploitation 9."
+    ) in panel.status_label.text()
