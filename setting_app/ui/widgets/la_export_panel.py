@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from setting_app.domain.errors import AppError
 from setting_app.services import export_keys
 from setting_app.services.la_export import LaExport, WrittenReturn, prepare_export, write_return
+from setting_app.services.la_export import self_evaluation as la_self_evaluation
 from setting_app.services.la_export.build import PreviewCell
 from setting_app.services.la_export.exact import load_authority_public_key
 from setting_app.services.la_export.periods import Period, default_period, recent_periods
@@ -355,7 +356,8 @@ class LaExportPanel(QWidget):
         partial = (
             "" if export.period.is_complete(today) else " The period has not ended: the counts are so far."
         )
-        self.status_label.setText(f"{export.period.label}: {export.summary()}{partial}")
+        ratings = la_self_evaluation.return_note(self._ctx.session.conn, export.period)
+        self.status_label.setText(f"{export.period.label}: {export.summary()}{partial} {ratings}")
         self._show_rows()
         self._update_buttons()
         self.preview_ready.emit(export)
