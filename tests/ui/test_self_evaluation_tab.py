@@ -113,3 +113,22 @@ def test_locking_forgets_what_was_typed(qtbot, session, clock) -> None:
     tab.rows[0].evidence.setPlainText("typed")
     tab.ctx.set_session(None)
     assert tab.rows[0].evidence.toPlainText() == "" and tab.model.rowCount() == 0
+
+
+def test_the_la_export_preview_says_whether_ratings_go_with_the_return(qtbot, session, clock) -> None:
+    from PySide6.QtCore import QThreadPool
+
+    from setting_app.ui.widgets.la_export_panel import LaExportPanel
+
+    panel = LaExportPanel(AppContext(session, clock), choose_folder=lambda _w: None)
+    qtbot.addWidget(panel)
+    panel.select_period("2026-10")
+    with qtbot.waitSignal(panel.preview_ready, timeout=10000):
+        panel.preview_button.click()
+    assert "No self-evaluation was completed in the 12 months" in panel.status_label.text()
+    self_evaluation.record(session, dict.fromkeys(INGREDIENT_CODES, 3), completed_on="2026-09-14")
+    panel.threshold.setValue(panel.threshold.value() + 1)
+    with qtbot.waitSignal(panel.preview_ready, timeout=10000):
+        panel.preview_button.click()
+    assert "The self-evaluation of 14 September 2026 goes with the return" in panel.status_label.text()
+    QThreadPool.globalInstance().waitForDone(5000)
