@@ -1,0 +1,119 @@
+"""Records → Transfers with real widgets offscreen: the key fingerprint and key file, sending a family
+through the dialog, receiving it in a second casebook after seeing the sender's fingerprint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox
+
+from setting_app.services import export_keys, transfer_keys
+from setting_app.services.session import Session
+from tests.test_transfer import add_sample_family, make_receiver
+
+from setting_app.ui.context import AppContext
+from setting_app.ui.dialogs.transfer_send_dialog import TransferSendDialog
+from setting_app.ui.screens.transfer_tab import TransferTab
+
+
+@pytest.fixture
+def receiver(tmp_path: Path):
+    session = make_receiver(tmp_path)
+    yield session
+    session.close()
+
+
+def _shown_errors(dialog) -> str:
+    return " ".join(
+        label.text() for label in dialog.findChildren(QLabel) if label.isVisible() and label.text()
+    )
+
+
+def _tab(session: Session, clock, qtbot, tmp_path: Path, name: str) -> TransferTab:
+    ctx = AppContext(session, clock)
+    target = tmp_path / f"{name}.transfer"
+    tab = TransferTab(
+        ctx,
+        choose_key_target=lambda _w, suggested: tmp_path / f"{name}-{suggested}",
+        send_dialog=lambda c, p: TransferSendDialog(c, p, choose_target=lambda _w, _s: target),
+    )
+    qtbot.addWidget(tab)
+    tab.resize(1000, 600)
+    tab.show()
+    tab.refresh()
+    return tab
+
+
+def test_send_and_receive_through_the_tab(
+    session: Session, receiver: Session, clock, qtbot, tmp_path: Path
+) -> None:
+    add_sample_family(session)
+    sender_tab = _tab(session, clock, qtbot, tmp_path, "sender")
+    receiver_tab = _tab(receiver, clock, qtbot, tmp_path, "receiver")
+    assert receiver_tab.fingerprint.text() == transfer_keys.ensure_transfer_key(receiver)
+    assert sender_tab.signing.text() == export_keys.export_key_fingerprint(session.conn)
+    assert sender_tab.table.topLevelItemCount() == 0
+
+    key_file = receiver_tab.save_key_file()
+    assert key_file is not None and key_file.name == "receiver-oak-tree-nursery-transfer-key.json"
+    assert receiver_tab.fingerprint.text() in receiver_tab.result.text()
+
+    dialog = sender_tab.send_family()
+    assert dialog.isVisible()
+    # Nothing chosen: the problems show beside the fields, nothing is written.
+    dialog.send_button.click()
+    assert dialog.isVisible() and "choose the family" in _shown_errors(dialog)
+    family = session.conn.execute("SELECT id FROM families WHERE ref = 'FAM-0042'").fetchone()[0]
+    dialog.family.set_family(family)
+    assert dialog.set_receiver_file(key_file)
+    assert "Oak Tree Nursery" in dialog.receiver_label.text()
+    qtbot.keyClicks(dialog.consent_by, "Ada Example")
+    dialog.send_button.click()
+    assert dialog.isVisible()  # no agreement and no reason: refused, shown beside the field
+    assert "say why you are sharing without one" in _shown_errors(dialog)
+    assert not (tmp_path / "sender.transfer").exists()
+    qtbot.keyClicks(dialog.no_agreement_reason, "No agreement yet; family asked")
+    dialog.send_button.click()
+    assert not dialog.isVisible()
+    assert (tmp_path / "sender.transfer").exists()
+    assert "Sealed FAM-0042 for Oak Tree Nursery" in sender_tab.result.text()
+    assert sender_tab.table.topLevelItemCount() == 1
+    assert sender_tab.table.topLevelItem(0).text(TransferTab.DIRECTION) == "Sent"
+
+    confirm = receiver_tab.receive_file(tmp_path / "sender.transfer")
+    assert confirm is not None and confirm.isVisible()
+    assert confirm.fingerprint.text() == sender_tab.signing.text()
+    confirm.import_button.click()
+    assert not confirm.isVisible()
+    assert "Received FAM-0042 from Little Acorns Nursery" in receiver_tab.result.text()
+    row = receiver_tab.table.topLevelItem(0)
+    assert row.text(TransferTab.DIRECTION) == "Received" and row.text(TransferTab.FAMILY) == "FAM-0042"
+    assert row.text(TransferTab.KEY) == sender_tab.signing.text()
+
+    # The same file again is refused with a plain message, and nothing new is listed.
+    assert receiver_tab.receive_file(tmp_path / "sender.transfer") is None
+    box = next(w for w in receiver_tab.findChildren(QMessageBox))
+    assert "already imported" in box.text()
+    assert receiver_tab.table.topLevelItemCount() == 1
+
+
+def test_every_control_has_a_name_and_the_tab_is_keyboard_usable(
+    session: Session, clock, qtbot, tmp_path
+) -> None:
+    tab = _tab(session, clock, qtbot, tmp_path, "me")
+    dialog = tab.send_family()
+    for widget in (tab, dialog):
+        for child in widget.findChildren(object):
+            focusable = (
+                hasattr(child, "focusPolicy")
+                and child.isVisibleTo(widget)
+                and child.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and child.metaObject().className() != "QWidget"
+            )
+            if focusable:
+                assert child.accessibleName() or getattr(child, "text", lambda: "")(), child
+    assert tab.save_key_button.text().count("&") == 1 and tab.send_button.text().count("&") == 1
+    dialog.reject()
