@@ -387,7 +387,7 @@ def _outcomes_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
             format_minutes(untagged.minutes),
         ]
     )
-    label_width = 78 * mm
+    label_width = 96 * mm  # the longest outcome fits on one line
     return [
         KeepTogether(
             [
