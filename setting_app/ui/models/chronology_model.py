@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
 
 from setting_app.domain.codes import Domain, Nation
 from setting_app.domain.models import Referral, SupportEntry
@@ -30,6 +31,8 @@ class ChronologyItem:
     what: str
     child: str
     staff: str
+    #: The setting this record came from by a transfer ("" for this setting's own work).
+    received_from: str = ""
 
     @property
     def is_referral(self) -> bool:
@@ -58,8 +61,16 @@ class ChronologyItem:
 
     @property
     def marks(self) -> str:
-        """Words (not only colour) for the row's state: amended, restricted."""
-        marks = [word for word, on in (("amended", self.amended), ("restricted", self.restricted)) if on]
+        """Words (not only colour) for the row's state: amended, restricted, received from another setting."""
+        marks = [
+            word
+            for word, on in (
+                ("received", bool(self.received_from)),
+                ("amended", self.amended),
+                ("restricted", self.restricted),
+            )
+            if on
+        ]
         return f" ({', '.join(marks)})" if marks else ""
 
 
@@ -132,6 +143,12 @@ class ChronologyModel(QAbstractTableModel):
                 return item.note
             if column == self.DOMAIN:
                 return item.domain.label(self.nation)
+            if column == self.TYPE and item.received_from:
+                return f"Received from {item.received_from}: recorded there, not by this setting"
+        if role == Qt.ItemDataRole.FontRole and item.received_from:
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.MINUTES:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
