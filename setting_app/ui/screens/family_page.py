@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from setting_app.domain.codes import DOMAIN_ORDER, Domain
 from setting_app.domain.errors import AppError
 from setting_app.domain.models import Child, Family, Referral, SupportEntry
-from setting_app.services import families, staff, support_log
+from setting_app.services import families, staff, support_log, transfer
 from setting_app.services import referrals as referral_service
 
 from setting_app.ui.context import AppContext
@@ -80,6 +80,11 @@ class FamilyPageScreen(QWidget):
         top.addWidget(self.title)
         self.status_label = QLabel()
         top.addWidget(self.status_label)
+        self.received_label = QLabel()
+        self.received_label.setAccessibleName("Received from another setting")
+        self.received_label.setStyleSheet("font-style: italic;")
+        self.received_label.setVisible(False)
+        top.addWidget(self.received_label)
         top.addStretch(1)
         self.back_button = QPushButton("&Back to families")
         self.edit_button = QPushButton("&Edit family")
@@ -233,12 +238,22 @@ class FamilyPageScreen(QWidget):
             referrals = support_log.family_referrals(session, self.family_id)
             staff_names = {u.id: u.display_name for u in staff.list_users(session)}
             activities = support_log.activity_labels(session)
+            arrived = transfer.received_from(session, self.family_id)
+            received_entries = transfer.received_entry_ids(session, self.family_id) if arrived else set()
+            received_referrals = transfer.received_referral_ids(session, self.family_id) if arrived else set()
         except AppError as exc:
             self._clear()
             self.problem.setText(exc.message)
             return
         self.family = family
         self._show_header(family, children, entries, referrals, staff_names)
+        sender = arrived.other_setting_name if arrived else ""
+        self.received_label.setText(
+            f"Received from {sender} on {uk_date(arrived.received_on or arrived.sealed_on)}"
+            if arrived
+            else ""
+        )
+        self.received_label.setVisible(arrived is not None)
         child_names = {c.id: c.name for c in children}
         items = [
             ChronologyItem(
@@ -247,7 +262,10 @@ class FamilyPageScreen(QWidget):
                 e,
                 activities.get((e.domain, e.activity_code), e.activity_code or ""),
                 child_names.get(e.child_id, "") if e.child_id else "",
-                staff_names.get(e.staff_id, "") if e.staff_id else "",
+                staff_names.get(e.staff_id, "")
+                if e.staff_id
+                else (sender if e.id in received_entries else ""),
+                sender if e.id in received_entries else "",
             )
             for e in entries
         ] + [
@@ -257,7 +275,10 @@ class FamilyPageScreen(QWidget):
                 r,
                 f"Referral to {r.service_name} ({_status_text(r)})",
                 child_names.get(r.child_id, "") if r.child_id else "",
-                staff_names.get(r.made_by, "") if r.made_by else "",
+                staff_names.get(r.made_by, "")
+                if r.made_by
+                else (sender if r.id in received_referrals else ""),
+                sender if r.id in received_referrals else "",
             )
             for r in referrals
         ]
@@ -476,6 +497,8 @@ class FamilyPageScreen(QWidget):
             head.append(f"by {item.staff}")
         if item.restricted:
             head.append("RESTRICTED")
+        if item.received_from:
+            head.append(f"received from {item.received_from}")
         lines = [" · ".join(head)]
         if item.amended:
             lines.append(f"Amended: version {item.record.version} (History… shows the earlier versions)")
@@ -494,6 +517,8 @@ class FamilyPageScreen(QWidget):
         self.detail.clear()
         self.title.setText("No family chosen")
         self.status_label.clear()
+        self.received_label.clear()
+        self.received_label.setVisible(False)
         for label in (
             self.carers_label,
             self.children_label,
