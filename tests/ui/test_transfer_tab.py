@@ -117,3 +117,45 @@ def test_every_control_has_a_name_and_the_tab_is_keyboard_usable(
                 assert child.accessibleName() or getattr(child, "text", lambda: "")(), child
     assert tab.save_key_button.text().count("&") == 1 and tab.send_button.text().count("&") == 1
     dialog.reject()
+
+
+def test_family_page_says_where_a_received_family_came_from(
+    session: Session, receiver: Session, clock, qtbot, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from setting_app.domain.codes import Domain
+    from setting_app.domain.models import NewEntry
+    from setting_app.services import support_log, transfer
+    from tests.test_transfer import send
+
+    from setting_app.ui.models.chronology_model import ChronologyModel
+    from setting_app.ui.screens.family_page import FamilyPageScreen
+
+    add_sample_family(session)
+    received = transfer.receive_family(receiver, send(session, receiver, tmp_path).path)
+    support_log.log_entry(
+        receiver, NewEntry(received.family_id, date(2026, 11, 23), Domain.CHILD_DEVELOPMENT, 10)
+    )
+    page = FamilyPageScreen(AppContext(receiver, clock))
+    qtbot.addWidget(page)
+    page.show()
+    page.show_family(received.family_id)
+    assert page.received_label.isVisible()
+    assert page.received_label.text() == "Received from Little Acorns Nursery on 23/11/2026"
+    model = page.model
+    types = [model.index(row, ChronologyModel.TYPE).data() for row in range(model.rowCount())]
+    staff_column = [model.index(row, ChronologyModel.STAFF).data() for row in range(model.rowCount())]
+    assert len(types) == 5  # 3 entries and 1 open referral received, 1 entry logged here
+    assert [t.endswith("(received)") for t in types] == [True, True, True, True, False]
+    assert staff_column[:4] == ["Little Acorns Nursery"] * 4 and staff_column[4] == "Rita Receiver"
+    tip = model.index(0, ChronologyModel.TYPE).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Received from Little Acorns Nursery")
+
+    # A family of this setting's own has no such line.
+    from setting_app.domain.models import NewFamily
+    from setting_app.services import families
+
+    mine = families.add_family(receiver, NewFamily(ref="FAM-0001", opened_on=date(2026, 11, 1)))
+    page.show_family(mine.id)
+    assert not page.received_label.isVisible() and page.received_label.text() == ""
