@@ -373,7 +373,7 @@ class OutcomeTagsEditor(QGroupBox):
                 self.boxes[framework][outcome.code] = box
             self._pages[framework] = page
             self.stack.addWidget(page)
-        self.save_button = QPushButton("Save &tags")
+        self.save_button = QPushButton("Save ta&gs")
         self.save_button.setAccessibleName("Save the outcome tags of the selected activity type")
         top = QHBoxLayout()
         top.addWidget(framework_label)
