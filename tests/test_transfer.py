@@ -627,3 +627,17 @@ def test_received_history_does_not_count_in_the_receivers_dashboard(
     here = families.find_family(receiver, "FAM-0042")
     support_log.log_entry(receiver, NewEntry(here.id, date(2026, 11, 23), Domain.CHILD_DEVELOPMENT, 10))
     assert dashboard.dashboard_figures(receiver).families_supported == 1
+
+
+def test_a_received_family_can_be_erased(session: Session, receiver: Session, tmp_path: Path) -> None:
+    from setting_app.services import erasure
+
+    closed = json.loads(json.dumps(FAMILY))
+    closed["families"][0]["closed_on"] = "2026-11-01"
+    records.import_records(session, closed)
+    received = transfer.receive_family(receiver, send(session, receiver, tmp_path).path)
+    erasure.erase_family(receiver, received.family_id, "retention_ended")
+    counts = table_counts(receiver)
+    assert counts["families"] == 0 and counts["support_entries"] == 0 and counts["referrals"] == 0
+    assert counts["transfers"] == 0 and counts["information_sharing"] == 0
+    assert audit.verify(receiver) is None

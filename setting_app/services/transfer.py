@@ -182,19 +182,27 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def _counted(children: int, entries: int, referrals: int, restricted: int) -> str:
+    text = (
+        f"{_count(children, 'child', 'children')}, "
+        f"{_count(entries, 'entry', 'entries')}, {_count(referrals, 'referral', 'referrals')}"
+    )
+    return text + (f" ({restricted} restricted)" if restricted else "")
+
+
 def _contents(family: dict) -> str:
     """What the family's record holds, in counts (never notes)."""
     entries, referrals = family["entries"], family["referrals"]
     restricted = sum(1 for e in entries if e.get("restricted")) + sum(
         1 for x in referrals if x.get("restricted")
     )
-    text = (
-        f"{_count(len(family['children']), 'child', 'children')}, "
-        f"{_count(len(entries), 'entry', 'entries')}, {_count(len(referrals), 'referral', 'referrals')}"
-    )
-    if restricted:
-        text += f" ({restricted} restricted)"
-    return text
+    return _counted(len(family["children"]), len(entries), len(referrals), restricted)
+
+
+def _file_contents(family: records.FileFamily) -> str:
+    """The same words for a received family, counted here (never taken from the file's own words)."""
+    restricted = sum(e.restricted for e in family.entries) + sum(x.restricted for x in family.referrals)
+    return _counted(len(family.children), len(family.entries), len(family.referrals), restricted)
 
 
 # --- crypto --------------------------------------------------------------------------------------
@@ -598,7 +606,6 @@ def open_transfer(
         consent = Consent(sharing["consent"]) if sharing.get("consent") else None
         basis = LawfulBasis(sharing["lawful_basis"]) if sharing.get("lawful_basis") else None
         consent_by, reason, purpose = (str(sharing.get(k) or "") for k in ("consent_by", "reason", "purpose"))
-        contents = str(payload["contents"])
         restricted_reason = str(payload.get("restricted_reason") or "")
         document = payload["records"]
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -607,6 +614,7 @@ def open_transfer(
     if len(checked.families) != 1:
         raise _changed(sealed.name)
     checked = _strip_staff(checked)
+    contents = _file_contents(checked.families[0])
     return OpenedTransfer(
         sealed=sealed,
         family_ref=checked.families[0].ref,
