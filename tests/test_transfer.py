@@ -640,4 +640,10 @@ def test_a_received_family_can_be_erased(session: Session, receiver: Session, tm
     counts = table_counts(receiver)
     assert counts["families"] == 0 and counts["support_entries"] == 0 and counts["referrals"] == 0
     assert counts["transfers"] == 0 and counts["information_sharing"] == 0
+    # The same file cannot bring the erased family back.
+    with pytest.raises(
+        ImportRejected, match="already imported on 2026-11-23, and that family's record has since"
+    ):
+        transfer.receive_family(receiver, tmp_path / "fam.transfer")
+    assert table_counts(receiver)["families"] == 0
     assert audit.verify(receiver) is None

@@ -577,6 +577,12 @@ def _refuse_replay(session: Session, sealed: SealedFile) -> None:
         raise ImportRejected(
             f"{sealed.name} was already imported on {when} as {earlier.family_ref}. Nothing was imported again."
         )
+    erased = transfer_repo.received_on(session.conn, sealed.transfer_uid)
+    if erased is not None:
+        raise ImportRejected(
+            f"{sealed.name} was already imported on {erased.isoformat()}, and that family's record has since "
+            "been erased. Nothing was imported again."
+        )
 
 
 def open_transfer(
@@ -709,6 +715,7 @@ def receive_family(
             now,
         )
         entries, referrals = transfer_repo.mark_family_received(conn, family.id, transfer.id)
+        transfer_repo.remember_received(conn, sealed.transfer_uid, today)
         info_sharing.record_share(
             conn,
             recipient=sealed.sender_name,

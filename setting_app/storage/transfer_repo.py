@@ -163,3 +163,22 @@ def received_referral_ids(conn: Connection, family_id: int) -> set[int]:
         "SELECT id FROM referrals WHERE family_id = ? AND transfer_id IS NOT NULL", (family_id,)
     ).fetchall()
     return {int(r[0]) for r in rows}
+
+
+#: ``app_settings`` keys remembering every transfer received, so a file cannot bring back a family that
+#: was since erased (erasure deletes the family's ``transfers`` row with everything else about it).
+_RECEIVED_KEY = "transfer_received:"
+
+
+def remember_received(conn: Connection, transfer_uid: str, on: date) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO app_settings (key, value) VALUES (?, ?)",
+        (_RECEIVED_KEY + transfer_uid, from_date(on)),
+    )
+
+
+def received_on(conn: Connection, transfer_uid: str) -> date | None:
+    row = conn.execute(
+        "SELECT value FROM app_settings WHERE key = ?", (_RECEIVED_KEY + transfer_uid,)
+    ).fetchone()
+    return to_date(row[0]) if row else None
