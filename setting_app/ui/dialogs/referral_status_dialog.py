@@ -31,6 +31,7 @@ from setting_app.domain.referrals import (
     allowed_next,
     status_label,
 )
+from setting_app.services import agreements as agreement_service
 from setting_app.services import referrals as referral_service
 
 from setting_app.ui.context import AppContext
@@ -111,6 +112,35 @@ class ReferralStatusDialog(QDialog):
         row("N&ote", self.note, "note")
         self.sharing_hint = QLabel()
         self.sharing_hint.setWordWrap(True)
+        # Sending: the data-sharing agreement that covers it, or why there is none.
+        self.agreement = QComboBox()
+        self.agreement.setAccessibleName("Data-sharing agreement covering this share")
+        self.agreement.currentIndexChanged.connect(self._on_agreement_changed)
+        self.agreement_label = QLabel("Data-sharing &agreement")
+        self.agreement_label.setBuddy(self.agreement)
+        self.agreement_row = QWidget()
+        agreement_column = QVBoxLayout(self.agreement_row)
+        agreement_column.setContentsMargins(0, 0, 0, 0)
+        agreement_column.addWidget(self.agreement)
+        agreement_problem = error_label(self.agreement_row)
+        agreement_column.addWidget(agreement_problem)
+        form.addRow(self.agreement_label, self.agreement_row)
+        self.errors.add("agreement", self.agreement, agreement_problem)
+        self.no_agreement_reason = QPlainTextEdit()
+        self.no_agreement_reason.setAccessibleName("Why share without a data-sharing agreement")
+        self.no_agreement_reason.setTabChangesFocus(True)
+        self.no_agreement_reason.setFixedHeight(self.no_agreement_reason.fontMetrics().lineSpacing() * 2 + 14)
+        self.reason_label = QLabel("&Why share without an agreement")
+        self.reason_label.setBuddy(self.no_agreement_reason)
+        self.reason_row = QWidget()
+        reason_column = QVBoxLayout(self.reason_row)
+        reason_column.setContentsMargins(0, 0, 0, 0)
+        reason_column.addWidget(self.no_agreement_reason)
+        reason_problem = error_label(self.reason_row)
+        reason_column.addWidget(reason_problem)
+        form.addRow(self.reason_label, self.reason_row)
+        self.errors.add("reason for no agreement", self.no_agreement_reason, reason_problem)
+        self._load_agreements()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.errors.general, 1)
@@ -150,9 +180,59 @@ class ReferralStatusDialog(QDialog):
             else ""
         )
         self.sharing_hint.setVisible(sending)
+        self._on_agreement_changed()
+
+    # -- the data-sharing agreement ------------------------------------------------------------
+
+    def _load_agreements(self) -> None:
+        """The agreements in force that cover this service, then "no agreement" (a reason is asked)."""
+        self.covering_count = 0
+        self.agreement.clear()
+        try:
+            covering = agreement_service.covering_agreements(
+                self.ctx.session,
+                partner=self.referral.service_name,
+                category=self.referral.service_category.value,
+            )
+        except AppError:
+            covering = []
+        if len(covering) > 1:
+            self.agreement.addItem("(choose the agreement that applies)", "")
+        for a in covering:
+            self.agreement.addItem(f"#{a.id} {a.title} (review by {uk_date(a.review_on)})", a.id)
+        self.agreement.addItem("No agreement covers this share", None)
+        self.covering_count = len(covering)
+        self.agreement.setCurrentIndex(0)
+
+    def _sending(self) -> bool:
+        status = combo_code(self.status, ReferralStatus)
+        return status is ReferralStatus.SENT and self.referral.route.setting_shares
+
+    def chosen_agreement(self) -> int | None:
+        value = self.agreement.currentData()
+        return int(value) if isinstance(value, int) else None
+
+    def _on_agreement_changed(self, *_args: object) -> None:
+        sending = self._sending()
+        if not hasattr(self, "agreement_row"):
+            return
+        show_choice = sending and self.covering_count > 0
+        self.agreement_label.setVisible(show_choice)
+        self.agreement_row.setVisible(show_choice)
+        needs_reason = sending and self.agreement.currentData() is None
+        self.reason_label.setVisible(needs_reason)
+        self.reason_row.setVisible(needs_reason)
 
     def save(self) -> bool:
         self.errors.clear()
+        sending = self._sending()
+        agreement_id = self.chosen_agreement() if sending else None
+        reason = self.no_agreement_reason.toPlainText().strip() if sending and agreement_id is None else ""
+        if sending and self.agreement.currentData() is None and not reason:
+            self.errors.show(
+                "reason for no agreement", "say why you are sharing without a data-sharing agreement"
+            )
+            return False
         try:
             self.saved = referral_service.change_status(
                 self.ctx.session,
@@ -161,9 +241,14 @@ class ReferralStatusDialog(QDialog):
                 reason=combo_code(self.reason, StatusReason),
                 note=self.note.toPlainText(),
                 on=self.on.date(),
+                agreement_id=agreement_id,
+                no_agreement_reason=reason,
             )
         except ValidationError as exc:
-            self.errors.show(exc.field, exc.problem)
+            field = exc.field
+            if field == "agreement" and not self.agreement_row.isVisibleTo(self):
+                field = "reason for no agreement"
+            self.errors.show(field, exc.problem)
             return False
         except AppError as exc:
             self.errors.show_general(exc.message)
