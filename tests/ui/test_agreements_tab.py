@@ -191,3 +191,23 @@ def test_make_a_template_from_the_tab(qtbot, ctx, session, tmp_path) -> None:
     assert written is not None, tab.status.text()
     text = subprocess.run(["pdftotext", str(written), "-"], capture_output=True, text=True, check=True).stdout
     assert "Little Acorns Nursery" in text and "Eastbrook Family Hub" in text
+
+
+def test_new_referral_sent_with_no_covering_agreement_says_how_to_give_the_reason(
+    qtbot, ctx, session
+) -> None:
+    from setting_app.ui.dialogs.referral_dialog import ReferralDialog
+
+    family = families.add_family(session, NewFamily("FAM-0001", date(2026, 1, 5)))
+    dialog = ReferralDialog(ctx, family_id=family.id)
+    qtbot.addWidget(dialog)
+    dialog.service.setEditText("Town Housing")
+    dialog.category.setCurrentIndex(dialog.category.findData(ServiceCategory.HOUSING))
+    dialog.consent.setCurrentIndex(dialog.consent.findData(Consent.GIVEN))
+    dialog.given_by.setText("A Carer")
+    dialog.scope.setText("Contact details, to the housing team")
+    assert dialog.save(send=True) is False
+    message = dialog.errors.general.text()
+    assert "no data-sharing agreement in force covers" in message and "Change status" in message
+    assert session.conn.execute("SELECT count(*) FROM referrals").fetchone()[0] == 0
+    assert dialog.save(send=False) is True  # a draft needs no agreement

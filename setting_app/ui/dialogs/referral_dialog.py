@@ -43,7 +43,7 @@ from setting_app.services import referrals as referral_service
 from setting_app.ui.context import AppContext
 from setting_app.ui.widgets.date_field import DateField
 from setting_app.ui.widgets.family_picker import FamilyPicker
-from setting_app.ui.widgets.field_errors import FieldErrors, error_label
+from setting_app.ui.widgets.field_errors import FieldErrors, error_label, plain_message
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -406,6 +406,12 @@ class ReferralDialog(QDialog):
             else:
                 self.saved = referral_service.update_referral(self.ctx.session, self.referral.id, referral)
         except ValidationError as exc:
+            if exc.field == "agreement":  # no agreement covers it: the status dialog asks for the reason
+                self.errors.show_general(
+                    f"{plain_message(exc)}. Save it as a draft, then Change status to sent to name the "
+                    "agreement or say why there is none."
+                )
+                return False
             self.errors.show(exc.field, exc.problem)
             return False
         except AppError as exc:
