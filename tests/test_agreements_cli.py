@@ -136,6 +136,7 @@ def test_referral_send_and_export_name_the_agreement(ready: CliRunner, tmp_path)
     assert "agreement: no data-sharing agreement in force covers" in _one_line_error(refused)
     sent = ready("referral", "status", first, "sent", "--no-agreement-reason", "Housing has no agreement yet")
     assert sent.code == 0, sent.err
+    assert "no agreement: Housing has no agreement yet" in ready("sharing", "list").out
     missing = ready("agreement", "missing")
     assert "Town Housing" in missing.out and "Housing has no agreement yet" in missing.out
 
@@ -143,6 +144,7 @@ def test_referral_send_and_export_name_the_agreement(ready: CliRunner, tmp_path)
     second = add_referral()
     assert ready("referral", "status", second, "sent", "--agreement", "1").code == 0
     shown = ready("agreement", "show", "1")
+    assert "agreement #1" in ready("sharing", "list").out
     assert "Shares it covers: 1" in shown.out and f"referral #{second}" in shown.out
 
     exported = ready(

@@ -472,9 +472,15 @@ def cmd_sharing_list(ctx: CliContext, args: argparse.Namespace) -> int:
                 rec.lawful_basis.value if rec.lawful_basis else (rec.consent.value if rec.consent else "-")
             )
             referral = f" referral #{rec.referral_id}" if rec.referral_id else ""
+            if rec.agreement_id is not None:
+                agreement = f"; agreement #{rec.agreement_id}"
+            elif rec.no_agreement_reason:
+                agreement = f"; no agreement: {rec.no_agreement_reason}"
+            else:
+                agreement = ""
             ctx.print(
                 f"{rec.decided_on.isoformat()} {rec.decision.value:<10} {rec.family_ref or '-':<10} "
-                f"to {rec.recipient} ({rec.occasion.value}{referral}; basis {basis}): {rec.what}"
+                f"to {rec.recipient} ({rec.occasion.value}{referral}; basis {basis}{agreement}): {rec.what}"
                 + (f" | {rec.reason}" if rec.reason else "")
             )
     return 0
