@@ -70,6 +70,15 @@ def test_add_list_show_and_refusals(ready: CliRunner) -> None:
     assert "not an agreement id" in _one_line_error(ready("agreement", "show", "one"))
     assert "no data-sharing agreement #9" in _one_line_error(ready("agreement", "show", "9"))
     assert ready("agreement", "add", "--title", "Only a title").code == 2
+
+    changed = ready("agreement", "change", "1", "--review", "2027-06-01", "--end", "2027-12-31")
+    assert changed.code == 0, changed.err
+    assert "in force" in changed.out and "2027-06-01" in changed.out
+    assert "ends 2027-12-31" in ready("agreement", "show", "1").out
+    assert "review date" in _one_line_error(ready("agreement", "change", "1", "--review", "2025-01-01"))
+    assert "say what to change" in _one_line_error(ready("agreement", "change", "1"))
+    assert ready("agreement", "change", "1", "--end", "none").code == 0
+    assert "ends 2027-12-31" not in ready("agreement", "show", "1").out
     assert ready("agreement", "list").out.count("#") == 1
 
 

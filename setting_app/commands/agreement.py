@@ -4,6 +4,7 @@ agreements (managers add and change; any member of staff may look)."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from setting_app.cli import CliContext
@@ -73,6 +74,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", type=Path, metavar="FILE.json")
     p.set_defaults(handler=cmd_import)
+
+    p = group.add_parser(
+        "change", help="change an agreement (managers): only the fields given; --party replaces all parties"
+    )
+    p.add_argument("id")
+    p.add_argument("--title")
+    p.add_argument("--party", action="append", default=[], metavar="NAME|TYPE|CATEGORY")
+    p.add_argument("--purpose")
+    p.add_argument("--data", dest="data_items")
+    p.add_argument("--direction", help=_codes(Direction))
+    p.add_argument("--lawful-basis", help=_codes(LawfulBasis))
+    p.add_argument("--special-category", help="an article 9(2) condition, or 'none'")
+    p.add_argument("--retention")
+    p.add_argument("--security", dest="security_measures")
+    p.add_argument("--start", help="YYYY-MM-DD")
+    p.add_argument("--review", help="YYYY-MM-DD (after the start)")
+    p.add_argument("--end", help="YYYY-MM-DD, or 'none' to remove the end date")
+    p.add_argument("--notes")
+    p.set_defaults(handler=cmd_change)
 
     p = group.add_parser("show", help="one agreement in full, with the shares it covers")
     p.add_argument("id")
@@ -155,6 +175,44 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
     with ctx.open_session() as session:
         saved = agreements.add_agreement(session, agreement)
     ctx.print(saved.id)
+    return 0
+
+
+def cmd_change(ctx: CliContext, args: argparse.Namespace) -> int:
+    agreement_id = _id(args.id)
+    changes: dict = {}
+    for name in (
+        "title",
+        "purpose",
+        "data_items",
+        "direction",
+        "lawful_basis",
+        "retention",
+        "security_measures",
+        "notes",
+    ):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if args.party:
+        changes["parties"] = tuple(parse_party(text) for text in args.party)
+    if args.special_category is not None:
+        changes["special_category_condition"] = (
+            None if args.special_category.lower() == "none" else args.special_category
+        )
+    if args.start is not None:
+        changes["starts_on"] = parse_date(args.start, "start date")
+    if args.review is not None:
+        changes["review_on"] = parse_date(args.review, "review date")
+    if args.end is not None:
+        changes["ends_on"] = None if args.end.lower() == "none" else parse_date(args.end, "end date")
+    if not changes:
+        raise ValidationError("change", "say what to change (for example --review YYYY-MM-DD)")
+    with ctx.open_session() as session:
+        current = agreements.get_agreement(session, agreement_id)
+        base = NewAgreement(**{name: getattr(current, name) for name in NewAgreement.__dataclass_fields__})
+        saved = agreements.update_agreement(session, agreement_id, replace(base, **changes))
+        ctx.print(_line(saved, session.clock.today()))
     return 0
 
 
