@@ -179,3 +179,22 @@ def test_record_export_for_a_partner_records_a_share(session, tmp_path) -> None:
     assert len(sharing_repo.list_records(session.conn)) == 2
     with pytest.raises(NotFound):
         A.shares_covered(session, 999)
+
+
+def test_a_subject_access_pack_is_not_listed_as_a_share_without_an_agreement(session) -> None:
+    """It goes to the person the information is about, not to a partner."""
+    from setting_app.services import info_sharing
+
+    draft = _draft(session)
+    info_sharing.record_share_now(
+        session,
+        recipient="The family (subject access request)",
+        what="Their records",
+        purpose="Subject access request",
+        lawful_basis="legal_obligation",
+        occasion=SharingOccasion.SUBJECT_ACCESS,
+        family_id=draft.family_id,
+    )
+    assert A.shares_without_agreement(session) == []
+    R.change_status(session, draft.id, S.SENT, no_agreement_reason="Urgent")
+    assert [r.referral_id for r in A.shares_without_agreement(session)] == [draft.id]

@@ -135,13 +135,13 @@ def _line(a: Agreement, today) -> str:
 
 
 def share_line(rec: SharingRecord) -> str:
-    referral = f" referral #{rec.referral_id}" if rec.referral_id else ""
+    occasion = f"referral #{rec.referral_id}" if rec.referral_id else rec.occasion.label.lower()
     reason = f" | no agreement: {rec.no_agreement_reason}" if rec.agreement_id is None else ""
     if rec.agreement_id is None and not rec.no_agreement_reason:
         reason = " | no agreement (no reason recorded)"
     return (
         f"{rec.decided_on.isoformat()} {rec.family_ref or '-':<10} to {rec.recipient} "
-        f"({rec.occasion.value}{referral}){reason}"
+        f"({occasion}){reason}"
     )
 
 

@@ -156,11 +156,12 @@ def get_agreement(session: Session, agreement_id: int) -> Agreement:
 
 
 def list_agreements(session: Session, *, include_ended: bool = True) -> list[Agreement]:
-    found = agreement_repo.list_agreements(session.conn)
-    if include_ended:
-        return found
+    """The next review first, ended agreements last."""
     today = session.clock.today()
-    return [a for a in found if a.status(today) is not AgreementStatus.ENDED]
+    found = agreement_repo.list_agreements(session.conn)
+    if not include_ended:
+        return [a for a in found if a.status(today) is not AgreementStatus.ENDED]
+    return sorted(found, key=lambda a: a.status(today) is AgreementStatus.ENDED)
 
 
 def agreements_due(session: Session, today: date | None = None) -> list[Agreement]:

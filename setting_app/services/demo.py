@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from setting_app.domain.agreements import AgreementParty, NewAgreement
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
 from setting_app.domain.codes import (
     DOMAIN_ORDER,
@@ -53,11 +54,14 @@ from setting_app.domain.referrals import (
     Urgency,
     due_date_after,
 )
+from setting_app.domain.self_evaluation import INGREDIENTS, NewSelfEvaluation, Rating
 from setting_app.services.casebook import casebook_exists, create_casebook
 from setting_app.storage import (
     activity_repo,
+    agreement_repo,
     family_repo,
     referral_repo,
+    self_evaluation_repo,
     service_repo,
     sharing_repo,
     staff_repo,
@@ -638,6 +642,7 @@ class _Builder:
         self.now = now
         self.now_text = from_datetime(now)
         self.calendar = _Calendar()
+        self.agreements: list[_DemoAgreement] = []
         self.words = {**area.words, "place": area.place}
         self.services = {
             cat: tuple(
@@ -1058,12 +1063,36 @@ class _Builder:
             why = f"Consent given by {referral.consent_given_by}: {referral.consent_scope}"
         else:
             basis, why = referral.lawful_basis, f"Shared without consent: {referral.override_rationale}"
+        agreement_id = next((a.id for a in self.agreements if a.covers(ref.category.value, sent_on)), None)
+        no_agreement_reason = (
+            "" if agreement_id else _NO_AGREEMENT_REASONS[referral_id % len(_NO_AGREEMENT_REASONS)]
+        )
         return NewSharingRecord(
             decision=SharingDecision.SHARED, occasion=SharingOccasion.REFERRAL, decided_on=sent_on,
             recipient=ref.service, what=what, purpose=purpose, lawful_basis=basis, consent=referral.consent,
             reason=why, method=self.rng.choice(_SHARING_METHODS), family_id=ref.family_id,
-            referral_id=referral_id, recorded_by=ref.staff_id,
+            referral_id=referral_id, recorded_by=ref.staff_id, agreement_id=agreement_id,
+            no_agreement_reason=no_agreement_reason,
         )  # fmt: skip
+
+    def add_partnership_records(self, manager_id: int) -> None:
+        """The setting's data-sharing agreements (one due for review soon, one ended) and two yearly
+        integration self-evaluations, so the partnership screens have something to show."""
+        self.agreements = []
+        for spec in _demo_agreements(self.area, self.today):
+            agreement_id = agreement_repo.add_agreement(self.conn, spec, manager_id, self.now)
+            categories = {str(p.service_category) for p in spec.parties if p.service_category}
+            self.agreements.append(_DemoAgreement(agreement_id, spec.starts_on, spec.ends_on, categories))
+        for months_ago, ratings, notes in _DEMO_SELF_EVALUATIONS:
+            on = _months_back(self.today, months_ago)
+            evaluation = NewSelfEvaluation(
+                on,
+                tuple(
+                    Rating(spec.code, rating, note)
+                    for spec, rating, note in zip(INGREDIENTS, ratings, notes, strict=True)
+                ),
+            )
+            self_evaluation_repo.add_evaluation(self.conn, evaluation, staff_id=manager_id, now=self.now)
 
     def add_services(self) -> dict[str, int]:
         """The setting's service directory: every service the demo refers to, by name."""
@@ -1084,6 +1113,137 @@ class _Builder:
                 )
                 ids[name] = service.id
         return ids
+
+
+@dataclass(frozen=True)
+class _DemoAgreement:
+    id: int
+    starts_on: date
+    ends_on: date | None
+    categories: set[str]
+
+    def covers(self, category: str, on: date) -> bool:
+        return (
+            category in self.categories
+            and self.starts_on <= on
+            and (self.ends_on is None or on <= self.ends_on)
+        )
+
+
+#: Why a demo referral went out with no agreement in force (as staff might put it).
+_NO_AGREEMENT_REASONS = (
+    "No agreement with this service yet; the family asked us to make the referral and consented.",
+    "Urgent need; the agreement with this partner is still being drafted.",
+    "One-off referral to a service we rarely use; shared the minimum with the family's consent.",
+)
+
+
+def _demo_agreements(area: _Area, today: date) -> list[NewAgreement]:
+    setting = AgreementParty(area.setting.name, "this_setting")
+    security = "Secure email or the partner's referral portal; paper copies locked away; need-to-know access."
+    retention = "Kept for the life of the referral and then 2 years; deleted securely at the end."
+    return [
+        NewAgreement(
+            title=f"Health visiting and {area.words['hub']} information sharing",
+            parties=(
+                setting,
+                AgreementParty(f"{area.place} Health Visiting Team", "health_visiting", "health_visiting"),
+                AgreementParty(f"{area.place} {area.words['hub'].title()}", "family_hub", "family_hub"),
+                AgreementParty(f"{area.place} Speech and Language Therapy", "health", "speech_language"),
+            ),
+            purpose="Joined-up support for children's health and development from birth to five.",
+            data_items="Names, dates of birth, contact details, the need and the support given or asked for.",
+            direction="both_ways",
+            lawful_basis="public_task",
+            special_category_condition="health_social_care",
+            retention=retention,
+            security_measures=security,
+            starts_on=_months_back(today, 23),
+            review_on=today + timedelta(days=20),
+        ),
+        NewAgreement(
+            title=f"{area.words['early_help'].capitalize()} and children's social care",
+            parties=(
+                setting,
+                AgreementParty(
+                    f"{area.place} {area.words['early_help'].title()} Team", "early_help", "early_help"
+                ),
+                AgreementParty(f"{area.place} Children's Social Care", "social_care", "social_care"),
+                AgreementParty(f"{area.place} Domestic Abuse Service", "voluntary_sector", "domestic_abuse"),
+            ),
+            purpose="Referrals and information sharing to keep children safe and support families early.",
+            data_items="Family members' details, concerns, support given, and safeguarding information.",
+            direction="both_ways",
+            lawful_basis="public_task",
+            special_category_condition="substantial_public_interest",
+            retention="As the partner's own retention schedule; our copy until the youngest child is 25.",
+            security_measures=security,
+            starts_on=_months_back(today, 35),
+            review_on=today + timedelta(days=190),
+        ),
+        NewAgreement(
+            title="Food, essentials and money advice partners",
+            parties=(
+                setting,
+                AgreementParty(f"{area.place} Food Bank", "voluntary_sector", "food_essentials"),
+                AgreementParty(f"{area.place} Citizens Advice", "voluntary_sector", "debt_benefits"),
+            ),
+            purpose="Vouchers and advice for families in financial hardship, with the family's consent.",
+            data_items="Carer's name and contact details, household size, and the help asked for.",
+            direction="to_partners",
+            lawful_basis="consent",
+            retention="Deleted by the partner when the voucher or advice case closes.",
+            security_measures=security,
+            starts_on=_months_back(today, 11),
+            review_on=today + timedelta(days=320),
+        ),
+        NewAgreement(
+            title=f"{area.words['send']} outreach pilot",
+            parties=(
+                setting,
+                AgreementParty(f"{area.place} Area SENCO Team", "local_authority", "send_support"),
+            ),
+            purpose="A one-year pilot of area SENCO visits to the setting.",
+            data_items="Children's names, dates of birth and support needs.",
+            direction="both_ways",
+            lawful_basis="public_task",
+            special_category_condition="substantial_public_interest",
+            retention="Returned or deleted when the pilot ended.",
+            security_measures=security,
+            starts_on=_months_back(today, 30),
+            review_on=_months_back(today, 24),
+            ends_on=_months_back(today, 18),
+        ),
+    ]
+
+
+#: (months ago, the six ratings in questionnaire order, the evidence notes): a year of progress.
+_DEMO_SELF_EVALUATIONS: tuple[tuple[int, tuple[int, ...], tuple[str, ...]], ...] = (
+    (
+        13,
+        (2, 2, 1, 2, 3, 2),
+        (
+            "We meet the health visitors once a term; little joint planning yet.",
+            "Referrals by email; we rarely hear back.",
+            "No partner works from the setting.",
+            "We are not on the local early years partnership board.",
+            "Our family support worker is funded outside ratios two days a week.",
+            "Two staff trained in spotting financial hardship.",
+        ),
+    ),
+    (
+        1,
+        (3, 3, 2, 3, 3, 3),
+        (
+            "Monthly joint meetings with the health visiting team and the family hub.",
+            "Agreements in place with our main partners; referral outcomes now come back.",
+            "Citizens Advice runs a drop-in here once a month.",
+            "The manager now sits on the locality partnership group.",
+            "Family support worker still two days a week outside ratios.",
+            "All room leaders trained in spotting need this year.",
+        ),
+    ),
+)
 
 
 @dataclass
@@ -1207,6 +1367,7 @@ def _fill(
     _insert_entries(conn, entries)
 
     pending.sort(key=lambda p: p.made_on)
+    builder.add_partnership_records(manager_id)
     service_ids = builder.add_services()
     follow_up_days = referral_repo.follow_up_days(conn)
     now, stamp = builder.now, from_datetime(builder.now)

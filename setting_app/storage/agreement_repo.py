@@ -214,9 +214,12 @@ def get_document(conn: Connection, agreement_id: int) -> tuple[str, bytes, str] 
 
 
 def shares_without_agreement(conn: Connection, *, offset: int = 0, limit: int = 100) -> list[SharingRecord]:
-    """Shares made with no agreement named (newest first), with the reason each gave."""
+    """Shares to partners made with no agreement named (newest first), with the reason each gave.
+
+    A subject access pack goes to the person the information is about: no agreement is involved."""
     rows = conn.execute(
         """SELECT id FROM information_sharing WHERE decision = 'shared' AND agreement_id IS NULL
+             AND occasion != 'subject_access'
            ORDER BY decided_on DESC, id DESC LIMIT ? OFFSET ?""",
         (limit, offset),
     ).fetchall()
