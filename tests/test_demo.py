@@ -244,3 +244,26 @@ def test_cli_refusals_are_one_plain_line(
     assert run_cli(folder, "demo", "--families", "3", "--months", "2", capsys=capsys)[0] == 0
     code, _, err = run_cli(folder, "demo", capsys=capsys)
     assert code == 1 and "already holds a casebook" in err and "Traceback" not in err
+
+
+def test_the_demo_has_agreements_its_shares_name_and_two_self_evaluations(tmp_path: Path) -> None:
+    from setting_app.services import agreements, self_evaluation
+
+    folder = tmp_path / "casebook"
+    build(folder, families=40, months=24)
+    session = casebook.unlock(folder, "demo", PASSPHRASE, clock=fixed_clock())
+    try:
+        found = agreements.list_agreements(session)
+        assert len(found) == 4
+        assert [a.title for a in agreements.agreements_due(session)] == [
+            "Health visiting and family hub information sharing"
+        ]
+        shares = session.conn.execute(
+            "SELECT agreement_id, no_agreement_reason FROM information_sharing WHERE decision = 'shared'"
+        ).fetchall()
+        assert shares and all((a is None) != (reason == "") for a, reason in shares)
+        assert any(a is not None for a, _ in shares) and any(a is None for a, _ in shares)
+        evaluations = self_evaluation.list_evaluations(session)
+        assert len(evaluations) == 2 and evaluations[0].completed_on < TODAY
+    finally:
+        session.close()
