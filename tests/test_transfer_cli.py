@@ -72,6 +72,14 @@ def test_keys_out_in_list(two, tmp_path: Path) -> None:
     assert "already imported on 2026-11-23 as FAM-0042" in again.err
     assert signing in again.out  # the fingerprint is shown even when the import is refused
 
+    shown = receiver("family", "show", "FAM-0042")
+    assert "received from Little Acorns Nursery on 2026-11-23" in shown.out
+    entry_lines = [line for line in shown.out.splitlines() if line.startswith("  20")]
+    assert len(entry_lines) == 3 and all(line.endswith("[received]") for line in entry_lines)
+    shares = receiver("sharing", "list").out
+    assert "received   FAM-0042   from Little Acorns Nursery (transfer;" in shares
+    assert "to Oak Tree Nursery (transfer;" in sender("sharing", "list").out
+
     listing = receiver("transfer", "list")
     assert "in   FAM-0042 from Little Acorns Nursery (sealed 2026-11-23)" in listing.out
     assert "out  FAM-0042 to Oak Tree Nursery" in sender("transfer", "list").out

@@ -8,7 +8,7 @@ from pathlib import Path
 from setting_app.cli import CliContext, UsageError
 from setting_app.domain.models import Carer, NewChild, NewFamily
 from setting_app.domain.validation import parse_date, parse_optional_date
-from setting_app.services import families, family_summary, support_log
+from setting_app.services import families, family_summary, support_log, transfer
 from setting_app.storage import staff_repo
 from setting_app.storage.family_repo import FamilyFilter
 
@@ -118,6 +118,14 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
             f"{family.ref}  opened {family.opened_on.isoformat()}"
             + (f", closed {family.closed_on}" if family.closed_on else "")
         )
+        received = transfer.received_from(session, family.id)
+        received_ids = transfer.received_entry_ids(session, family.id) if received else set()
+        if received:
+            on = received.received_on or received.sealed_on
+            ctx.print(
+                f"  received from {received.other_setting_name} on {on.isoformat()}"
+                " (rows marked [received] came with it)"
+            )
         for carer in family.carers:
             relation = f" ({carer.relationship})" if carer.relationship else ""
             ctx.print(f"  carer: {carer.name}{relation} {carer.phone}".rstrip())
@@ -130,6 +138,7 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
             ctx.print(
                 f"  {entry.entry_date.isoformat()} #{entry.id} {entry.domain.value}/{entry.kind.value} "
                 f"{entry.minutes} min{who} {entry.note}".rstrip()
+                + (" [received]" if entry.id in received_ids else "")
             )
     return 0
 

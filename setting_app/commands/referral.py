@@ -15,6 +15,7 @@ from setting_app.domain.referrals import (
     NewService,
     NewTrackedReferral,
     Route,
+    SharingDecision,
     SharingOccasion,
     StatusReason,
     TrackedReferral,
@@ -480,7 +481,8 @@ def cmd_sharing_list(ctx: CliContext, args: argparse.Namespace) -> int:
                 agreement = ""
             ctx.print(
                 f"{rec.decided_on.isoformat()} {rec.decision.value:<10} {rec.family_ref or '-':<10} "
-                f"to {rec.recipient} ({rec.occasion.value}{referral}; basis {basis}{agreement}): {rec.what}"
+                f"{'from' if rec.decision is SharingDecision.RECEIVED else 'to'} {rec.recipient} "
+                f"({rec.occasion.value}{referral}; basis {basis}{agreement}): {rec.what}"
                 + (f" | {rec.reason}" if rec.reason else "")
             )
     return 0
