@@ -203,7 +203,7 @@ def _print_rows(session, family_id: int) -> list:
 
 
 def test_summary_reads_back_in_plain_words(session, casebook, tmp_path) -> None:
-    path, prepared = _save(session, tmp_path)
+    path, prepared = _save(session, tmp_path, every_visit=True)
     text = pdf_text(path)
     for expected in (
         "Support you have had from Little Acorns Nursery",
@@ -263,6 +263,24 @@ def test_summary_reads_back_in_plain_words(session, casebook, tmp_path) -> None:
     assert info["Title"] == "Support you have had from Little Acorns Nursery (family FAM-0001)"
     assert int(info["Pages"]) == prepared.pages >= 2
     assert f"Page {prepared.pages} of {prepared.pages}" in text
+
+
+def test_by_default_the_support_is_one_line_a_month(session, casebook, tmp_path) -> None:
+    """Short enough to hand over: each month's visits counted, not listed (every visit on request)."""
+    path, prepared = _save(session, tmp_path)
+    text = " ".join(pdf_text(path).split())
+    assert not prepared.summary.every_visit
+    assert "Month by month" in text and "Each time we helped" not in text
+    assert "September 2026" in text and "October 2026" in text
+    assert "Parenting support (once)" in text
+    assert "Home visit" not in text  # how each visit happened is in the full list only
+    assert "ask us for a list of every single time we helped" in text
+    (tmp_path / "full").mkdir()
+    full_path, full = _save(session, tmp_path / "full", every_visit=True)
+    assert full.summary.every_visit and "Home visit" in pdf_text(full_path)
+    # Staff notes are per visit, so including them lists every visit.
+    notes = family_summary.prepare_summary(session, "FAM-0001", include_notes=True)
+    assert notes.summary.every_visit
 
 
 def test_summary_holds_no_other_familys_data(session, casebook, tmp_path) -> None:

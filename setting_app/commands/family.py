@@ -49,7 +49,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("ref")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to save the PDF")
     p.add_argument(
-        "--include-notes", action="store_true", help="include the notes staff wrote (managers only)"
+        "--include-notes",
+        action="store_true",
+        help="include the notes staff wrote (managers only; lists every visit)",
+    )
+    p.add_argument(
+        "--every-visit",
+        action="store_true",
+        help="list every time the setting helped (default: one line a month)",
     )
     p.set_defaults(handler=cmd_summary)
 
@@ -146,7 +153,7 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
 def cmd_summary(ctx: CliContext, args: argparse.Namespace) -> int:
     with ctx.open_session() as session:
         prepared = family_summary.write_summary(
-            session, args.ref, Path(args.out), include_notes=args.include_notes
+            session, args.ref, Path(args.out), include_notes=args.include_notes, every_visit=args.every_visit
         )
     pages = f"{prepared.pages} page{'s' if prepared.pages != 1 else ''}"
     notes = "with staff notes" if prepared.summary.include_notes else "without staff notes"

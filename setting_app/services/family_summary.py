@@ -214,6 +214,8 @@ class FamilySummary:
     include_notes: bool
     produced_at: datetime
     produced_by: str
+    #: List every time the setting helped (always, with notes); otherwise one line per month.
+    every_visit: bool = False
 
     @property
     def nation(self) -> Nation:
@@ -293,7 +295,9 @@ def _family_by_ref_or_id(session: Session, family: str | int) -> Family:
     )
 
 
-def gather_summary(session: Session, family: str | int, *, include_notes: bool = False) -> FamilySummary:
+def gather_summary(
+    session: Session, family: str | int, *, include_notes: bool = False, every_visit: bool = False
+) -> FamilySummary:
     """Everything the summary says, for one family only (by reference or id). Withheld while restricted."""
     if include_notes:
         session.require_manager("include staff notes in a family summary")
@@ -365,6 +369,7 @@ def gather_summary(session: Session, family: str | int, *, include_notes: bool =
         include_notes=include_notes,
         produced_at=session.clock.now(),
         produced_by=session.user.display_name,
+        every_visit=every_visit or include_notes,
     )
 
 
@@ -414,11 +419,13 @@ def _holdings(
     return tuple(held)
 
 
-def prepare_summary(session: Session, family: str | int, *, include_notes: bool = False) -> PreparedSummary:
+def prepare_summary(
+    session: Session, family: str | int, *, include_notes: bool = False, every_visit: bool = False
+) -> PreparedSummary:
     """Gather and render the summary in memory, for a preview (nothing is saved or audited)."""
     from setting_app.services.family_summary_pdf import render_summary_pdf
 
-    summary = gather_summary(session, family, include_notes=include_notes)
+    summary = gather_summary(session, family, include_notes=include_notes, every_visit=every_visit)
     rendered = render_summary_pdf(summary)
     return PreparedSummary(summary, rendered.data, rendered.pages)
 
@@ -507,10 +514,10 @@ def print_summary(session: Session, prepared: PreparedSummary, send: Callable[[]
 
 
 def write_summary(
-    session: Session, ref: str, target: Path, *, include_notes: bool = False
+    session: Session, ref: str, target: Path, *, include_notes: bool = False, every_visit: bool = False
 ) -> PreparedSummary:
     """Make and save a family's summary in one go (the command line)."""
-    prepared = prepare_summary(session, ref, include_notes=include_notes)
+    prepared = prepare_summary(session, ref, include_notes=include_notes, every_visit=every_visit)
     save_summary(session, prepared, target)
     return prepared
 

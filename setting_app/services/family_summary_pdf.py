@@ -6,6 +6,7 @@ Written to the family in short sentences and a larger type than staff reports, w
 
 from __future__ import annotations
 
+import collections
 import io
 import itertools
 from datetime import date
@@ -211,9 +212,10 @@ def _support_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
     flow += [
         Paragraph("What the help was about", st.h3),
         _grid([_head(["Area", "How often", "Time"], st), *rows], [110 * mm, 28 * mm, 36 * mm]),
-        CondPageBreak(45 * mm),
-        Paragraph("Each time we helped, month by month", st.h3),
     ]
+    if not s.every_visit:
+        return [*flow, *_months_table(s, st)]
+    flow += [CondPageBreak(45 * mm), Paragraph("Each time we helped, month by month", st.h3)]
     if s.include_notes:
         headings = ["Date", "Who for", "What we did", "How", "Time", "Our note"]
         widths = [28 * mm, 26 * mm, 42 * mm, 22 * mm, 20 * mm, CONTENT_WIDTH - 138 * mm]
@@ -236,6 +238,30 @@ def _support_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
         flow += [CondPageBreak(25 * mm), Paragraph(month.strftime("%B %Y"), st.h3)]
         flow += _chunked(_head(headings, st), body, widths)
     return flow
+
+
+def _months_table(s: FamilySummary, st: _Styles) -> list[Flowable]:
+    """One line per month: how often, what the help was (the most frequent first), and the time."""
+    body = []
+    for month, group in itertools.groupby(s.support, key=lambda line: line.day.replace(day=1)):
+        lines = list(group)
+        kinds = collections.Counter(line.what for line in lines)
+        what = "; ".join(f"{escape(name)} ({_times(n)})" for name, n in kinds.most_common())
+        body.append(
+            [
+                Paragraph(month.strftime("%B %Y"), st.cell),
+                Paragraph(_times(len(lines)).capitalize(), st.cell),
+                Paragraph(what, st.cell),
+                Paragraph(duration_words(sum(line.minutes for line in lines)), st.cell),
+            ]
+        )
+    widths = [30 * mm, 22 * mm, CONTENT_WIDTH - 84 * mm, 32 * mm]
+    return [
+        CondPageBreak(45 * mm),
+        Paragraph("Month by month", st.h3),
+        *_chunked(_head(["Month", "How often", "What we did", "Time"], st), body, widths),
+        Paragraph("You can ask us for a list of every single time we helped, with the dates.", st.body),
+    ]
 
 
 def _referrals_section(s: FamilySummary, st: _Styles) -> list[Flowable]:

@@ -68,6 +68,11 @@ class FamilySummaryDialog(QDialog):
             if manager
             else "Only a manager can include staff notes"
         )
+        self.every_visit_box = QCheckBox("List &every visit")
+        self.every_visit_box.setAccessibleName("List every time the setting helped, not one line per month")
+        self.every_visit_box.setToolTip(
+            "One line per month keeps the summary short; tick to list every visit with its date"
+        )
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.setAccessibleName("Summary status")
@@ -83,6 +88,7 @@ class FamilySummaryDialog(QDialog):
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.notes_box)
+        buttons.addWidget(self.every_visit_box)
         buttons.addStretch(1)
         for button in (self.print_button, self.save_button, close):
             buttons.addWidget(button)
@@ -94,6 +100,7 @@ class FamilySummaryDialog(QDialog):
         layout.addLayout(buttons)
 
         self.notes_box.toggled.connect(self.refresh)
+        self.every_visit_box.toggled.connect(self.refresh)
         self.print_button.clicked.connect(self._on_print_clicked)
         self.save_button.clicked.connect(self._on_save_clicked)
         ctx.locked_changed.connect(self._on_locked_changed)
@@ -120,13 +127,16 @@ class FamilySummaryDialog(QDialog):
         job = next(self._jobs)
         self._current_job = job
         include_notes = self.notes_box.isChecked()
+        every_visit = self.every_visit_box.isChecked()
         family_id = self.family_id
         self.status_label.setText("Making the summary…")
         self.preview.clear("Making the summary…")
         self._update_buttons()
         run_with_session(
             self.ctx,
-            lambda session: family_summary.prepare_summary(session, family_id, include_notes=include_notes),
+            lambda session: family_summary.prepare_summary(
+                session, family_id, include_notes=include_notes, every_visit=every_visit
+            ),
             lambda prepared: self._on_prepared(job, prepared),
             lambda error: self._on_failed(job, error),
         )
@@ -183,6 +193,7 @@ class FamilySummaryDialog(QDialog):
         self.print_button.setEnabled(ready)
         self.save_button.setEnabled(ready)
         self.notes_box.setEnabled(self._may_include_notes and not self.is_busy)
+        self.every_visit_box.setEnabled(not self.is_busy)
 
     # --- printing and saving -----------------------------------------------------------------------
 
