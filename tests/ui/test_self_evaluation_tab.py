@@ -14,6 +14,7 @@ from setting_app.services import self_evaluation
 from setting_app.services.casebook import unlock
 from setting_app.services.staff import add_user
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
+from tests.conftest import PASSPHRASE
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.screens.self_evaluation_tab import SelfEvaluationTab
@@ -108,13 +109,6 @@ def test_every_control_has_a_name(qtbot, session, clock) -> None:
     assert unnamed_controls(tab) == []
 
 
-def test_locking_forgets_what_was_typed(qtbot, session, clock) -> None:
-    tab = _tab(qtbot, session, clock)
-    tab.rows[0].evidence.setPlainText("typed")
-    tab.ctx.set_session(None)
-    assert tab.rows[0].evidence.toPlainText() == "" and tab.model.rowCount() == 0
-
-
 def test_the_la_export_preview_says_whether_ratings_go_with_the_return(qtbot, session, clock) -> None:
     from PySide6.QtCore import QThreadPool
 
@@ -132,3 +126,20 @@ def test_the_la_export_preview_says_whether_ratings_go_with_the_return(qtbot, se
         panel.preview_button.click()
     assert "The self-evaluation of 14 September 2026 goes with the return" in panel.status_label.text()
     QThreadPool.globalInstance().waitForDone(5000)
+
+
+def test_a_half_filled_form_survives_the_lock(qtbot, session, clock, data_dir) -> None:
+    """An auto-lock between drop-offs must not lose what the manager was typing."""
+    tab = _tab(qtbot, session, clock)
+    first = tab.rows[0]
+    first.set_value(3)
+    first.evidence.setPlainText("Termly joint meetings")
+    tab.ctx.set_session(None)
+    session.close()
+    assert tab.model.rowCount() == 0
+    again = unlock(data_dir, "manager", PASSPHRASE, clock=clock)
+    try:
+        tab.ctx.set_session(again)
+        assert first.value() == 3 and first.evidence.toPlainText() == "Termly joint meetings"
+    finally:
+        again.close()

@@ -404,17 +404,10 @@ class SelfEvaluationTab(QWidget):
             self.save_pdf_to(target)
 
     def _on_locked_changed(self, locked: bool) -> None:
+        # The history is read again after unlocking. What was typed stays, as on every other screen
+        # (the lock page covers it meanwhile), so an auto-lock never loses a half-filled form.
         if locked:
             self.model.set_rows([])
             self.details.clear()
-            self.clear_form_silently()
         else:
             self.refresh()
-
-    def clear_form_silently(self) -> None:
-        """Forget what was typed when the casebook locks (the notes are the setting's records)."""
-        self.errors.clear()
-        for row in self.rows:
-            row.set_value(None)
-            row.evidence.clear()
-        self.completed_on.clear()
