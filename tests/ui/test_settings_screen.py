@@ -73,6 +73,28 @@ def test_a_manager_edits_the_settings_details(screen: SettingsScreen, session, q
     )
 
 
+def test_the_setting_tab_shows_the_transfer_key_and_saves_its_file(
+    screen: SettingsScreen, session, qtbot, tmp_path
+) -> None:
+    """The receiving setting's key, as another setting needs it to send a family here (issue #10)."""
+    import json
+
+    from setting_app.services import transfer_keys
+
+    tab = screen.details_tab
+    tab.refresh()
+    fingerprint = transfer_keys.transfer_key_fingerprint(session)
+    assert tab.transfer_fingerprint.text() == fingerprint and len(fingerprint) == 39
+    tab.choose_key_target = lambda _w, suggested: tmp_path / suggested
+    tab.save_key_button.click()
+    written = tmp_path / "little-acorns-nursery-transfer-key.json"
+    assert json.loads(written.read_text())["transfer_key_fingerprint"] == fingerprint
+    assert "Saved the transfer key file" in tab.message.text()
+    tab.choose_key_target = lambda _w, _suggested: tmp_path  # a folder, not a file
+    tab.save_key_button.click()
+    assert "is a folder" in tab.message.text()
+
+
 def test_bad_details_are_flagged_by_field_and_the_typing_is_kept(
     screen: SettingsScreen, session, qtbot
 ) -> None:

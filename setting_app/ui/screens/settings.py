@@ -44,10 +44,12 @@ from setting_app.services import (
     staff,
     staff_admin,
     support_log,
+    transfer_keys,
 )
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 
 from setting_app.ui.context import AppContext
+from setting_app.ui.screens.transfer_tab import choose_key_file_target, key_file_name
 from setting_app.ui.widgets.domain_chip import domain_icon
 
 NATION_LABELS = {Nation.ENGLAND: "England", Nation.SCOTLAND: "Scotland"}
@@ -108,6 +110,26 @@ class SettingDetailsTab(_Tab):
         self.save_button = QPushButton("&Save details")
         self.save_button.setAccessibleName("Save the setting's details")
         self.read_only_note = QLabel("Only a manager can change these details.")
+        # Another setting sending a family here needs this key file; they read the fingerprint back.
+        self.choose_key_target = choose_key_file_target
+        self.transfer_fingerprint = QLabel()
+        self.transfer_fingerprint.setAccessibleName("This setting's transfer key fingerprint")
+        self.transfer_fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.transfer_fingerprint.setStyleSheet("font-family: monospace; font-weight: bold;")
+        self.save_key_button = QPushButton("Save transfer &key file…")
+        self.save_key_button.setAccessibleName("Save this setting's transfer key file")
+        keys_box = QGroupBox("Transfer key: for receiving a family's record from another setting")
+        keys_layout = QVBoxLayout(keys_box)
+        keys_hint = QLabel(
+            "Give the key file to the setting sending you a record, and read them this fingerprint by "
+            "phone. Records → Transfers sends and receives."
+        )
+        keys_hint.setWordWrap(True)
+        keys_layout.addWidget(keys_hint)
+        keys_row = QHBoxLayout()
+        keys_row.addWidget(self.transfer_fingerprint, 1)
+        keys_row.addWidget(self.save_key_button)
+        keys_layout.addLayout(keys_row)
         form = QFormLayout()
         form.addRow("Setting &name:", self.name)
         form.addRow("Na&tion:", self.nation)
@@ -121,6 +143,7 @@ class SettingDetailsTab(_Tab):
         layout.addWidget(self.message)
         layout.addWidget(self.read_only_note)
         layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(keys_box)
         layout.addStretch(1)
         self.fields = {"setting name": self.name, "URN": self.urn, "local authority code": self.la_code}
         self.editors = [
@@ -133,10 +156,27 @@ class SettingDetailsTab(_Tab):
             self.integration_model,
         ]
         self.save_button.clicked.connect(self.save)
+        self.save_key_button.clicked.connect(self.save_key_file)
+
+    def save_key_file(self) -> None:
+        path = self.choose_key_target(self, key_file_name(self.ctx.setting.name))
+        if path is None:
+            return
+        try:
+            keys = transfer_keys.write_key_file(self.ctx.session, path)
+        except AppError as error:
+            self.say(error.message, problem=True)
+            return
+        self.transfer_fingerprint.setText(keys.fingerprint)
+        self.say(f"Saved the transfer key file to {path}.")
 
     def refresh(self) -> None:
         details = self.ctx.setting
         manager = self.ctx.user.is_manager
+        try:
+            self.transfer_fingerprint.setText(transfer_keys.transfer_key_fingerprint(self.ctx.session))
+        except AppError as error:
+            self.transfer_fingerprint.setText(error.message)
         self.name.setText(details.name)
         _select(self.nation, details.nation)
         self.urn.setText(details.urn)

@@ -34,7 +34,7 @@ from setting_app.ui.errors import reporting_errors
 KEY_FILE_FILTER = "Transfer key files (*.json);;All files (*)"
 
 
-def _choose_key_target(parent: QWidget, suggested: str) -> Path | None:
+def choose_key_file_target(parent: QWidget, suggested: str) -> Path | None:
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     path, _ = QFileDialog.getSaveFileName(
         parent, "Save this setting's transfer key file", str(Path(folder) / suggested), KEY_FILE_FILTER
@@ -49,7 +49,7 @@ def _choose_transfer_file(parent: QWidget) -> Path | None:
     return Path(path) if path else None
 
 
-def _key_file_name(setting_name: str) -> str:
+def key_file_name(setting_name: str) -> str:
     stem = "".join(ch if ch.isalnum() else "-" for ch in setting_name.lower()).strip("-") or "setting"
     while "--" in stem:
         stem = stem.replace("--", "-")
@@ -69,7 +69,7 @@ class TransferTab(QWidget):
         ctx: AppContext,
         parent: QWidget | None = None,
         *,
-        choose_key_target: Callable[[QWidget, str], Path | None] = _choose_key_target,
+        choose_key_target: Callable[[QWidget, str], Path | None] = choose_key_file_target,
         choose_transfer_file: Callable[[QWidget], Path | None] = _choose_transfer_file,
         send_dialog: Callable[[AppContext, QWidget], TransferSendDialog] = lambda c, p: TransferSendDialog(
             c, p
@@ -78,7 +78,7 @@ class TransferTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self._choose_key_target = choose_key_target
+        self.choose_key_file_target = choose_key_target
         self._choose_transfer_file = choose_transfer_file
         self._make_send_dialog = send_dialog
         self._make_receive_dialog = receive_dialog
@@ -171,7 +171,7 @@ class TransferTab(QWidget):
                 self.table.addTopLevelItem(item)
 
     def save_key_file(self) -> Path | None:
-        path = self._choose_key_target(self, _key_file_name(self.ctx.setting.name))
+        path = self.choose_key_file_target(self, key_file_name(self.ctx.setting.name))
         if path is None:
             return None
         with reporting_errors(self, "Could not save the key file"):
