@@ -139,10 +139,7 @@ def share_line(rec: SharingRecord) -> str:
     reason = f" | no agreement: {rec.no_agreement_reason}" if rec.agreement_id is None else ""
     if rec.agreement_id is None and not rec.no_agreement_reason:
         reason = " | no agreement (no reason recorded)"
-    return (
-        f"{rec.decided_on.isoformat()} {rec.family_ref or '-':<10} to {rec.recipient} "
-        f"({occasion}){reason}"
-    )
+    return f"{rec.decided_on.isoformat()} {rec.family_ref or '-':<10} to {rec.recipient} ({occasion}){reason}"
 
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
