@@ -193,21 +193,48 @@ def test_make_a_template_from_the_tab(qtbot, ctx, session, tmp_path) -> None:
     assert "Little Acorns Nursery" in text and "Eastbrook Family Hub" in text
 
 
-def test_new_referral_sent_with_no_covering_agreement_says_how_to_give_the_reason(
+def test_new_referral_sent_with_no_covering_agreement_asks_why_and_keeps_the_answer(
     qtbot, ctx, session
 ) -> None:
+    from setting_app.storage import sharing_repo
+
     from setting_app.ui.dialogs.referral_dialog import ReferralDialog
 
     family = families.add_family(session, NewFamily("FAM-0001", date(2026, 1, 5)))
-    dialog = ReferralDialog(ctx, family_id=family.id)
+    asked: list[str] = []
+    answer: list[str | None] = [None]
+
+    def ask(_parent, problem: str) -> str | None:
+        asked.append(problem)
+        return answer[0]
+
+    dialog = ReferralDialog(ctx, family_id=family.id, ask_reason=ask)
     qtbot.addWidget(dialog)
     dialog.service.setEditText("Town Housing")
     dialog.category.setCurrentIndex(dialog.category.findData(ServiceCategory.HOUSING))
     dialog.consent.setCurrentIndex(dialog.consent.findData(Consent.GIVEN))
     dialog.given_by.setText("A Carer")
     dialog.scope.setText("Contact details, to the housing team")
+    # Cancelled: nothing is saved, and the form says what to do.
     assert dialog.save(send=True) is False
+    assert "no data-sharing agreement in force covers" in asked[0]
     message = dialog.errors.general.text()
-    assert "no data-sharing agreement in force covers" in message and "Change status" in message
+    assert message.startswith("Not sent:") and "Change status" in message
     assert session.conn.execute("SELECT count(*) FROM referrals").fetchone()[0] == 0
+    # Answered: sent, with the reason in the information-sharing record.
+    answer[0] = "The family asked us to; the council has no agreement with this team yet"
+    assert dialog.save(send=True) is True
+    [share] = sharing_repo.list_records(session.conn)
+    assert share.referral_id == dialog.saved.id and share.agreement_id is None
+    assert share.no_agreement_reason == answer[0]
+
+
+def test_new_referral_saved_as_draft_needs_no_agreement(qtbot, ctx, session) -> None:
+    from setting_app.ui.dialogs.referral_dialog import ReferralDialog
+
+    family = families.add_family(session, NewFamily("FAM-0001", date(2026, 1, 5)))
+    dialog = ReferralDialog(ctx, family_id=family.id, ask_reason=lambda _p, _m: None)
+    qtbot.addWidget(dialog)
+    dialog.service.setEditText("Town Housing")
+    dialog.category.setCurrentIndex(dialog.category.findData(ServiceCategory.HOUSING))
     assert dialog.save(send=False) is True  # a draft needs no agreement

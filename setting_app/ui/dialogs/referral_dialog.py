@@ -8,6 +8,7 @@ Problems appear in red beside their field; nothing typed is lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -61,6 +63,16 @@ def combo_code(combo: QComboBox, enum: type[E], index: int | None = None) -> E |
     return None if value is None or value == "" else enum(value)
 
 
+def ask_no_agreement_reason(parent: QWidget, problem: str) -> str | None:
+    """Ask why a referral is sent with no data-sharing agreement covering it; None if cancelled."""
+    text, ok = QInputDialog.getMultiLineText(
+        parent,
+        "No data-sharing agreement",
+        f"{problem}.\n\nWhy share without one? Your answer is kept in the information-sharing record.",
+    )
+    return text if ok and text.strip() else None
+
+
 def _multi_line(name: str, lines: int = 3) -> QPlainTextEdit:
     edit = QPlainTextEdit()
     edit.setAccessibleName(name)
@@ -76,9 +88,12 @@ class ReferralDialog(QDialog):
         referral: TrackedReferral | None = None,
         family_id: int | None = None,
         parent: QWidget | None = None,
+        *,
+        ask_reason: Callable[[QWidget, str], str | None] = ask_no_agreement_reason,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._ask_reason = ask_reason
         self.referral = referral
         #: The referral as saved, once saved.
         self.saved: TrackedReferral | None = None
@@ -402,14 +417,14 @@ class ReferralDialog(QDialog):
         try:
             referral = self.collect(send=send)
             if self.referral is None:
-                self.saved = referral_service.make_referral(self.ctx.session, referral)
+                self.saved = self._make(referral)
             else:
                 self.saved = referral_service.update_referral(self.ctx.session, self.referral.id, referral)
         except ValidationError as exc:
-            if exc.field == "agreement":  # no agreement covers it: the status dialog asks for the reason
+            if exc.field == "agreement":
                 self.errors.show_general(
-                    f"{plain_message(exc)}. Save it as a draft, then Change status to sent to name the "
-                    "agreement or say why there is none."
+                    f"Not sent: {plain_message(exc)}. Give the reason, or save it as a draft and send it "
+                    "later from Change status, naming the agreement."
                 )
                 return False
             self.errors.show(exc.field, exc.problem)
@@ -420,6 +435,18 @@ class ReferralDialog(QDialog):
         self.ctx.data_changed.emit("referrals")
         self.accept()
         return True
+
+    def _make(self, referral: NewTrackedReferral) -> TrackedReferral:
+        """A new referral; sent with no agreement covering the service, ask why (nothing saved until then)."""
+        try:
+            return referral_service.make_referral(self.ctx.session, referral)
+        except ValidationError as exc:
+            if exc.field != "agreement":
+                raise
+            reason = self._ask_reason(self, plain_message(exc))
+            if reason is None:
+                raise
+            return referral_service.make_referral(self.ctx.session, referral, no_agreement_reason=reason)
 
     def keyPressEvent(self, event) -> None:  # Ctrl+Enter saves (as a draft for a new referral)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
