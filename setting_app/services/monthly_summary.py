@@ -10,9 +10,9 @@ What each figure counts (these words are also printed in the PDF's notes):
 - *Families / children supported*: distinct families (children) with at least one support entry dated
   in the month. An entry about the whole family names no child and adds no child.
 - *Entries*: support entries dated in the month; *staff time*: the sum of their minutes.
-- *New families*: records opened in the month. *Ongoing*: opened before the month and still open at
-  its end. *Closed*: closed in the month (a family opened and closed in the same month is both new
-  and closed).
+- *New families*: records opened in the month (a family received from another setting opens here on
+  the day it was received). *Ongoing*: opened before the month and still open at its end. *Closed*:
+  closed in the month (a family opened and closed in the same month is both new and closed).
 - *Referrals made*: referrals dated (``made_on``) in the month, drafts included; their status is the
   one they had at the end of the month (today, for the month in progress), from the status history.
 - *Outcomes this month*: referrals (made in any month) that reached accepted, waitlisted, declined,
@@ -614,15 +614,22 @@ def _headline(
     )
 
 
+#: When a family's record opened at this setting: the day it was received, for a family that came
+#: from another setting (its ``opened_on`` is the sending setting's, before it was this one's family).
+_OPENED_HERE_SQL = """coalesce(
+    (SELECT min(t.received_on) FROM transfers t WHERE t.family_id = f.id AND t.direction = 'in'),
+    f.opened_on)"""
+
+
 def _families_movement(conn: Connection, month: Month) -> dict[str, int]:
     start, end = _month_params(month)
     row = conn.execute(
-        """SELECT
+        f"""SELECT
                coalesce(sum(opened_on >= :start), 0) AS new,
                coalesce(sum(opened_on < :start AND (closed_on IS NULL OR closed_on > :end)), 0) AS ongoing,
                coalesce(sum(closed_on IS NOT NULL AND closed_on <= :end), 0) AS closed,
                coalesce(sum(closed_on IS NULL OR closed_on > :end), 0) AS open_at_end
-           FROM families
+           FROM (SELECT {_OPENED_HERE_SQL} AS opened_on, f.closed_on FROM families f)
            WHERE opened_on <= :end AND (closed_on IS NULL OR closed_on >= :start)""",
         {"start": start, "end": end},
     ).fetchone()

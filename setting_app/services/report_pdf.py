@@ -133,7 +133,8 @@ def figure_notes(summary: MonthlySummary) -> list[str]:
         "in the month. An entry about the whole family names no child and adds no child.",
         "Support entries: each piece of support logged. Direct support is given by the setting itself; "
         "indirect support connects the family to someone else. Staff time is the sum of the minutes logged.",
-        "New families: records opened in the month. Ongoing: opened before the month and still open at its "
+        "New families: records opened in the month (a family received from another setting, on the day it "
+        "arrived). Ongoing: opened before the month and still open at its "
         "end. Closed: closed during the month (a family opened and closed in the same month counts as both "
         "new and closed).",
         f"Referrals made: referrals dated in the month, drafts included, by the status they had on {as_of}.",
