@@ -3,11 +3,13 @@ and how the receiver answers damaged or odd transfer files."""
 
 from __future__ import annotations
 
+import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from setting_app.services import monthly_summary, transfer
+from setting_app.services import family_summary, monthly_summary, transfer
 from setting_app.services.session import Session
 from tests.test_transfer import add_sample_family, make_receiver, send
 
@@ -39,3 +41,29 @@ def test_a_received_family_is_not_new_or_ongoing_here_before_it_arrived(
     assert _families(receiver, "2026-01") == nothing
     assert _families(receiver, "2026-10") == nothing
     assert _families(receiver, "2026-11") == {"new": 1, "ongoing": 0, "closed": 0, "open_at_month_end": 1}
+
+
+def _pdf_text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(done.stdout.split())
+
+
+def test_a_received_familys_summary_says_which_setting_gave_the_support(
+    sender: Session, receiver: Session, tmp_path: Path
+) -> None:
+    from setting_app.domain.codes import Domain
+    from setting_app.domain.models import NewEntry
+    from setting_app.services import families, support_log
+
+    transfer.receive_family(receiver, send(sender, receiver, tmp_path).path)
+    here = families.find_family(receiver, "FAM-0042")
+    support_log.log_entry(receiver, NewEntry(here.id, date(2026, 11, 23), Domain.CHILD_DEVELOPMENT, 10))
+    family_summary.write_summary(receiver, "FAM-0042", tmp_path / "mine.pdf", every_visit=True)
+    text = _pdf_text(tmp_path / "mine.pdf")
+    assert "came to us from Little Acorns Nursery on 23 November 2026" in text
+    assert "We opened your family's record" not in text
+    # Only the one entry logged here is this setting's help; the three received are the sender's.
+    assert "We have helped your family once. Altogether that was 10 minutes of our time." in text
+    assert "Before your record came to us, Little Acorns Nursery helped your family 3 times" in text
+    assert text.count("(at Little Acorns") == 3  # one per received entry
+    assert "Little Acorns Nursery referred you" in text and "We referred you" not in text

@@ -31,7 +31,14 @@ from setting_app.domain.models import Child, Family, SettingDetails, SupportEntr
 from setting_app.domain.referrals import Route, SharingDecision, SharingRecord, StatusReason
 from setting_app.services import audit, families, retention, support_log
 from setting_app.services.session import Session
-from setting_app.storage import entry_repo, family_repo, referral_repo, sharing_repo, staff_repo
+from setting_app.storage import (
+    entry_repo,
+    family_repo,
+    referral_repo,
+    sharing_repo,
+    staff_repo,
+    transfer_repo,
+)
 from setting_app.storage.database import Connection
 from setting_app.storage.sharing_repo import SharingFilter
 from setting_app.storage.unit_of_work import unit_of_work
@@ -128,6 +135,11 @@ def status_words(status: ReferralStatus, route: Route = Route.REFERRED) -> str:
     return _STATUS_WORDS[status]
 
 
+def as_said_by(text: str, setting_name: str) -> str:
+    """Words written as this setting ("We referred you") for another setting's work."""
+    return f"{setting_name}{text[2:]}" if setting_name and text.startswith("We ") else text
+
+
 def reason_words(reason: StatusReason | None) -> str:
     return _REASON_WORDS.get(reason, "") if reason is not None else ""
 
@@ -168,6 +180,13 @@ class SupportLine:
     minutes: int
     #: Staff's note: empty unless notes were included.
     note: str = ""
+    #: The setting that gave this support, when it came with the family's record from there.
+    from_setting: str = ""
+
+    @property
+    def described(self) -> str:
+        """What was done, saying where when it was another setting's work."""
+        return f"{self.what} (at {self.from_setting})" if self.from_setting else self.what
 
 
 @dataclass(frozen=True)
@@ -184,6 +203,8 @@ class ReferralLine:
     #: Why it was declined or stopped, when recorded.
     why_ended: str = ""
     note: str = ""
+    #: The setting that made this referral, when it came with the family's record from there.
+    from_setting: str = ""
 
 
 @dataclass(frozen=True)
@@ -216,6 +237,9 @@ class FamilySummary:
     produced_by: str
     #: List every time the setting helped (always, with notes); otherwise one line per month.
     every_visit: bool = False
+    #: Where and when the family's record came from, if another setting sent it here.
+    received_from: str = ""
+    received_on: date | None = None
 
     @property
     def nation(self) -> Nation:
@@ -231,6 +255,15 @@ class FamilySummary:
     @property
     def total_minutes(self) -> int:
         return sum(line.minutes for line in self.support)
+
+    @property
+    def own_support(self) -> tuple[SupportLine, ...]:
+        """The support this setting gave (not what came with the record from another setting)."""
+        return tuple(line for line in self.support if not line.from_setting)
+
+    @property
+    def received_support(self) -> tuple[SupportLine, ...]:
+        return tuple(line for line in self.support if line.from_setting)
 
 
 @dataclass(frozen=True)
@@ -312,6 +345,11 @@ def gather_summary(
         return child_names.get(child_id, "Your child") if child_id is not None else "The whole family"
 
     labels = support_log.activity_labels(session)
+    # A family received from another setting: its history there is that setting's work, not ours.
+    arrived = transfer_repo.received_for_family(conn, found.id)
+    sender = arrived.other_setting_name if arrived else ""
+    received_entries = transfer_repo.received_entry_ids(conn, found.id) if arrived else set()
+    received_referrals = transfer_repo.received_referral_ids(conn, found.id) if arrived else set()
     # No restricted record exists (checked above), so the unfiltered read holds nothing hidden.
     entries = entry_repo.list_family_entries(conn, found.id)
     support = tuple(
@@ -323,6 +361,7 @@ def gather_summary(
             how=CONTACT_WORDS.get(e.contact_mode, e.contact_mode.label),
             minutes=e.minutes,
             note=e.note if include_notes else "",
+            from_setting=sender if e.id in received_entries else "",
         )
         for e in sorted(entries, key=lambda e: (e.entry_date, e.id))
     )
@@ -333,17 +372,19 @@ def gather_summary(
     for x in sorted(tracked, key=lambda x: (x.made_on, x.id)):
         history = histories.get(x.id, [])
         last = history[-1] if history else None
+        made_by = sender if x.id in received_referrals else ""
         referrals.append(
             ReferralLine(
                 made_on=x.made_on,
                 about=about(x.child_id),
                 service=x.service_name,
                 kind_of_service=service_words(x.service_category, nation),
-                how=ROUTE_WORDS.get(x.route, ""),
-                happened=status_words(x.status, x.route),
+                how=as_said_by(ROUTE_WORDS.get(x.route, ""), made_by),
+                happened=as_said_by(status_words(x.status, x.route), made_by),
                 since=x.status_since or (last.changed_on if last else None),
                 why_ended=reason_words(last.reason) if last and last.status is x.status else "",
                 note=x.note if include_notes else "",
+                from_setting=made_by,
             )
         )
 
@@ -370,6 +411,8 @@ def gather_summary(
         produced_at=session.clock.now(),
         produced_by=session.user.display_name,
         every_visit=every_visit or include_notes,
+        received_from=sender,
+        received_on=(arrived.received_on or arrived.created_at.date()) if arrived else None,
     )
 
 

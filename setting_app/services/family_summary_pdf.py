@@ -142,6 +142,12 @@ def _family_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
     family = s.family
     flow: list[Flowable] = [Paragraph("Your family, as we have written it down", st.h2)]
     opened = f"We opened your family's record on {_day(family.opened_on)}."
+    if s.received_from:
+        sender = escape(s.received_from)
+        opened = (
+            f"Your family's record came to us from {sender} on {_day(s.received_on)}. "
+            f"{sender} opened it on {_day(family.opened_on)}."
+        )
     if family.closed_on:
         opened += f" We closed it on {_day(family.closed_on)}."
     flow.append(Paragraph(opened, st.body))
@@ -189,13 +195,25 @@ def _support_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
     flow: list[Flowable] = [CondPageBreak(45 * mm), Paragraph("The support you have had", st.h2)]
     if not s.support:
         return [*flow, Paragraph("We have not written down any support for your family yet.", st.body)]
-    flow.append(
-        Paragraph(
-            f"We have helped your family {_times(len(s.support))}. "
-            f"Altogether that was {duration_words(s.total_minutes)} of our time.",
-            st.body,
+    own, received = s.own_support, s.received_support
+    if own:
+        flow.append(
+            Paragraph(
+                f"We have helped your family {_times(len(own))}. "
+                f"Altogether that was {duration_words(sum(line.minutes for line in own))} of our time.",
+                st.body,
+            )
         )
-    )
+    if received:
+        sender = escape(s.received_from)
+        flow.append(
+            Paragraph(
+                f"Before your record came to us, {sender} helped your family {_times(len(received))} "
+                f"({duration_words(sum(line.minutes for line in received))}). "
+                f"That help is marked \u201cat {sender}\u201d below.",
+                st.body,
+            )
+        )
     by_area: dict = {}
     for line in s.support:
         count, minutes = by_area.get(line.domain, (0, 0))
@@ -228,7 +246,9 @@ def _support_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
             row = [
                 Paragraph(f"{line.day.day} {line.day.strftime('%B')}", st.cell),
                 Paragraph(escape(line.about), st.cell),
-                Paragraph(f"{escape(line.what)}<br/><i>{escape(line.domain.label(nation))}</i>", st.cell),
+                Paragraph(
+                    f"{escape(line.described)}<br/><i>{escape(line.domain.label(nation))}</i>", st.cell
+                ),
                 Paragraph(escape(line.how), st.cell),
                 Paragraph(duration_words(line.minutes), st.cell),
             ]
@@ -245,7 +265,7 @@ def _months_table(s: FamilySummary, st: _Styles) -> list[Flowable]:
     body = []
     for month, group in itertools.groupby(s.support, key=lambda line: line.day.replace(day=1)):
         lines = list(group)
-        kinds = collections.Counter(line.what for line in lines)
+        kinds = collections.Counter(line.described for line in lines)
         what = "; ".join(f"{escape(name)} ({_times(n)})" for name, n in kinds.most_common())
         body.append(
             [
@@ -275,6 +295,14 @@ def _referrals_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
             st.body,
         )
     )
+    if any(r.from_setting for r in s.referrals):
+        flow.append(
+            Paragraph(
+                f"Some were made by {escape(s.received_from)} before your record came to us: "
+                "each of those says so.",
+                st.body,
+            )
+        )
     body = []
     for r in s.referrals:
         service = f"<b>{escape(r.service)}</b><br/>{escape(r.kind_of_service)}"
