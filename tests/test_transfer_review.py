@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from setting_app.domain.errors import ImportRejected
 from setting_app.services import family_summary, monthly_summary, transfer
 from setting_app.services.session import Session
+from setting_app.storage import transfer_repo
 from tests.test_transfer import add_sample_family, make_receiver, send
 
 
@@ -67,3 +69,16 @@ def test_a_received_familys_summary_says_which_setting_gave_the_support(
     assert "Before your record came to us, Little Acorns Nursery helped your family 3 times" in text
     assert text.count("(at Little Acorns") == 3  # one per received entry
     assert "Little Acorns Nursery referred you" in text and "We referred you" not in text
+
+
+def test_a_file_cut_short_anywhere_is_called_damaged_not_foreign(
+    sender: Session, receiver: Session, tmp_path: Path
+) -> None:
+    data = send(sender, receiver, tmp_path).path.read_bytes()
+    before = transfer_repo.list_transfers(receiver.conn)
+    for keep in (20, len(data) // 3, len(data) // 2, len(data) - 300):
+        path = tmp_path / f"cut{keep}.transfer"
+        path.write_bytes(data[:keep])
+        with pytest.raises(ImportRejected, match="changed since it was signed, or damaged on the way"):
+            transfer.receive_family(receiver, path)
+    assert transfer_repo.list_transfers(receiver.conn) == before

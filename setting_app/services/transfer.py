@@ -67,6 +67,8 @@ DEFAULT_PURPOSE = "The family is moving setting: continuity of their support"
 _HKDF_INFO = b"setting-app transfer v1"
 _SIGNED_PREFIX = b"setting-app/transfer v1\n"
 _ENVELOPE_KEYS = {"ciphertext", "header", "signature"}
+#: How every transfer file begins (the canonical form: sorted keys, two-space indent).
+_FILE_OPENING = b'{\n  "ciphertext": "'
 _STAFF_FIELDS_ENTRY = ("recorded_by",)
 _STAFF_FIELDS_REFERRAL = ("made_by", "override_by")
 
@@ -301,7 +303,9 @@ def read_transfer_file(path: Path) -> SealedFile:
     path = Path(path).expanduser()
     name = path.name
     raw = _read_bytes(path)
-    looks_like_one = f'"{FORMAT}"'.encode("ascii") in raw
+    # A file cut short (a failed download, a full memory stick) loses its header, which comes after
+    # the ciphertext: its opening still shows it was one of ours, so it is called damaged, not foreign.
+    looks_like_one = f'"{FORMAT}"'.encode("ascii") in raw or raw.startswith(_FILE_OPENING)
     try:
         envelope = json.loads(raw.decode("ascii"))
     except (UnicodeDecodeError, ValueError, RecursionError):
