@@ -3,6 +3,7 @@ and how the receiver answers damaged or odd transfer files."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -10,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from setting_app.domain.errors import ImportRejected
-from setting_app.services import family_summary, monthly_summary, transfer
+from setting_app.services import family_summary, monthly_summary, records, transfer
 from setting_app.services.session import Session
 from setting_app.storage import transfer_repo
-from tests.test_transfer import add_sample_family, make_receiver, send
+from tests.test_transfer import FAMILY, add_sample_family, make_receiver, send
 
 
 @pytest.fixture
@@ -82,3 +83,72 @@ def test_a_file_cut_short_anywhere_is_called_damaged_not_foreign(
         with pytest.raises(ImportRejected, match="changed since it was signed, or damaged on the way"):
             transfer.receive_family(receiver, path)
     assert transfer_repo.list_transfers(receiver.conn) == before
+
+
+def _sealed_for(receiver: Session, sender: Session, tmp_path: Path, plaintext_payload) -> Path:
+    """A file properly sealed and signed by ``sender``, holding whatever payload is given."""
+    from setting_app.services import export_keys, transfer_keys
+
+    transfer_keys.write_key_file(receiver, tmp_path / "receiver.key.json")
+    keys = transfer_keys.read_key_file(tmp_path / "receiver.key.json")
+    data = transfer.seal(
+        plaintext_payload,
+        receiver=keys,
+        sender=transfer_keys.my_keys(sender),
+        signer=export_keys.signing_key(sender),
+        transfer_uid="0123abcd",
+        sealed_on=sender.clock.today(),
+    )
+    path = tmp_path / "crafted.transfer"
+    path.write_bytes(data)
+    return path
+
+
+def _payload(**changes) -> dict:
+    family = json.loads(json.dumps(FAMILY))["families"][0]
+    family["entries"] = [e for e in family["entries"] if not e.get("restricted")]
+    family["referrals"] = [x for x in family["referrals"] if not x.get("restricted")]
+    payload = {
+        "format": transfer.PAYLOAD_FORMAT,
+        "version": transfer.VERSION,
+        "transfer_uid": "0123abcd",
+        "family_ref": family["ref"],
+        "contents": "",
+        "sharing": {
+            "consent": "given",
+            "consent_by": "Ada Example",
+            "lawful_basis": "consent",
+            "purpose": "",
+        },
+        "restricted_reason": "",
+        "records": {"format": records.FORMAT, "version": 3, "families": [family]},
+    }
+    return payload | changes
+
+
+def test_a_signed_file_whose_sharing_record_is_incomplete_is_refused_plainly(
+    session: Session, receiver: Session, tmp_path: Path
+) -> None:
+    path = _sealed_for(receiver, session, tmp_path, _payload(sharing={"consent": None, "lawful_basis": None}))
+    with pytest.raises(ImportRejected, match="the sending setting's record of the transfer is incomplete"):
+        transfer.receive_family(receiver, path)
+    assert receiver.conn.execute("SELECT count(*) FROM families").fetchone()[0] == 0
+    assert transfer_repo.list_transfers(receiver.conn) == []
+
+
+def test_a_signed_file_nested_too_deep_to_read_is_refused_not_a_crash(
+    session: Session, receiver: Session, tmp_path: Path, monkeypatch
+) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    deep = f'{{"format": "{transfer.PAYLOAD_FORMAT}", "transfer_uid": "0123abcd", "x": {nested}}}'
+    real_dumps = transfer.json.dumps
+    monkeypatch.setattr(
+        transfer.json,
+        "dumps",
+        lambda value, **kw: deep if value == {"deep": True} else real_dumps(value, **kw),
+    )
+    path = _sealed_for(receiver, session, tmp_path, {"deep": True})
+    monkeypatch.undo()
+    with pytest.raises(ImportRejected, match="changed since it was signed"):
+        transfer.receive_family(receiver, path)
+    assert receiver.conn.execute("SELECT count(*) FROM families").fetchone()[0] == 0
