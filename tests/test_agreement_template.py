@@ -334,3 +334,15 @@ def test_an_unknown_agreement_and_a_practitioner_are_refused(session, data_dir: 
         pat.close()
     assert list(out.iterdir()) == []
     assert _template_rows(session) == []
+
+
+def test_a_control_character_kept_in_an_older_record_does_not_break_the_docx(session, out: Path) -> None:
+    agreement_id = _add_agreement(session)
+    with unit_of_work(session.conn):
+        session.conn.execute(
+            "UPDATE sharing_agreements SET title = ?, retention = ? WHERE id = ?",
+            ("Null\x00byte agreement", "Three\x0b years", agreement_id),
+        )
+    written = write_template(session, out / "agreement.docx", agreement_id=agreement_id)
+    _, paragraphs, _ = _docx_texts(written)
+    assert any("Nullbyte agreement" in p for p in paragraphs)

@@ -104,6 +104,9 @@ def _count(session: Session) -> int:
         ({"parties": (AgreementParty(" ", "family_hub"),)}, "party name"),
         ({"parties": (AgreementParty("Hub", "family_hub"), AgreementParty("hub", "other"))}, "parties"),
         ({"starts_on": "1st January"}, "start date"),
+        ({"title": "Hub\x00agreement"}, "title"),
+        ({"notes": "bell\x07"}, "notes"),
+        ({"parties": (AgreementParty("Hub\x1b[31m", "family_hub"),)}, "party name"),
     ],
 )
 def test_each_rule_is_refused_with_its_field_named_and_nothing_saved(session, changes, field) -> None:

@@ -10,6 +10,7 @@ Pure rules here (no database); ``services/agreements.py`` saves and reads them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -25,6 +26,8 @@ REVIEW_DUE_DAYS = 30
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_TEXT = 4000
 MAX_PARTIES = 30
+#: Control characters (a null byte, say) have no place in an agreement and would break the Word template.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class Direction(StrEnum):
@@ -179,13 +182,21 @@ def agreement_status(agreement: NewAgreement, today: date) -> AgreementStatus:
     return AgreementStatus.IN_FORCE
 
 
+def _plain(text: str, name: str) -> str:
+    if _CONTROL.search(text):
+        raise ValidationError(
+            name, "holds a control character (a null byte, for example): retype it as plain text"
+        )
+    return text
+
+
 def _text(value: str, name: str, *, required: bool = True, max_length: int = MAX_TEXT) -> str:
     if required:
-        return validation.require_text(value, name, max_length=max_length)
+        return _plain(validation.require_text(value, name, max_length=max_length), name)
     text = (value or "").strip()
     if len(text) > max_length:
         raise ValidationError(name, f"is too long (at most {max_length} characters)")
-    return text
+    return _plain(text, name)
 
 
 def check_party(party: AgreementParty, where: str = "") -> AgreementParty:
@@ -237,7 +248,7 @@ def check_new_agreement(agreement: NewAgreement) -> NewAgreement:
         raise ValidationError(
             "end date", f"{ends_on.isoformat()} is before the start date ({starts_on.isoformat()})"
         )
-    notes = validation.check_note(agreement.notes or "", "notes")
+    notes = _plain(validation.check_note(agreement.notes or "", "notes"), "notes")
     return replace(
         agreement,
         title=title,

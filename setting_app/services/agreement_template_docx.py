@@ -7,7 +7,10 @@ same line as the PDF's, with live page-number fields.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import re
+from enum import Enum
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -26,6 +29,9 @@ from setting_app.services.agreement_template import (
     Para,
     SignatureBox,
 )
+
+#: Characters XML 1.0 cannot hold: python-docx refuses them, so they are dropped (older records may hold one).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 FONT = "Arial"
 NOTICE_FILL = "FFF4D6"
@@ -143,8 +149,24 @@ def _signature(doc: DocxDocument, block: SignatureBox) -> None:
     doc.add_paragraph()
 
 
+def _xml_safe(value):
+    """``value`` (text, a tuple or a block) with every character XML cannot hold removed."""
+    if isinstance(value, Enum):
+        return value
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, tuple):
+        return tuple(_xml_safe(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value, **{f.name: _xml_safe(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        )
+    return value
+
+
 def render_docx(template: AgreementTemplate) -> bytes:
     """The whole Word document, in memory."""
+    template = _xml_safe(template)
     doc = Document()
     _set_up(doc, template)
     doc.add_heading(template.title, level=0)
