@@ -175,3 +175,13 @@ def test_template_subcommand_writes_a_pdf_with_the_settings_name(ready: CliRunne
     assert "should end .pdf or .docx" in _one_line_error(
         ready("agreement", "template", "--out", str(tmp_path / "t.txt"))
     )
+
+
+def test_import_refuses_deep_nesting_and_repeated_keys_plainly(ready: CliRunner, tmp_path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert "nested too deeply" in _one_line_error(ready("agreement", "import", str(deep)))
+    twice = tmp_path / "twice.json"
+    twice.write_text('{"title": "First", "title": "Second"}')
+    assert "'title' twice" in _one_line_error(ready("agreement", "import", str(twice)))
+    assert "No data-sharing agreements" in ready("agreement", "list").out

@@ -321,3 +321,23 @@ def session_free_practitioner(cli, data_dir):
     finally:
         manager.close()
     return "pat"
+
+
+def test_cli_from_json_refuses_deep_nesting_an_unknown_key_and_other_encodings(cli, tmp_path: Path) -> None:
+    assert cli.init().code == 0
+    path = tmp_path / "selfeval.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    deep = cli("selfeval", "record", "--from", str(path))
+    assert deep.code == 1 and "nested too deeply" in deep.err and "went wrong" not in deep.err
+    ratings = dict.fromkeys(INGREDIENT_CODES, 3)
+    path.write_text(json.dumps({"ratings": ratings, "evidnce": {"shared_ethos": "We meet the HV team"}}))
+    typo = cli("selfeval", "record", "--from", str(path))
+    assert typo.code == 1 and "evidnce" in typo.err and "allowed" in typo.err
+    path.write_bytes(
+        json.dumps({"ratings": ratings, "evidence": {"shared_ethos": "café"}}, ensure_ascii=False).encode(
+            "latin-1"
+        )
+    )
+    latin = cli("selfeval", "record", "--from", str(path))
+    assert latin.code == 1 and "not UTF-8" in latin.err
+    assert "No self-evaluation" in cli("selfeval", "list").out

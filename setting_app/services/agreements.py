@@ -138,13 +138,33 @@ def read_import_file(path: Path) -> object:
     """An agreements JSON file's contents, or a plain refusal."""
     raw = _read_file(Path(path), "file", limit=MAX_DOCUMENT_BYTES)
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        return json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_no_repeated_keys)
     except UnicodeDecodeError:
         raise ImportRejected(f"{path} is not UTF-8 text: save it as UTF-8 JSON.") from None
     except json.JSONDecodeError as exc:
         raise ImportRejected(
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         ) from None
+    except _RepeatedKey as exc:
+        raise ImportRejected(
+            f"{path} gives '{exc}' twice in one object: say it once. Nothing was imported."
+        ) from None
+    except RecursionError:
+        raise ImportRejected(f"{path} is nested too deeply to be agreements. Nothing was imported.") from None
+
+
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object, refused if a key is repeated (json keeps the last one silently)."""
+    found: dict = {}
+    for key, value in pairs:
+        if key in found:
+            raise _RepeatedKey(key)
+        found[key] = value
+    return found
 
 
 def get_agreement(session: Session, agreement_id: int) -> Agreement:

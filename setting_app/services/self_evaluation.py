@@ -66,6 +66,10 @@ def save(session: Session, new: NewSelfEvaluation) -> SelfEvaluation:
         return self_evaluation_repo.get_evaluation(session.conn, evaluation_id)
 
 
+#: The keys a self-evaluation file may have.
+FILE_KEYS = ("completed_on", "ratings", "evidence")
+
+
 def parse_file(path: Path, *, today: date) -> NewSelfEvaluation:
     """A questionnaire from JSON: ``{"completed_on": "2026-11-20", "ratings": {"shared_ethos": 3, ...},
     "evidence": {"shared_ethos": "...", ...}}`` (``completed_on`` and ``evidence`` optional). Also
@@ -77,13 +81,25 @@ def parse_file(path: Path, *, today: date) -> NewSelfEvaluation:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise AppError(f"{path} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise AppError(f"{path} is not UTF-8 text: save it as UTF-8 JSON.") from None
+    except OSError as exc:
         raise AppError(f"Cannot read {path}: {getattr(exc, 'strerror', None) or exc}.") from None
     except ValueError as exc:
         raise AppError(f"{path} is not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise AppError(f"{path} is not a self-evaluation: its JSON is nested too deeply.") from None
     if not isinstance(document, dict) or "ratings" not in document:
         raise ValidationError(
             "ratings", "the file must be a JSON object with a 'ratings' entry", where=str(path)
+        )
+    unknown = sorted(str(key) for key in document if key not in FILE_KEYS)
+    if unknown:
+        # A misspelt "evidence" would otherwise lose every note without a word.
+        raise ValidationError(
+            unknown[0],
+            "is not a key a self-evaluation has (allowed: " + ", ".join(FILE_KEYS) + ")",
+            where=str(path),
         )
     raw = document["ratings"]
     evidence = document.get("evidence") or {}
