@@ -325,3 +325,17 @@ def test_an_ended_or_not_yet_started_agreement_does_not_cover(session) -> None:
         A.check_cover(session.conn, on=TODAY, partner="Some hub", category="family_hub")
     with pytest.raises(NotFound):
         A.check_cover(session.conn, on=TODAY, partner="Some hub", agreement_id=404)
+
+
+def test_an_agreement_for_what_partners_send_covers_no_share_to_them(session) -> None:
+    incoming = A.add_agreement(session, new_agreement(direction="from_partners"))
+    with pytest.raises(ValidationError) as caught:
+        A.check_cover(session.conn, on=TODAY, partner="Some hub", category="family_hub")
+    assert "say why" in caught.value.problem
+    with pytest.raises(ValidationError, match="only what partners send"):
+        A.check_cover(session.conn, on=TODAY, partner="Some hub", agreement_id=incoming.id)
+    assert A.covering_agreements(session, partner="Eastbrook Family Hub", category="family_hub") == []
+    both = A.add_agreement(session, new_agreement(title="Both ways", direction="both_ways"))
+    assert A.check_cover(session.conn, on=TODAY, partner="Some hub", category="family_hub") == A.Cover(
+        both.id
+    )

@@ -15,6 +15,7 @@ from setting_app.domain.agreements import (
     REVIEW_DUE_DAYS,
     Agreement,
     AgreementStatus,
+    Direction,
     NewAgreement,
     agreement_from_dict,
     check_document,
@@ -65,6 +66,12 @@ def check_cover(
         if not in_force:
             title = agreement_repo.agreement_title(conn, agreement_id)
             raise ValidationError("agreement", f"the agreement “{title}” is not in force on {on.isoformat()}")
+        if agreement_repo.agreement_direction(conn, agreement_id) is Direction.FROM_PARTNERS:
+            title = agreement_repo.agreement_title(conn, agreement_id)
+            raise ValidationError(
+                "agreement",
+                f"the agreement “{title}” covers only what partners send the setting, not sharing with {partner}",
+            )
         return Cover(agreement_id)
     if reason:
         return Cover(None, reason)

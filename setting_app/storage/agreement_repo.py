@@ -22,12 +22,16 @@ from setting_app.storage.rows import from_date, from_datetime, to_date, to_datet
 def covering_agreement_ids(
     conn: Connection, on: date, *, category: str | None = None, party_name: str | None = None
 ) -> list[int]:
-    """Agreements in force on ``on`` with a party receiving ``category`` or named ``party_name``."""
+    """Agreements in force on ``on`` with a party receiving ``category`` or named ``party_name``.
+
+    Only agreements that let information flow to the partners: one for what partners send the setting
+    (``from_partners``) covers no share from the setting."""
     day = from_date(on)
     rows = conn.execute(
         """SELECT DISTINCT a.id FROM sharing_agreements a
            JOIN sharing_agreement_parties p ON p.agreement_id = a.id
            WHERE a.starts_on <= ? AND (a.ends_on IS NULL OR a.ends_on >= ?)
+             AND a.direction != 'from_partners'
              AND ((? IS NOT NULL AND p.service_category = ?)
                   OR (? IS NOT NULL AND lower(trim(p.name)) = lower(trim(?))))
            ORDER BY a.id""",
@@ -45,6 +49,11 @@ def agreement_in_force(conn: Connection, agreement_id: int, on: date) -> bool | 
         return None
     day = from_date(on)
     return row["starts_on"] <= day and (row["ends_on"] is None or row["ends_on"] >= day)
+
+
+def agreement_direction(conn: Connection, agreement_id: int) -> Direction | None:
+    row = conn.execute("SELECT direction FROM sharing_agreements WHERE id = ?", (agreement_id,)).fetchone()
+    return Direction(row["direction"]) if row else None
 
 
 def agreement_title(conn: Connection, agreement_id: int) -> str | None:
