@@ -198,3 +198,30 @@ def test_a_subject_access_pack_is_not_listed_as_a_share_without_an_agreement(ses
     assert A.shares_without_agreement(session) == []
     R.change_status(session, draft.id, S.SENT, no_agreement_reason="Urgent")
     assert [r.referral_id for r in A.shares_without_agreement(session)] == [draft.id]
+
+
+def test_a_change_that_would_leave_covered_shares_outside_the_agreement_is_refused(session) -> None:
+    housing = A.add_agreement(
+        session,
+        new_agreement(
+            title="Housing agreement",
+            parties=(AgreementParty("Town Hall Housing", "local_authority", "housing"),),
+        ),
+    )
+    R.change_status(session, _draft(session).id, S.SENT, on=TODAY)
+    base = A.get_agreement(session, housing.id)
+    fields = {name: getattr(base, name) for name in new_agreement().__dataclass_fields__}
+    for changes, field in (
+        ({"starts_on": TODAY + timedelta(days=1), "review_on": date(2027, 6, 1)}, "start date"),
+        ({"ends_on": TODAY - timedelta(days=1)}, "end date"),
+        ({"direction": "from_partners"}, "direction"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            A.update_agreement(session, housing.id, new_agreement(**(fields | changes)))
+        assert caught.value.field == field
+    assert A.get_agreement(session, housing.id) == base
+    # Ending it on the day of its last share, or reviewing it later, is fine.
+    ended = A.update_agreement(session, housing.id, new_agreement(**(fields | {"ends_on": TODAY})))
+    assert ended.ends_on == TODAY and [r.agreement_id for r in A.shares_covered(session, housing.id)] == [
+        housing.id
+    ]

@@ -115,6 +115,7 @@ def update_agreement(session: Session, agreement_id: int, agreement: NewAgreemen
     checked = check_new_agreement(agreement)
     with unit_of_work(session.conn):
         old = get_agreement(session, agreement_id)
+        _keep_covered_shares_inside(session.conn, agreement_id, checked)
         agreement_repo.update_agreement(session.conn, agreement_id, checked, session.clock.now())
         new = get_agreement(session, agreement_id)
         changed = [
@@ -122,6 +123,34 @@ def update_agreement(session: Session, agreement_id: int, agreement: NewAgreemen
         ]
         _audit(session, audit.UPDATE, agreement_id, "changed: " + (", ".join(changed) or "nothing"))
         return new
+
+
+def _keep_covered_shares_inside(conn: Connection, agreement_id: int, changed: NewAgreement) -> None:
+    """Refuse a change that would leave shares the agreement already covered outside it: the record
+    of those shares must still be true of the agreement it names."""
+    span = agreement_repo.covered_share_span(conn, agreement_id)
+    if span is None:
+        return
+    first, last, count = span
+    shares = f"{count} share{'' if count == 1 else 's'}"
+    if changed.starts_on > first:
+        raise ValidationError(
+            "start date",
+            f"{changed.starts_on.isoformat()} is after the first share this agreement covered "
+            f"({first.isoformat()}); it covered {shares}. Add a new agreement instead",
+        )
+    if changed.ends_on is not None and changed.ends_on < last:
+        raise ValidationError(
+            "end date",
+            f"{changed.ends_on.isoformat()} is before the last share this agreement covered "
+            f"({last.isoformat()}); it covered {shares}. End it on {last.isoformat()} or later",
+        )
+    if changed.direction == Direction.FROM_PARTNERS:
+        raise ValidationError(
+            "direction",
+            f"this agreement already covered {shares} to partners, so it cannot become one for what "
+            "partners send only",
+        )
 
 
 def import_agreements(session: Session, data: object) -> list[Agreement]:

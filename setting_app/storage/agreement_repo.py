@@ -51,6 +51,18 @@ def agreement_in_force(conn: Connection, agreement_id: int, on: date) -> bool | 
     return row["starts_on"] <= day and (row["ends_on"] is None or row["ends_on"] >= day)
 
 
+def covered_share_span(conn: Connection, agreement_id: int) -> tuple[date, date, int] | None:
+    """(first day, last day, how many) of the shares the agreement covered, or None if it covered none."""
+    row = conn.execute(
+        """SELECT min(decided_on), max(decided_on), count(*) FROM information_sharing
+           WHERE agreement_id = ? AND decision = 'shared'""",
+        (agreement_id,),
+    ).fetchone()
+    if not row or not row[2]:
+        return None
+    return to_date(row[0]), to_date(row[1]), int(row[2])
+
+
 def agreement_direction(conn: Connection, agreement_id: int) -> Direction | None:
     row = conn.execute("SELECT direction FROM sharing_agreements WHERE id = ?", (agreement_id,)).fetchone()
     return Direction(row["direction"]) if row else None
