@@ -70,6 +70,11 @@ def test_a_received_familys_summary_says_which_setting_gave_the_support(
     assert "Before your record came to us, Little Acorns Nursery helped your family 3 times" in text
     assert text.count("(at Little Acorns") == 3  # one per received entry
     assert "Little Acorns Nursery referred you" in text and "We referred you" not in text
+    # One line a month (the default): the sending setting's months say where the help was.
+    family_summary.write_summary(receiver, "FAM-0042", tmp_path / "monthly.pdf")
+    monthly = _pdf_text(tmp_path / "monthly.pdf")
+    # Three months of theirs (February, April, June), and the sentence that explains the mark.
+    assert monthly.count("at Little Acorns Nursery") == 3 + 1
 
 
 def test_a_file_cut_short_anywhere_is_called_damaged_not_foreign(

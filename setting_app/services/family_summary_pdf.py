@@ -263,13 +263,17 @@ def _support_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
 def _months_table(s: FamilySummary, st: _Styles) -> list[Flowable]:
     """One line per month: how often, what the help was (the most frequent first), and the time."""
     body = []
-    for month, group in itertools.groupby(s.support, key=lambda line: line.day.replace(day=1)):
-        lines = list(group)
-        kinds = collections.Counter(line.described for line in lines)
+    # A month's help from the setting the record came from gets a line of its own, saying so.
+    groups: dict[tuple[date, str], list] = {}
+    for line in s.support:
+        groups.setdefault((line.day.replace(day=1), line.from_setting), []).append(line)
+    for (month, from_setting), lines in sorted(groups.items(), key=lambda item: (item[0][0], not item[0][1])):
+        kinds = collections.Counter(line.what for line in lines)
         what = "; ".join(f"{escape(name)} ({_times(n)})" for name, n in kinds.most_common())
+        when = month.strftime("%B %Y") + (f"<br/><i>at {escape(from_setting)}</i>" if from_setting else "")
         body.append(
             [
-                Paragraph(month.strftime("%B %Y"), st.cell),
+                Paragraph(when, st.cell),
                 Paragraph(_times(len(lines)).capitalize(), st.cell),
                 Paragraph(what, st.cell),
                 Paragraph(duration_words(sum(line.minutes for line in lines)), st.cell),
