@@ -116,6 +116,9 @@ def test_the_datapackage_describes_it_and_frictionless_validates(exported: dict)
     assert fields["rating"]["constraints"] == {"minimum": 1, "maximum": 4}
     assert resource["schema"]["primaryKey"] == ["ingredient"]
     assert any(r["path"] == "self_evaluation.meta.csv" for r in package["resources"])
+    # EES metadata: only numbers are indicators; the rating in words is a filter.
+    meta = {r["col_name"]: r["col_type"] for r in read(out / "self_evaluation.meta.csv")}
+    assert meta["rating"] == "Indicator" and meta["rating_label"] == "Filter"
     assert verify_package(out).ok
     for folder in exported["dirs"]:
         report = frictionless.validate(str(folder / "datapackage.json"))
@@ -168,6 +171,9 @@ def test_merge_across_three_settings_gives_the_distribution(
     assert by_setting[("EY000003", "training_spotting_need")]["rating"] == "x"
     assert by_setting[("EY000001", "shared_ethos")]["geographic_level"] == "Provider"
     assert by_setting[("EY000001", "shared_ethos")]["integration_model"] == "hub"
+    for table in ("self_evaluation_summary", "self_evaluation_by_setting"):
+        indicators = [r["col_name"] for r in read(out / f"{table}.meta.csv") if r["col_type"] == "Indicator"]
+        assert "rating_label" not in indicators and "ingredient" not in indicators
 
     assert verify_package(out).ok
     report = frictionless.validate(str(out / "datapackage.json"))

@@ -152,8 +152,11 @@ def setting_table(conn: Connection, period: Period, identity_columns: dict[str, 
                 "evaluation_month": month,
             }
         )
-    meta = writer.meta_rows(spec, [("rating", "Rating (1 to 4)", 0), ("rating_label", "Rating in words", 0)])
-    meta += _extra_meta(("evaluation_month", "Month of the self-evaluation"))
+    # The rating in words is text: a filter, not an indicator (EES indicators are numbers).
+    meta = writer.meta_rows(spec, [("rating", "Rating (1 to 4)", 0)])
+    meta += _extra_meta(
+        ("rating_label", "Rating in words"), ("evaluation_month", "Month of the self-evaluation")
+    )
     return writer.OutTable(spec, fields, rows, meta)
 
 
@@ -322,11 +325,11 @@ def authority_tables(
         by_setting_spec,
         by_fields,
         by_rows,
-        writer.meta_rows(
-            by_setting_spec, [("rating", "Rating (1 to 4)", 0), ("rating_label", "Rating in words", 0)]
-        )
+        writer.meta_rows(by_setting_spec, [("rating", "Rating (1 to 4)", 0)])
         + _extra_meta(
-            ("integration_model", "Integration model"), ("evaluation_month", "Month of the self-evaluation")
+            ("rating_label", "Rating in words"),
+            ("integration_model", "Integration model"),
+            ("evaluation_month", "Month of the self-evaluation"),
         ),
     )
     return [summary, by_setting]
