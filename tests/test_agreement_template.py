@@ -346,3 +346,19 @@ def test_a_control_character_kept_in_an_older_record_does_not_break_the_docx(ses
     written = write_template(session, out / "agreement.docx", agreement_id=agreement_id)
     _, paragraphs, _ = _docx_texts(written)
     assert any("Nullbyte agreement" in p for p in paragraphs)
+
+
+def test_the_law_paragraph_is_precise_and_a_retention_ending_in_a_stop_reads_once(session, out: Path) -> None:
+    agreement_id = _add_agreement(session)
+    with unit_of_work(session.conn):
+        session.conn.execute(
+            "UPDATE sharing_agreements SET retention = ? WHERE id = ?",
+            ("Kept for 2 years, then deleted securely.", agreement_id),
+        )
+    text = _pdf_text(write_template(session, out / "a.pdf", agreement_id=agreement_id))
+    assert "Kept for 2 years, then deleted securely. Information that is part" in text
+    assert ".." not in text
+    # Only article 9(2)(b), (g), (h), (i) and (j) need a Schedule 1 condition (DPA 2018 section 10).
+    assert "for conditions (b), (g), (h), (i) and (j) one from Schedule 1" in text
+    assert "for most conditions" not in text
+    assert "criminal offences or allegations (article 10)" in text

@@ -288,6 +288,11 @@ def _or_blank(text: str | None) -> str:
     return text or BLANK
 
 
+def _sentence(text: str) -> str:
+    """Free text that a template sentence ends with a full stop: its own final stop dropped."""
+    return text.rstrip().rstrip(".").rstrip() or text
+
+
 def _lines(text: str) -> tuple[str, ...]:
     """Free text as list items: one per line, list markers dropped."""
     items = [line.strip().lstrip("-*\u2022").strip() for line in text.splitlines()]
@@ -452,7 +457,9 @@ def _lawful_basis_section(agreement: TemplateAgreement | None) -> list[Block]:
         Para(
             "The law allows sharing personal information only on a lawful basis from article 6 of the UK "
             "GDPR. Special category information (about health, for example) also needs a condition from "
-            "article 9, and for most conditions one from Schedule 1 of the Data Protection Act 2018."
+            "article 9, and for conditions (b), (g), (h), (i) and (j) one from Schedule 1 of the Data "
+            "Protection Act 2018 as well. Information about criminal offences or allegations (article 10) "
+            "may be shared only under a Schedule 1 condition too; for safeguarding, usually paragraph 18."
         ),
     ]
     if agreement is not None:
@@ -570,7 +577,7 @@ def _responsibilities_section(setting: SettingDetails) -> list[Block]:
 
 
 def _retention_section(agreement: TemplateAgreement | None) -> list[Block]:
-    retention = _or_blank(agreement.retention) if agreement else BLANK
+    retention = _sentence(_or_blank(agreement.retention)) if agreement else BLANK
     return [
         Heading(SECTION_HEADINGS[6]),
         Para(
