@@ -157,3 +157,14 @@ def test_a_signed_file_nested_too_deep_to_read_is_refused_not_a_crash(
     with pytest.raises(ImportRejected, match="changed since it was signed"):
         transfer.receive_family(receiver, path)
     assert receiver.conn.execute("SELECT count(*) FROM families").fetchone()[0] == 0
+
+
+def test_received_referrals_stay_out_of_the_receivers_referral_measures(
+    sender: Session, receiver: Session, tmp_path: Path
+) -> None:
+    from setting_app.services import referrals
+
+    period = (date(2026, 1, 1), date(2026, 11, 23))
+    assert referrals.referral_measures(sender.conn, *period) != []
+    transfer.receive_family(receiver, send(sender, receiver, tmp_path).path)
+    assert referrals.referral_measures(receiver.conn, *period) == []

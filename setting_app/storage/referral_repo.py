@@ -490,6 +490,7 @@ REFERRAL_TIMINGS_SQL = """
 WITH counted AS (
     SELECT r.id, r.service_category, r.status FROM referrals r
     WHERE r.made_on BETWEEN :date_from AND :date_to
+      AND r.transfer_id IS NULL  -- received from another setting: that setting's referrals
       AND EXISTS (SELECT 1 FROM referral_status_history h
                   WHERE h.referral_id = r.id AND h.status NOT IN ('draft', 'withdrawn'))
 ),
