@@ -225,3 +225,19 @@ def test_a_change_that_would_leave_covered_shares_outside_the_agreement_is_refus
     assert ended.ends_on == TODAY and [r.agreement_id for r in A.shares_covered(session, housing.id)] == [
         housing.id
     ]
+
+
+def test_an_agreement_or_reason_without_a_partner_is_refused_not_dropped(session, tmp_path) -> None:
+    families.add_family(session, NewFamily("FAM-0001", date(2026, 1, 5)))
+    hub = A.add_agreement(session, new_agreement())
+    for extra in (
+        {"agreement_id": hub.id},
+        {"partner": "   ", "agreement_id": hub.id},
+        {"no_agreement_reason": "Court order"},
+        {"lawful_basis": "legal_obligation"},
+    ):
+        with pytest.raises(ValidationError) as caught:
+            records.export_to_file(session, tmp_path / "x.json", ["FAM-0001"], **extra)
+        assert caught.value.field == "for"
+    assert not (tmp_path / "x.json").exists()
+    assert sharing_repo.list_records(session.conn) == []

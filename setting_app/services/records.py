@@ -1294,6 +1294,15 @@ def export_to_file(
     path = Path(path).expanduser()
     if path.is_dir():
         raise AppError(f"{path} is a folder: give a file name to write to.")
+    if not partner.strip() and (
+        agreement_id is not None or no_agreement_reason.strip() or lawful_basis or purpose.strip()
+    ):
+        # Silently dropping them would leave a share to a partner unrecorded.
+        raise ValidationError(
+            "for",
+            "an agreement, a reason for having none, a lawful basis or a purpose is for a file going to a "
+            "partner: name the partner it is for (--for), or leave them out for a copy kept in the setting",
+        )
     with unit_of_work(session.conn):
         document = export_families(session, refs, version=version)
         families = document["families"]
