@@ -108,6 +108,10 @@ if command -v pdfinfo >/dev/null; then
     failures=$((failures + 1))
   fi
 fi
+# Partnership working: python-docx's own Word template must be inside the frozen app.
+step "agreement template as DOCX" "Wrote" "$APP/setting-app" agreement template --out "$TMP/agreement.docx"
+step "agreement template as PDF" "Wrote" "$APP/setting-app" agreement template --out "$TMP/agreement.pdf"
+step "transfer key file" "Transfer key fingerprint" "$APP/setting-app" transfer keys --out "$TMP/transfer-key.json"
 step "gui --screenshots offscreen" "Saved" "$APP/setting-app" gui --screenshots "$TMP/shots"
 shots=$(find "$TMP/shots" -name '*.png' -size +1k 2>/dev/null | wc -l)
 if [ "$shots" -ge 3 ]; then
