@@ -238,3 +238,12 @@ def test_new_referral_saved_as_draft_needs_no_agreement(qtbot, ctx, session) -> 
     dialog.service.setEditText("Town Housing")
     dialog.category.setCurrentIndex(dialog.category.findData(ServiceCategory.HOUSING))
     assert dialog.save(send=False) is True  # a draft needs no agreement
+
+
+def test_a_title_that_looks_like_html_is_shown_as_typed(qtbot, ctx, session) -> None:
+    tab = AgreementsTab(ctx)
+    qtbot.addWidget(tab)
+    tab.refresh()
+    tab.show_message('Saved agreement #1: <img src="file:///etc/passwd"> hub.')
+    assert tab.status.textFormat() == Qt.TextFormat.PlainText
+    assert tab.status.text().startswith("Saved agreement #1: <img")

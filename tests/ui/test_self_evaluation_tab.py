@@ -143,3 +143,8 @@ def test_a_half_filled_form_survives_the_lock(qtbot, session, clock, data_dir) -
         assert first.value() == 3 and first.evidence.toPlainText() == "Termly joint meetings"
     finally:
         again.close()
+
+
+def test_the_status_line_shows_a_path_as_typed(qtbot, session, clock) -> None:
+    tab = _tab(qtbot, session, clock)
+    assert tab.status.textFormat() == Qt.TextFormat.PlainText

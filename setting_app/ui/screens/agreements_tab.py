@@ -126,6 +126,7 @@ class AgreementsTab(QWidget):
         self.empty = QLabel("No agreements recorded yet. Add the setting's agreements with its partners.")
         self.empty.setWordWrap(True)
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # it shows titles and paths: never as HTML
         self.status.setWordWrap(True)
         self.status.setVisible(False)
 

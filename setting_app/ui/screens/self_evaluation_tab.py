@@ -209,6 +209,7 @@ class SelfEvaluationTab(QWidget):
         self.who_note = QLabel("")
         self.who_note.setWordWrap(True)
         self.status = QLabel("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # it shows file paths: never as HTML
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Self-evaluation status")
         buttons = QHBoxLayout()
