@@ -168,3 +168,24 @@ def test_received_referrals_stay_out_of_the_receivers_referral_measures(
     assert referrals.referral_measures(sender.conn, *period) != []
     transfer.receive_family(receiver, send(sender, receiver, tmp_path).path)
     assert referrals.referral_measures(receiver.conn, *period) == []
+
+
+def test_nothing_is_written_over_the_casebooks_own_files(
+    sender: Session, receiver: Session, tmp_path: Path
+) -> None:
+    from setting_app.domain.errors import AppError
+    from setting_app.services import transfer_keys
+
+    casebook = sender.data_dir / "casebook.db"
+    keys = sender.data_dir / "casebook.keys"
+    before = {p: p.read_bytes() for p in (casebook, keys)}
+    with pytest.raises(AppError, match="is in the casebook's own folder"):
+        transfer_keys.write_key_file(sender, keys)
+    with pytest.raises(AppError, match="is in the casebook's own folder"):
+        send(sender, receiver, tmp_path, out=sender.data_dir / "sub" / ".." / "casebook.db")
+    assert {p: p.read_bytes() for p in (casebook, keys)} == before
+    assert transfer_repo.list_transfers(sender.conn) == []  # nothing recorded as sent
+    transfer.receive_family(receiver, send(sender, receiver, tmp_path).path)
+    with pytest.raises(AppError, match="is in the casebook's own folder"):
+        family_summary.write_summary(receiver, "FAM-0042", receiver.data_dir / "casebook.db")
+    assert not any(p.name.endswith(".part") for p in receiver.data_dir.iterdir())

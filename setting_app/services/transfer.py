@@ -50,6 +50,7 @@ from setting_app.services.transfer_keys import (
     SettingKeys,
     my_keys,
     normalise_fingerprint,
+    refuse_casebook_folder,
     transfer_private_key,
 )
 from setting_app.storage import family_repo, transfer_repo
@@ -357,6 +358,8 @@ def _open_payload(sealed: SealedFile, key: X25519PrivateKey) -> dict:
             signing.unb64(header["nonce"], "nonce"), sealed.ciphertext, _canonical(header)
         )
         payload = json.loads(plaintext.decode("utf-8"))
+    except RecursionError:  # sealed and signed, but nested beyond reading: not what this app writes
+        raise _changed(sealed.name) from None
     except (InvalidTag, ValueError, KeyError, AppError):
         raise ImportRejected(
             f"{sealed.name} cannot be opened with this setting's transfer key, although it names it: "
@@ -438,6 +441,7 @@ def send_family(
     out = Path(out).expanduser()
     if out.is_dir():
         raise AppError(f"{out} is a folder: give a file name to write the transfer file to.")
+    refuse_casebook_folder(session, out)
     consent, basis, consent_by, reason = _sharing_basis(consent_by, lawful_basis, reason)
     restricted_reason = validation.check_note(restricted_reason or "", "restricted reason").strip()
     if include_restricted and not restricted_reason:
@@ -662,6 +666,29 @@ def ref_taken(session: Session, ref: str) -> bool:
     return family_repo.get_family_by_ref(session.conn, ref) is not None
 
 
+def _record_receipt(session: Session, opened: OpenedTransfer, family_id: int, transfer_id: int) -> None:
+    """The receiving side's information-sharing row, from what the sender recorded."""
+    today = session.clock.today()
+    info_sharing.record_share(
+        session.conn,
+        recipient=opened.sender_name,
+        what=f"The family's record: {opened.contents}",
+        purpose=opened.purpose or DEFAULT_PURPOSE,
+        shared_on=today,
+        now=session.clock.now(),
+        recorded_by=session.user.id,
+        lawful_basis=opened.lawful_basis,
+        consent=opened.consent,
+        occasion=SharingOccasion.TRANSFER,
+        family_id=family_id,
+        method=METHOD,
+        reason=f"Consent given by {opened.consent_by}" if opened.consent else opened.reason,
+        today=today,
+        transfer_id=transfer_id,
+        decision=SharingDecision.RECEIVED,
+    )
+
+
 def receive_family(
     session: Session,
     source: Path | SealedFile | OpenedTransfer,
@@ -720,24 +747,13 @@ def receive_family(
         )
         entries, referrals = transfer_repo.mark_family_received(conn, family.id, transfer.id)
         transfer_repo.remember_received(conn, sealed.transfer_uid, today)
-        info_sharing.record_share(
-            conn,
-            recipient=sealed.sender_name,
-            what=f"The family's record: {opened.contents}",
-            purpose=opened.purpose or DEFAULT_PURPOSE,
-            shared_on=today,
-            now=now,
-            recorded_by=session.user.id,
-            lawful_basis=opened.lawful_basis,
-            consent=opened.consent,
-            occasion=SharingOccasion.TRANSFER,
-            family_id=family.id,
-            method=METHOD,
-            reason=f"Consent given by {opened.consent_by}" if opened.consent else opened.reason,
-            today=today,
-            transfer_id=transfer.id,
-            decision=SharingDecision.RECEIVED,
-        )
+        try:
+            _record_receipt(session, opened, family.id, transfer.id)
+        except ValidationError as exc:  # the sender's words, not the manager's: a plain refusal
+            raise ImportRejected(
+                f"{sealed.name} cannot be imported: the sending setting's record of the transfer is "
+                f"incomplete ({exc}). Ask the sender for a new file. Nothing was imported."
+            ) from None
         audit.record(
             session,
             audit.CREATE,

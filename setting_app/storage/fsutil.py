@@ -62,3 +62,13 @@ def atomic_write(path: Path, data: bytes) -> None:
             tmp.unlink()
         raise
     fsync_dir(path.parent)
+
+
+def inside_folder(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies within it (after following links and ``..``)."""
+    try:
+        target = Path(path).expanduser().resolve()
+        root = Path(folder).expanduser().resolve()
+    except (OSError, RuntimeError):
+        return False
+    return target == root or root in target.parents
