@@ -339,3 +339,21 @@ def test_an_agreement_for_what_partners_send_covers_no_share_to_them(session) ->
     assert A.check_cover(session.conn, on=TODAY, partner="Some hub", category="family_hub") == A.Cover(
         both.id
     )
+
+
+def test_an_agreement_ending_soon_is_listed_for_review_too(session) -> None:
+    A.add_agreement(session, new_agreement(title="Far", review_on=TODAY + timedelta(days=200)))
+    ending = A.add_agreement(
+        session,
+        new_agreement(
+            title="Ending", review_on=TODAY + timedelta(days=200), ends_on=TODAY + timedelta(days=12)
+        ),
+    )
+    due = A.add_agreement(session, new_agreement(title="Due", review_on=TODAY + timedelta(days=20)))
+    A.add_agreement(
+        session,
+        new_agreement(
+            title="Not yet", starts_on=TODAY + timedelta(days=5), review_on=TODAY + timedelta(days=300)
+        ),
+    )
+    assert [a.id for a in A.agreements_due(session)] == [ending.id, due.id]

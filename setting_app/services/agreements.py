@@ -221,14 +221,18 @@ def list_agreements(session: Session, *, include_ended: bool = True) -> list[Agr
 
 
 def agreements_due(session: Session, today: date | None = None) -> list[Agreement]:
-    """Agreements whose review is overdue or due within ``REVIEW_DUE_DAYS`` (ended ones left out)."""
+    """Agreements whose review is overdue or due within ``REVIEW_DUE_DAYS``, or that are in force but end
+    within it (after that, shares to those partners need a reason), soonest first; ended ones left out."""
     today = today or session.clock.today()
     horizon = today + timedelta(days=REVIEW_DUE_DAYS)
-    return [
-        a
-        for a in agreement_repo.list_agreements(session.conn)
-        if a.review_on <= horizon and a.status(today) in (AgreementStatus.DUE, AgreementStatus.OVERDUE)
-    ]
+    found = []
+    for a in agreement_repo.list_agreements(session.conn):
+        status = a.status(today)
+        if status in (AgreementStatus.ENDED, AgreementStatus.NOT_STARTED):
+            continue
+        if a.review_on <= horizon or (a.ends_on is not None and a.ends_on <= horizon):
+            found.append(a)
+    return sorted(found, key=lambda a: (min(a.review_on, a.ends_on or a.review_on), a.id))
 
 
 def covering_agreements(session: Session, *, partner: str, category: str | None = None) -> list[Agreement]:

@@ -247,3 +247,16 @@ def test_a_title_that_looks_like_html_is_shown_as_typed(qtbot, ctx, session) -> 
     tab.show_message('Saved agreement #1: <img src="file:///etc/passwd"> hub.')
     assert tab.status.textFormat() == Qt.TextFormat.PlainText
     assert tab.status.text().startswith("Saved agreement #1: <img")
+
+
+def test_due_panel_says_when_an_agreement_ends(qtbot, ctx, session) -> None:
+    ending = A.add_agreement(
+        session,
+        new_agreement(title="Pilot", review_on=TODAY + timedelta(days=90), ends_on=TODAY + timedelta(days=4)),
+    )
+    panel = AgreementsDuePanel(ctx)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    assert panel.agreement_ids() == [ending.id]
+    assert panel.list.item(0).text().startswith("Ends in 4 days (27/11/2026): Pilot")
+    assert "need a reason" in panel.list.item(0).text()

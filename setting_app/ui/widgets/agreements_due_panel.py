@@ -1,4 +1,5 @@
-"""The dashboard's list of data-sharing agreements to review: overdue, or due within 30 days.
+"""The dashboard's list of data-sharing agreements to review: overdue, due within 30 days, or ending
+within 30 days.
 
 Ended agreements are not listed. Enter (or a double click) on a line, or "Open agreements", goes to
 Records → Agreements for managers.
@@ -34,6 +35,14 @@ RECORDS_KEY = "records"
 
 
 def due_line(agreement: Agreement, today: date) -> str:
+    ends_on = agreement.ends_on
+    if ends_on is not None and ends_on <= agreement.review_on:
+        days = (ends_on - today).days
+        when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        return (
+            f"Ends {when} ({uk_date(ends_on)}): {agreement.title}\nWith {agreement.party_names}. "
+            "Renew it, or shares after that need a reason"
+        )
     days = (agreement.review_on - today).days
     if days < 0:
         mark = f"REVIEW OVERDUE {-days} day{'s' if days != -1 else ''}"
