@@ -115,6 +115,14 @@ def test_evidence_is_optional_but_capped(session) -> None:
     assert saved.by_ingredient()["shared_ethos"].evidence == ""
 
 
+@pytest.mark.parametrize("note", [0, False, ["We meet", "monthly"], {"text": "x"}, 5])
+def test_evidence_that_is_not_text_is_refused_not_mangled(session, note) -> None:
+    with pytest.raises(ValidationError) as caught:
+        self_evaluation.record(session, ratings(1, 2, 3, 4, 2, 3), {"shared_ethos": note})
+    assert caught.value.field == "shared_ethos evidence" and "text" in caught.value.problem
+    assert self_evaluation.list_evaluations(session) == []
+
+
 def test_a_date_in_the_future_is_refused(session) -> None:
     with pytest.raises(ValidationError) as caught:
         self_evaluation.record(session, ratings(1, 2, 3, 4, 2, 3), completed_on="2026-11-24")

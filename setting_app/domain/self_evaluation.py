@@ -201,7 +201,10 @@ def parse_rating(value: object, field: str) -> int:
 
 
 def check_evidence(value: object, field: str) -> str:
-    text = str(value or "").strip()
+    if value is not None and not isinstance(value, str):
+        # str() would keep a list as Python's repr, and a 0 or false as nothing at all.
+        raise ValidationError(field, "must be text")
+    text = (value or "").strip()
     if len(text) > MAX_EVIDENCE_LENGTH:
         raise ValidationError(
             field,
