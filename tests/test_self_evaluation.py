@@ -349,3 +349,12 @@ def test_cli_from_json_refuses_deep_nesting_an_unknown_key_and_other_encodings(c
     latin = cli("selfeval", "record", "--from", str(path))
     assert latin.code == 1 and "not UTF-8" in latin.err
     assert "No self-evaluation" in cli("selfeval", "list").out
+
+
+def test_cli_export_refuses_a_name_that_is_not_a_pdf(cli, tmp_path: Path) -> None:
+    assert cli.init().code == 0
+    assert cli("selfeval", "record", *_rating_args(1, 2, 3, 4, 2, 3)).code == 0
+    refused = cli("selfeval", "export", "--year", "2026", "--out", str(tmp_path / "summary.txt"))
+    assert refused.code == 1 and "should end .pdf" in refused.err
+    assert not (tmp_path / "summary.txt").exists()
+    assert cli("selfeval", "export", "--year", "2026", "--out", str(tmp_path / "summary.PDF")).code == 0

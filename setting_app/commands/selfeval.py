@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from setting_app.cli import CliContext, UsageError
+from setting_app.domain.errors import ValidationError
 from setting_app.domain.self_evaluation import INGREDIENT_CODES, SCALE, SPECS, rating_text
 from setting_app.services import self_evaluation
 
@@ -111,6 +112,8 @@ def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
     text = str(args.year).strip()
     if not (text.isdigit() and len(text) == 4):
         raise UsageError(f"--year takes a year like 2026 (got '{args.year}')")
+    if Path(args.out).suffix.lower() != ".pdf" and not Path(args.out).is_dir():
+        raise ValidationError("out", f"'{args.out}' should end .pdf (the file is a PDF)")
     with ctx.open_session() as session:
         evaluation = self_evaluation.latest_in_year(session, int(text))
         pages = self_evaluation.save_pdf(session, evaluation, Path(args.out))
