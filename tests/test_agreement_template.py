@@ -265,6 +265,11 @@ def test_scotland_uses_its_own_words(session, scottish_session, out: Path) -> No
         assert word in scotland
         assert word not in england
     assert "National Guidance for Child Protection in Scotland" in scotland
+    assert (
+        "in Scotland, a child of 12 or over is presumed to be (Data Protection Act 2018, section 208)"
+        in scotland
+    )
+    assert "section 208" not in england
     for word in ("Ofsted", "early help", "SEND", "Working Together to Safeguard Children", "Family hub"):
         assert word in england
         assert word not in scotland

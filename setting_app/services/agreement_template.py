@@ -597,13 +597,17 @@ def _retention_section(agreement: TemplateAgreement | None) -> list[Block]:
     ]
 
 
-def _rights_section() -> list[Block]:
+def _rights_section(setting: SettingDetails) -> list[Block]:
+    # In Scotland a child of 12 or over is presumed old enough to use their own rights (DPA 2018 s.208).
+    old_enough = (
+        "when old enough to understand; in Scotland, a child of 12 or over is presumed to be (Data "
+        "Protection Act 2018, section 208)"
+        if setting.nation is Nation.SCOTLAND
+        else "when old enough to understand"
+    )
     return [
         Heading(SECTION_HEADINGS[7]),
-        Para(
-            "Parents, carers and children (when old enough to understand) have rights over their "
-            "information. Each party:"
-        ),
+        Para(f"Parents, carers and children ({old_enough}) have rights over their information. Each party:"),
         Bullets(
             (
                 "tells people about this sharing in its privacy notice;",
@@ -704,7 +708,7 @@ def build_template(
     blocks += _how_section(setting, agreement)
     blocks += _responsibilities_section(setting)
     blocks += _retention_section(agreement)
-    blocks += _rights_section()
+    blocks += _rights_section(setting)
     blocks += _breach_section(setting)
     blocks += _review_section(agreement)
     blocks += _signatures_section(setting, agreement)
