@@ -189,3 +189,17 @@ def test_nothing_is_written_over_the_casebooks_own_files(
     with pytest.raises(AppError, match="is in the casebook's own folder"):
         family_summary.write_summary(receiver, "FAM-0042", receiver.data_dir / "casebook.db")
     assert not any(p.name.endswith(".part") for p in receiver.data_dir.iterdir())
+
+
+def test_a_pipe_named_as_a_file_is_refused_not_waited_on(session: Session, tmp_path: Path) -> None:
+    import os
+
+    from setting_app.domain.errors import AppError
+    from setting_app.services import transfer_keys
+
+    pipe = tmp_path / "fam.transfer"
+    os.mkfifo(pipe)
+    with pytest.raises(ImportRejected, match="is not a transfer file"):
+        transfer.read_transfer_file(pipe)
+    with pytest.raises(AppError, match="is not a transfer key file"):
+        transfer_keys.read_key_file(pipe)

@@ -290,6 +290,8 @@ def _read_bytes(path: Path) -> bytes:
         raise ImportRejected(f"Could not read {path}: {exc.strerror or exc}.") from None
     if stat.S_ISDIR(info.st_mode):
         raise ImportRejected(f"{path} is a folder, not a transfer file.")
+    if not stat.S_ISREG(info.st_mode):  # a pipe or a device would wait for ever, or never end
+        raise _not_transfer(path.name)
     if info.st_size > MAX_FILE_BYTES:
         raise _not_transfer(path.name)
     try:

@@ -160,6 +160,8 @@ def read_key_file(path: Path) -> SettingKeys:
         f"{path.name} is not a transfer key file (ask the receiving setting for theirs: Records → Transfers)."
     )
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():  # a pipe would wait for ever
+            raise AppError(not_one)
         with path.open("rb") as handle:
             raw = handle.read(MAX_KEY_FILE_BYTES + 1)
     except FileNotFoundError:
