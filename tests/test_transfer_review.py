@@ -203,3 +203,17 @@ def test_a_pipe_named_as_a_file_is_refused_not_waited_on(session: Session, tmp_p
         transfer.read_transfer_file(pipe)
     with pytest.raises(AppError, match="is not a transfer key file"):
         transfer_keys.read_key_file(pipe)
+
+
+def test_the_sharing_record_practitioners_read_does_not_say_restricted_records_went(
+    sender: Session, receiver: Session, tmp_path: Path
+) -> None:
+    from setting_app.services import info_sharing
+
+    sent = send(sender, receiver, tmp_path, include_restricted=True, restricted_reason="Plan continues")
+    received = transfer.receive_family(receiver, sent.path)
+    assert "restricted" in sent.transfer.contents and "restricted" in received.transfer.contents
+    for session in (sender, receiver):
+        (share,) = info_sharing.list_sharing(session)
+        assert share.what.startswith("The family's record: 2 children, 4 entries")
+        assert "restricted" not in share.what

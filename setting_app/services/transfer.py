@@ -202,6 +202,15 @@ def _contents(family: dict) -> str:
     return _counted(len(family["children"]), len(entries), len(referrals), restricted)
 
 
+def _sharing_what(contents: str) -> str:
+    """The information-sharing record's words: the counts without how many were restricted, because
+    practitioners read that record and must not learn from it that restricted records exist (the
+    transfers register and the audit trail, for managers, keep the full count)."""
+    if contents.endswith(" restricted)"):
+        contents = contents[: contents.rfind(" (")]
+    return f"The family's record: {contents}"
+
+
 def _file_contents(family: records.FileFamily) -> str:
     """The same words for a received family, counted here (never taken from the file's own words)."""
     restricted = sum(e.restricted for e in family.entries) + sum(x.restricted for x in family.referrals)
@@ -530,7 +539,7 @@ def send_family(
             info_sharing.record_share(
                 conn,
                 recipient=receiver.setting_name,
-                what=f"The family's record: {contents}",
+                what=_sharing_what(contents),
                 purpose=purpose,
                 shared_on=today,
                 now=now,
@@ -674,7 +683,7 @@ def _record_receipt(session: Session, opened: OpenedTransfer, family_id: int, tr
     info_sharing.record_share(
         session.conn,
         recipient=opened.sender_name,
-        what=f"The family's record: {opened.contents}",
+        what=_sharing_what(opened.contents),
         purpose=opened.purpose or DEFAULT_PURPOSE,
         shared_on=today,
         now=session.clock.now(),
