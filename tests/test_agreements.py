@@ -307,7 +307,9 @@ def test_cover_is_picked_when_exactly_one_agreement_covers_the_category(session)
     A.add_agreement(session, new_agreement(title="Second hub agreement"))
     with pytest.raises(ValidationError, match="2 agreements"):
         A.check_cover(session.conn, on=TODAY, partner="Some hub", category="family_hub")
-    assert A.check_cover(session.conn, on=TODAY, partner="Some hub", agreement_id=hub.id) == A.Cover(hub.id)
+    assert A.check_cover(
+        session.conn, on=TODAY, partner="Some hub", category="family_hub", agreement_id=hub.id
+    ) == A.Cover(hub.id)
 
 
 def test_an_ended_or_not_yet_started_agreement_does_not_cover(session) -> None:
@@ -357,3 +359,19 @@ def test_an_agreement_ending_soon_is_listed_for_review_too(session) -> None:
         ),
     )
     assert [a.id for a in A.agreements_due(session)] == [ending.id, due.id]
+
+
+def test_a_named_agreement_must_name_the_partner(session) -> None:
+    hub = A.add_agreement(session, new_agreement())
+    # By the party's name (a record export or transfer) or the category it receives (a referral).
+    assert A.check_cover(
+        session.conn, on=TODAY, partner=" eastbrook FAMILY hub", agreement_id=hub.id
+    ) == A.Cover(hub.id)
+    assert A.check_cover(
+        session.conn, on=TODAY, partner="Hub outreach", category="family_hub", agreement_id=hub.id
+    ) == A.Cover(hub.id)
+    with pytest.raises(ValidationError) as caught:
+        A.check_cover(session.conn, on=TODAY, partner="Oak Tree Nursery", agreement_id=hub.id)
+    assert caught.value.field == "agreement" and "not a party" in caught.value.problem
+    with pytest.raises(ValidationError, match="that kind of referral"):
+        A.check_cover(session.conn, on=TODAY, partner="Town Housing", category="housing", agreement_id=hub.id)

@@ -134,9 +134,9 @@ def test_attach_and_get_the_document_back(ready: CliRunner, tmp_path) -> None:
 
 
 def test_referral_send_and_export_name_the_agreement(ready: CliRunner, tmp_path) -> None:
-    def add_referral():
+    def add_referral(service: str = "Town Housing", category: str = "housing"):
         return ready(
-            "referral", "add", "--family", "FAM-0001", "--service", "Town Housing", "--category", "housing",
+            "referral", "add", "--family", "FAM-0001", "--service", service, "--category", category,
             "--domain", "financial_hardship", "--consent-by", "A Parent",
         ).out.strip()  # fmt: skip
 
@@ -150,7 +150,11 @@ def test_referral_send_and_export_name_the_agreement(ready: CliRunner, tmp_path)
     assert "Town Housing" in missing.out and "Housing has no agreement yet" in missing.out
 
     assert ready(*ADD).code == 0
-    second = add_referral()
+    # The family hub's agreement does not cover a housing referral...
+    housing = add_referral()
+    assert "not a party" in _one_line_error(ready("referral", "status", housing, "sent", "--agreement", "1"))
+    # ...but does cover one to the family hub.
+    second = add_referral("Eastbrook Family Hub", "family_hub")
     assert ready("referral", "status", second, "sent", "--agreement", "1").code == 0
     shown = ready("agreement", "show", "1")
     assert "agreement #1" in ready("sharing", "list").out

@@ -54,7 +54,8 @@ def check_cover(
 ) -> Cover:
     """Decide which agreement covers a share to ``partner`` on ``on`` (inside the caller's transaction).
 
-    A named agreement must exist and be in force. With none named, the one agreement in force that
+    A named agreement must exist, be in force, let information flow to partners and name the partner
+    (a party with its name, or receiving ``category``). With none named, the one agreement in force that
     covers the partner (by its referral category or its name) is used. Otherwise the share needs a
     reason, which goes into the information-sharing record; without one it is refused.
     """
@@ -71,6 +72,16 @@ def check_cover(
             raise ValidationError(
                 "agreement",
                 f"the agreement “{title}” covers only what partners send the setting, not sharing with {partner}",
+            )
+        if not agreement_repo.agreement_names_partner(
+            conn, agreement_id, category=category, party_name=partner
+        ):
+            title = agreement_repo.agreement_title(conn, agreement_id)
+            raise ValidationError(
+                "agreement",
+                f"{partner} is not a party to the agreement “{title}”"
+                + (" and none of its parties receives that kind of referral" if category else "")
+                + ": add them as a party, choose another agreement, or say why you are sharing without one",
             )
         return Cover(agreement_id)
     if reason:

@@ -63,6 +63,20 @@ def covered_share_span(conn: Connection, agreement_id: int) -> tuple[date, date,
     return to_date(row[0]), to_date(row[1]), int(row[2])
 
 
+def agreement_names_partner(
+    conn: Connection, agreement_id: int, *, category: str | None = None, party_name: str | None = None
+) -> bool:
+    """Whether the agreement has a party receiving ``category`` or named ``party_name``."""
+    row = conn.execute(
+        """SELECT 1 FROM sharing_agreement_parties p WHERE p.agreement_id = ?
+             AND ((? IS NOT NULL AND p.service_category = ?)
+                  OR (? IS NOT NULL AND lower(trim(p.name)) = lower(trim(?))))
+           LIMIT 1""",
+        (agreement_id, category, category, party_name, party_name),
+    ).fetchone()
+    return row is not None
+
+
 def agreement_direction(conn: Connection, agreement_id: int) -> Direction | None:
     row = conn.execute("SELECT direction FROM sharing_agreements WHERE id = ?", (agreement_id,)).fetchone()
     return Direction(row["direction"]) if row else None
