@@ -215,6 +215,7 @@ def test_a_change_that_would_leave_covered_shares_outside_the_agreement_is_refus
         ({"starts_on": TODAY + timedelta(days=1), "review_on": date(2027, 6, 1)}, "start date"),
         ({"ends_on": TODAY - timedelta(days=1)}, "end date"),
         ({"direction": "from_partners"}, "direction"),
+        ({"parties": (AgreementParty("Town Hall Benefits", "local_authority", "debt_benefits"),)}, "parties"),
     ):
         with pytest.raises(ValidationError) as caught:
             A.update_agreement(session, housing.id, new_agreement(**(fields | changes)))
@@ -225,6 +226,12 @@ def test_a_change_that_would_leave_covered_shares_outside_the_agreement_is_refus
     assert ended.ends_on == TODAY and [r.agreement_id for r in A.shares_covered(session, housing.id)] == [
         housing.id
     ]
+    # Renaming the party is fine while it still receives housing referrals.
+    renamed = (AgreementParty("Town Hall Housing Options", "local_authority", "housing"),)
+    assert (
+        A.update_agreement(session, housing.id, new_agreement(**(fields | {"parties": renamed}))).parties
+        == renamed
+    )
 
 
 def test_an_agreement_or_reason_without_a_partner_is_refused_not_dropped(session, tmp_path) -> None:

@@ -156,6 +156,22 @@ def _keep_covered_shares_inside(conn: Connection, agreement_id: int, changed: Ne
             f"{changed.ends_on.isoformat()} is before the last share this agreement covered "
             f"({last.isoformat()}); it covered {shares}. End it on {last.isoformat()} or later",
         )
+    for recipient, category, shares_to in agreement_repo.covered_recipients(conn, agreement_id):
+        named = any(
+            p.name.strip().lower() == recipient.strip().lower()
+            or (
+                category is not None
+                and p.service_category is not None
+                and str(p.service_category) == category
+            )
+            for p in changed.parties
+        )
+        if not named:
+            raise ValidationError(
+                "parties",
+                f"{recipient} received {shares_to} share{'' if shares_to == 1 else 's'} under this agreement: "
+                "keep a party with that name (or receiving that kind of referral), or add a new agreement",
+            )
     if changed.direction == Direction.FROM_PARTNERS:
         raise ValidationError(
             "direction",

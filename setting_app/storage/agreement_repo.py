@@ -77,6 +77,18 @@ def agreement_names_partner(
     return row is not None
 
 
+def covered_recipients(conn: Connection, agreement_id: int) -> list[tuple[str, str | None, int]]:
+    """(recipient, the referral's service category or None, how many shares) for the shares it covered."""
+    rows = conn.execute(
+        """SELECT i.recipient, r.service_category, count(*) FROM information_sharing i
+           LEFT JOIN referrals r ON r.id = i.referral_id
+           WHERE i.agreement_id = ? AND i.decision = 'shared'
+           GROUP BY i.recipient, r.service_category ORDER BY i.recipient""",
+        (agreement_id,),
+    ).fetchall()
+    return [(str(r[0]), r[1], int(r[2])) for r in rows]
+
+
 def agreement_direction(conn: Connection, agreement_id: int) -> Direction | None:
     row = conn.execute("SELECT direction FROM sharing_agreements WHERE id = ?", (agreement_id,)).fetchone()
     return Direction(row["direction"]) if row else None
