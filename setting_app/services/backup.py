@@ -31,7 +31,13 @@ from setting_app.storage.database import (
     open_database,
     probe_schema_version,
 )
-from setting_app.storage.fsutil import PRIVATE_FILE_MODE, ensure_private_dir, fsync_dir, private_umask
+from setting_app.storage.fsutil import (
+    PRIVATE_FILE_MODE,
+    ensure_private_dir,
+    fsync_dir,
+    inside_folder,
+    private_umask,
+)
 from setting_app.storage.instance_lock import InstanceLock
 from setting_app.storage.rows import from_datetime, to_datetime
 from setting_app.storage.unit_of_work import unit_of_work
@@ -74,6 +80,11 @@ def make_backup(session: Session, out: Path) -> BackupInfo:
         out = out / f"casebook-backup-{session.clock.now().strftime('%Y%m%d-%H%M')}.fslbackup"
     if not out.parent.is_dir():
         raise BackupProblem(f"The folder {out.parent} does not exist.")
+    if inside_folder(out, session.data_dir):
+        raise BackupProblem(
+            f"{out} is in the casebook's own folder: a backup belongs somewhere else (a USB stick or "
+            "another drive), and a name such as casebook.db would replace the casebook. Nothing was written."
+        )
     now = session.clock.now()
     work = Path(tempfile.mkdtemp(prefix=".backup-", dir=out.parent))
     try:

@@ -380,6 +380,7 @@ def save_summary_file(
     from setting_app.services.report_pdf import write_file_atomically
 
     session.require_manager("save the monthly summary")
+    session.check_output_path(Path(target).expanduser())
     with unit_of_work(session.conn):
         audit.record(
             session,

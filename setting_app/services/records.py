@@ -1294,6 +1294,7 @@ def export_to_file(
     path = Path(path).expanduser()
     if path.is_dir():
         raise AppError(f"{path} is a folder: give a file name to write to.")
+    session.check_output_path(path)
     if not partner.strip() and (
         agreement_id is not None or no_agreement_reason.strip() or lawful_basis or purpose.strip()
     ):

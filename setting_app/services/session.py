@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
-from setting_app.domain.errors import PermissionDenied
+from setting_app.domain.errors import AppError, PermissionDenied
 from setting_app.domain.models import SettingDetails, StaffUser
 from setting_app.storage.casebook_store import CasebookPaths
 from setting_app.storage.database import Connection, open_database
+from setting_app.storage.fsutil import inside_folder
 
 
 @dataclass
@@ -33,6 +34,15 @@ class Session:
         """Roles are enforced here, under every button: every slot unlocks the same key."""
         if not self.user.is_manager:
             raise PermissionDenied(f"Only a manager can {action}.")
+
+    def check_output_path(self, path: Path) -> None:
+        """Files made for people never go in the casebook's own folder, where a name such as
+        casebook.db or casebook.keys would replace the casebook itself."""
+        if inside_folder(path, self.data_dir):
+            raise AppError(
+                f"{path} is in the casebook's own folder ({self.data_dir}): save it somewhere else. "
+                "Nothing was written."
+            )
 
     def data_key(self) -> bytes:
         if not self._data_key:

@@ -591,6 +591,7 @@ def write_pack(
     out_dir = Path(out_dir).expanduser()
     if out_dir.exists() and not out_dir.is_dir():
         raise AppError(f"{out_dir} is a file, not a folder: give a folder to write the pack into.")
+    session.check_output_path(out_dir)
     recipient = (recipient or "").strip() or DEFAULT_RECIPIENT
     pack = replace(redact_pack(gather_pack(session, ref, child), redact), recipient=recipient)
     pdf = render_pack_pdf(pack)

@@ -1,0 +1,58 @@
+"""Files made for people (reports, exports, packs, backups) never go in the casebook's own folder.
+
+A file named casebook.db or casebook.keys there would replace the casebook itself: before this check,
+``report monthly --out <data dir>/casebook.db`` destroyed it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from setting_app.domain.errors import AppError
+from setting_app.domain.models import NewFamily
+from setting_app.services import backup, casebook, families, records, subject_access
+from setting_app.services.monthly_summary import monthly_summary, parse_month, save_summary_file
+from tests.conftest import PASSPHRASE
+
+
+@pytest.fixture
+def family(session):
+    return families.add_family(session, NewFamily("FAM-0001", date(2026, 1, 5)))
+
+
+def _writers(session, data_dir: Path):
+    month = parse_month("2026-10", session.clock.today())
+    summary = monthly_summary(session, month)
+    return {
+        "monthly summary": lambda: save_summary_file(
+            session, summary, b"%PDF-1.4", data_dir / "casebook.db", kind="pdf"
+        ),
+        "record file": lambda: records.export_to_file(session, data_dir / "casebook.keys", ["FAM-0001"]),
+        "subject access pack": lambda: subject_access.write_pack(session, "FAM-0001", data_dir),
+        "backup": lambda: backup.make_backup(session, data_dir / "casebook.db"),
+    }
+
+
+@pytest.mark.parametrize("what", ["monthly summary", "record file", "subject access pack", "backup"])
+def test_nothing_is_written_over_the_casebook(session, family, data_dir: Path, clock, what: str) -> None:
+    writer = _writers(session, data_dir)[what]
+    names = sorted(p.name for p in data_dir.iterdir())
+    keys = (data_dir / "casebook.keys").read_bytes()
+    with pytest.raises(AppError, match="casebook's own folder"):
+        writer()
+    assert sorted(p.name for p in data_dir.iterdir()) == names  # nothing new, not even a temp file
+    assert (data_dir / "casebook.keys").read_bytes() == keys
+    session.close()
+    reopened = casebook.unlock(data_dir, "manager", PASSPHRASE, clock=clock)
+    assert [f.ref for f in families.list_families(reopened)] == ["FAM-0001"]
+    reopened.close()
+
+
+def test_the_cli_says_so_in_one_line(cli, data_dir: Path) -> None:
+    assert cli.init().code == 0
+    result = cli("report", "monthly", "--month", "2026-10", "--out", str(data_dir / "casebook.db"))
+    assert result.code == 1 and "casebook's own folder" in result.err
+    assert cli("check").code == 0
