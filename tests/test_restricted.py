@@ -247,3 +247,14 @@ def test_the_families_list_never_betrays_a_restricted_entry_to_a_practitioner(se
         assert families.list_family_rows(pat)[0].last_support_on == date(2026, 11, 2)
     finally:
         pat.close()
+
+
+def test_the_sharing_record_of_a_restricted_referral_is_for_managers_only(session, pat, book) -> None:
+    """Sending it made a sharing row naming the service: that row would give the referral away."""
+    from setting_app.services import info_sharing
+
+    secret = book["secret_referral"].id
+    seen_by_manager = {r.referral_id for r in info_sharing.list_sharing(session)}
+    seen_by_practitioner = {r.referral_id for r in info_sharing.list_sharing(pat)}
+    assert secret in seen_by_manager
+    assert secret not in seen_by_practitioner and book["open_referral"].id in seen_by_practitioner

@@ -472,7 +472,7 @@ def cmd_sharing_list(ctx: CliContext, args: argparse.Namespace) -> int:
             basis = (
                 rec.lawful_basis.value if rec.lawful_basis else (rec.consent.value if rec.consent else "-")
             )
-            referral = f" referral #{rec.referral_id}" if rec.referral_id else ""
+            referral = f" #{rec.referral_id}" if rec.referral_id else ""
             if rec.agreement_id is not None:
                 agreement = f"; agreement #{rec.agreement_id}"
             elif rec.no_agreement_reason:

@@ -1201,9 +1201,11 @@ def _demo_agreements(area: _Area, today: date) -> list[NewAgreement]:
             title=f"{area.words['send']} outreach pilot",
             parties=(
                 setting,
-                AgreementParty(f"{area.place} Area SENCO Team", "local_authority", "send_support"),
+                AgreementParty(
+                    f"{area.place} {area.words['send']} Outreach Team", "local_authority", "send_support"
+                ),
             ),
-            purpose="A one-year pilot of area SENCO visits to the setting.",
+            purpose=f"A one-year pilot of {area.words['send']} outreach visits to the setting.",
             data_items="Children's names, dates of birth and support needs.",
             direction="both_ways",
             lawful_basis="public_task",

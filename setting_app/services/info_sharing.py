@@ -12,6 +12,7 @@ and its record are saved together or not at all.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from setting_app.domain import validation
@@ -195,4 +196,8 @@ def _check_links(conn: Connection, record: NewSharingRecord) -> None:
 def list_sharing(
     session: Session, flt: SharingFilter | None = None, *, offset: int = 0, limit: int = 500
 ) -> list[SharingRecord]:
+    """Newest first. Practitioners do not see the sharing rows of restricted referrals."""
+    flt = flt or SharingFilter()
+    if not session.user.is_manager:
+        flt = replace(flt, include_restricted=False)
     return sharing_repo.list_records(session.conn, flt, offset=offset, limit=limit)

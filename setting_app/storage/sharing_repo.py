@@ -89,6 +89,8 @@ class SharingFilter:
     agreement_id: int | None = None
     transfer_id: int | None = None
     decision: SharingDecision | None = None
+    #: False for practitioners: the sharing rows of restricted referrals are managers' only.
+    include_restricted: bool = True
     date_from: date | None = None
     date_to: date | None = None
 
@@ -111,6 +113,11 @@ def list_records(
     if flt.transfer_id is not None:
         clauses.append("i.transfer_id = ?")
         params.append(flt.transfer_id)
+    if not flt.include_restricted:
+        clauses.append(
+            "(i.referral_id IS NULL OR NOT EXISTS "
+            "(SELECT 1 FROM referrals r WHERE r.id = i.referral_id AND r.restricted = 1))"
+        )
     if flt.decision is not None:
         clauses.append("i.decision = ?")
         params.append(flt.decision.value)
