@@ -13,9 +13,22 @@ import pytest
 
 from setting_app.domain.errors import AppError
 from setting_app.domain.models import NewFamily
-from setting_app.services import backup, casebook, families, records, subject_access
+from setting_app.domain.self_evaluation import INGREDIENT_CODES
+from setting_app.services import (
+    agreement_template,
+    agreements,
+    backup,
+    casebook,
+    families,
+    family_summary,
+    records,
+    self_evaluation,
+    subject_access,
+    transfer_keys,
+)
 from setting_app.services.monthly_summary import monthly_summary, parse_month, save_summary_file
 from tests.conftest import PASSPHRASE
+from tests.test_agreements import new_agreement
 
 
 @pytest.fixture
@@ -33,10 +46,43 @@ def _writers(session, data_dir: Path):
         "record file": lambda: records.export_to_file(session, data_dir / "casebook.keys", ["FAM-0001"]),
         "subject access pack": lambda: subject_access.write_pack(session, "FAM-0001", data_dir),
         "backup": lambda: backup.make_backup(session, data_dir / "casebook.db"),
+        "transfer key file": lambda: transfer_keys.write_key_file(session, data_dir / "casebook.keys"),
+        "family summary": lambda: family_summary.write_summary(session, "FAM-0001", data_dir / "casebook.db"),
+        "agreement template": lambda: agreement_template.write_template(
+            session, data_dir / "casebook.docx", overwrite=True
+        ),
+        "signed agreement": lambda: agreements.save_document(session, _signed(session, data_dir), data_dir),
+        "self-evaluation PDF": lambda: self_evaluation.save_pdf(
+            session,
+            self_evaluation.record(session, dict.fromkeys(INGREDIENT_CODES, 3), completed_on="2026-11-01"),
+            data_dir / "casebook.db",
+        ),
     }
 
 
-@pytest.mark.parametrize("what", ["monthly summary", "record file", "subject access pack", "backup"])
+def _signed(session, data_dir: Path) -> int:
+    """An agreement whose signed copy is called casebook.keys (saved into a folder, it keeps that name)."""
+    made = agreements.add_agreement(session, new_agreement())
+    signed = data_dir.parent / "casebook.keys"
+    signed.write_bytes(b"%PDF-1.4 signed copy")
+    agreements.attach_document(session, made.id, signed)
+    return made.id
+
+
+WRITERS = [
+    "monthly summary",
+    "record file",
+    "subject access pack",
+    "backup",
+    "transfer key file",
+    "family summary",
+    "agreement template",
+    "signed agreement",
+    "self-evaluation PDF",
+]
+
+
+@pytest.mark.parametrize("what", WRITERS)
 def test_nothing_is_written_over_the_casebook(session, family, data_dir: Path, clock, what: str) -> None:
     writer = _writers(session, data_dir)[what]
     names = sorted(p.name for p in data_dir.iterdir())

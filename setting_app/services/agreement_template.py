@@ -809,6 +809,7 @@ def write_template(
     """
     session.require_manager("make a data-sharing agreement template")
     target, ending = _check_target(path, overwrite)
+    session.check_output_path(target)
     agreement = None
     if agreement_id is not None:
         agreement = get_template_agreement(session.conn, agreement_id)

@@ -351,6 +351,7 @@ def save_document(session: Session, agreement_id: int, path: Path) -> Path:
     path = Path(path).expanduser()
     if path.is_dir():
         path = path / name
+    session.check_output_path(path)
     with unit_of_work(session.conn):
         _audit(session, audit.EXPORT, agreement_id, f"signed document saved ({len(data)} bytes)")
         try:

@@ -40,7 +40,6 @@ from setting_app.storage import (
     transfer_repo,
 )
 from setting_app.storage.database import Connection
-from setting_app.storage.fsutil import inside_folder
 from setting_app.storage.sharing_repo import SharingFilter
 from setting_app.storage.unit_of_work import unit_of_work
 
@@ -502,11 +501,7 @@ def save_summary(session: Session, prepared: PreparedSummary, target: Path) -> P
     target = Path(target).expanduser()
     if target.is_dir():
         raise AppError(f"{target} is a folder: give a file name, for example {target / 'summary.pdf'}.")
-    if inside_folder(target, session.data_dir):
-        raise AppError(
-            f"{target} is in the casebook's own folder ({session.data_dir}): save the summary somewhere "
-            "else. Nothing was saved."
-        )
+    session.check_output_path(target)
     folder = target.parent
     if not folder.is_dir():
         raise AppError(f"The folder {folder} does not exist. Nothing was saved.")

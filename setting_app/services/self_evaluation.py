@@ -203,6 +203,7 @@ def save_pdf(session: Session, evaluation: SelfEvaluation, target: Path) -> int:
     from setting_app.services import self_evaluation_pdf
     from setting_app.services.report_pdf import write_file_atomically
 
+    session.check_output_path(Path(target).expanduser())
     compared = comparison(session, evaluation)
     rendered = self_evaluation_pdf.render(
         compared, session.setting, made_at=session.clock.now(), made_by=session.user.username

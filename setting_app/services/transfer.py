@@ -50,7 +50,6 @@ from setting_app.services.transfer_keys import (
     SettingKeys,
     my_keys,
     normalise_fingerprint,
-    refuse_casebook_folder,
     transfer_private_key,
 )
 from setting_app.storage import family_repo, transfer_repo
@@ -452,7 +451,7 @@ def send_family(
     out = Path(out).expanduser()
     if out.is_dir():
         raise AppError(f"{out} is a folder: give a file name to write the transfer file to.")
-    refuse_casebook_folder(session, out)
+    session.check_output_path(out)
     consent, basis, consent_by, reason = _sharing_basis(consent_by, lawful_basis, reason)
     restricted_reason = validation.check_note(restricted_reason or "", "restricted reason").strip()
     if include_restricted and not restricted_reason:

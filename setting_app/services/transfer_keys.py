@@ -24,7 +24,7 @@ from setting_app.services.la_export import signing
 from setting_app.services.session import Session
 from setting_app.storage import setting_repo
 from setting_app.storage.database import Connection
-from setting_app.storage.fsutil import atomic_write, inside_folder
+from setting_app.storage.fsutil import atomic_write
 from setting_app.storage.rows import from_datetime
 from setting_app.storage.unit_of_work import unit_of_work
 
@@ -134,23 +134,13 @@ def write_key_file(session: Session, path: Path) -> SettingKeys:
     path = Path(path).expanduser()
     if path.is_dir():
         raise AppError(f"{path} is a folder: give a file name to write the key file to.")
-    refuse_casebook_folder(session, path)
+    session.check_output_path(path)
     keys = my_keys(session)
     try:
         atomic_write(path, key_file_bytes(keys))
     except OSError as exc:
         raise AppError(f"Could not write {path}: {exc.strerror or exc}. Nothing was written.") from None
     return keys
-
-
-def refuse_casebook_folder(session: Session, path: Path) -> None:
-    """Files made for people never go in the casebook's own folder, where a name such as casebook.db
-    or casebook.keys would replace the casebook itself."""
-    if inside_folder(path, session.data_dir):
-        raise AppError(
-            f"{path} is in the casebook's own folder ({session.data_dir}): save it somewhere else. "
-            "Nothing was written."
-        )
 
 
 def read_key_file(path: Path) -> SettingKeys:
