@@ -519,3 +519,27 @@ def test_plain_word_helpers() -> None:
     for status in S:
         words = family_summary.status_words(status)
         assert words.endswith(".") and "_" not in words and len(words.split()) >= 3
+
+
+def test_a_safeguarding_discussion_asks_for_a_second_look_before_it_is_handed_over(
+    session, casebook, tmp_path
+) -> None:
+    """Not restricted, so not withheld; but the family would read that one took place."""
+    plain = family_summary.prepare_summary(session, "FAM-0001")
+    assert plain.summary.check_first == () and family_summary.check_first_warning(plain.summary) == ""
+    family = families.find_family(session, "FAM-0001")
+    support_log.log_entry(
+        session,
+        NewEntry(
+            family.id,
+            date(2026, 11, 2),
+            Domain.FAMILY_WELLBEING,
+            20,
+            staff_id=session.user.id,
+            activity_code="safeguarding_discussion",
+        ),
+    )
+    prepared = family_summary.prepare_summary(session, "FAM-0001")
+    assert prepared.summary.check_first == ("Safeguarding discussion (1)",)
+    warning = family_summary.check_first_warning(prepared.summary)
+    assert "Check before handing it over" in warning and "Safeguarding discussion (1)" in warning

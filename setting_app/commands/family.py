@@ -158,4 +158,7 @@ def cmd_summary(ctx: CliContext, args: argparse.Namespace) -> int:
     pages = f"{prepared.pages} page{'s' if prepared.pages != 1 else ''}"
     notes = "with staff notes" if prepared.summary.include_notes else "without staff notes"
     ctx.print(f"Saved the family summary for {prepared.summary.family.ref} to {args.out} ({pages}, {notes}).")
+    warning = family_summary.check_first_warning(prepared.summary)
+    if warning:
+        ctx.print(warning)
     return 0

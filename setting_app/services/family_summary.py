@@ -237,6 +237,9 @@ class FamilySummary:
     produced_by: str
     #: List every time the setting helped (always, with notes); otherwise one line per month.
     every_visit: bool = False
+    #: Support the family will read about that a manager should look at first (for example a
+    #: safeguarding discussion not marked restricted): plain labels with how many times.
+    check_first: tuple[str, ...] = ()
     #: Where and when the family's record came from, if another setting sent it here.
     received_from: str = ""
     received_on: date | None = None
@@ -328,6 +331,30 @@ def _family_by_ref_or_id(session: Session, family: str | int) -> Family:
     )
 
 
+#: Activities whose mention in a family's own summary a manager should weigh before handing it over.
+CHECK_FIRST_ACTIVITIES: frozenset[str] = frozenset({"safeguarding_discussion"})
+
+
+def _check_first(entries, labels: dict) -> tuple[str, ...]:
+    counts: dict[str, int] = {}
+    for e in entries:
+        if e.activity_code in CHECK_FIRST_ACTIVITIES:
+            label = labels.get((e.domain, e.activity_code), e.activity_code)
+            counts[label] = counts.get(label, 0) + 1
+    return tuple(f"{label} ({n})" for label, n in sorted(counts.items()))
+
+
+def check_first_warning(summary: FamilySummary) -> str:
+    """A sentence for the person printing, or "" when nothing needs a second look."""
+    if not summary.check_first:
+        return ""
+    return (
+        "Check before handing it over: the family will read that the setting recorded "
+        f"{', '.join(summary.check_first)}. If telling them could put a child at risk, do not give it; "
+        "a manager can mark those entries restricted instead."
+    )
+
+
 def gather_summary(
     session: Session, family: str | int, *, include_notes: bool = False, every_visit: bool = False
 ) -> FamilySummary:
@@ -411,6 +438,7 @@ def gather_summary(
         produced_at=session.clock.now(),
         produced_by=session.user.display_name,
         every_visit=every_visit or include_notes,
+        check_first=_check_first(entries, labels),
         received_from=sender,
         received_on=(arrived.received_on or arrived.created_at.date()) if arrived else None,
     )

@@ -178,6 +178,7 @@ class FamilySummaryDialog(QDialog):
             f"{len(summary.referrals)} referral{'' if len(summary.referrals) == 1 else 's'}, "
             f"{len(summary.sharing)} sharing record{'' if len(summary.sharing) == 1 else 's'}; "
             f"{pages} page{'' if pages == 1 else 's'}, {notes}."
+            + (f" {warning}" if (warning := family_summary.check_first_warning(summary)) else "")
         )
         self._update_buttons()
         self.settled.emit()
