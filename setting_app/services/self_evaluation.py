@@ -134,6 +134,26 @@ def list_evaluations(session: Session) -> list[SelfEvaluation]:
     return self_evaluation_repo.list_evaluations(session.conn)
 
 
+#: A self-evaluation is asked for once a year: after this many days the dashboard says it is due.
+DUE_AFTER_DAYS = 365
+
+
+def due_note(session: Session, today: date | None = None) -> str:
+    """A line for the dashboard when the yearly self-evaluation is due (none yet, or over a year old);
+    "" otherwise."""
+    today = today or session.clock.today()
+    last = latest(session)
+    if last is None:
+        return "No integration self-evaluation yet: a manager completes it in Records → Self-evaluation."
+    days = (today - last.completed_on).days
+    if days < DUE_AFTER_DAYS:
+        return ""
+    return (
+        f"The yearly integration self-evaluation is due: the last was completed on "
+        f"{last.completed_on.strftime('%d/%m/%Y')}, {days // 30} months ago."
+    )
+
+
 def get(session: Session, evaluation_id: int) -> SelfEvaluation:
     return self_evaluation_repo.get_evaluation(session.conn, evaluation_id)
 

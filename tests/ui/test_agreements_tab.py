@@ -260,3 +260,19 @@ def test_due_panel_says_when_an_agreement_ends(qtbot, ctx, session) -> None:
     assert panel.agreement_ids() == [ending.id]
     assert panel.list.item(0).text().startswith("Ends in 4 days (27/11/2026): Pilot")
     assert "need a reason" in panel.list.item(0).text()
+
+
+def test_due_panel_reminds_managers_of_the_yearly_self_evaluation(qtbot, ctx, session) -> None:
+    from setting_app.domain.self_evaluation import INGREDIENT_CODES
+    from setting_app.services import self_evaluation
+
+    panel = AgreementsDuePanel(ctx)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    assert "No integration self-evaluation yet" in panel.self_evaluation_note.text()
+    self_evaluation.record(session, dict.fromkeys(INGREDIENT_CODES, 3), completed_on="2025-10-01")
+    ctx.data_changed.emit("self_evaluation")
+    assert "is due: the last was completed on 01/10/2025, 13 months ago" in panel.self_evaluation_note.text()
+    self_evaluation.record(session, dict.fromkeys(INGREDIENT_CODES, 3), completed_on="2026-11-01")
+    ctx.data_changed.emit("self_evaluation")
+    assert panel.self_evaluation_note.text() == "" and panel.self_evaluation_note.isHidden()

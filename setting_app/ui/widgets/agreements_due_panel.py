@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from setting_app.domain.agreements import REVIEW_DUE_DAYS, Agreement, AgreementStatus
 from setting_app.domain.errors import AppError
-from setting_app.services import agreements
+from setting_app.services import agreements, self_evaluation
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.formatting import uk_date
@@ -72,6 +72,11 @@ class AgreementsDuePanel(QWidget):
             f"No data-sharing agreement is due for review in the next {REVIEW_DUE_DAYS} days."
         )
         self.empty.setWordWrap(True)
+        self.self_evaluation_note = QLabel()
+        self.self_evaluation_note.setWordWrap(True)
+        self.self_evaluation_note.setAccessibleName("Self-evaluation reminder")
+        self.self_evaluation_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.self_evaluation_note.hide()
         self.open_button = QPushButton("Open a&greements")
         self.open_button.setToolTip("Records → Agreements (managers)")
         self.open_button.clicked.connect(self.open_agreements)
@@ -83,11 +88,12 @@ class AgreementsDuePanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty)
+        layout.addWidget(self.self_evaluation_note)
         layout.addLayout(buttons)
         self.ctx.data_changed.connect(self._on_data_changed)
 
     def _on_data_changed(self, what: str) -> None:
-        if what in ("agreements", "settings"):
+        if what in ("agreements", "settings", "self_evaluation"):
             self.refresh()
 
     def refresh(self) -> None:
@@ -99,6 +105,7 @@ class AgreementsDuePanel(QWidget):
             today = self.ctx.clock.today()
             due = agreements.agreements_due(self.ctx.session, today)
             manager = self.ctx.user.is_manager
+            note = self_evaluation.due_note(self.ctx.session, today) if manager else ""
         except AppError:
             self._show_empty(True)
             return
@@ -116,6 +123,8 @@ class AgreementsDuePanel(QWidget):
         if due:
             self.list.setCurrentRow(0)
         self._show_empty(not due)
+        self.self_evaluation_note.setText(note)
+        self.self_evaluation_note.setVisible(bool(note))
         self.open_button.setVisible(manager)
 
     def _show_empty(self, empty: bool) -> None:
