@@ -73,7 +73,7 @@ def test_tab_lists_agreements_the_shares_each_covers_and_shares_without_one(
     tab.show()
     tab.refresh()
     assert tab.table.rowCount() == 2
-    statuses = {tab.table.item(r, 1).text(): tab.table.item(r, 4).text() for r in range(2)}
+    statuses = {tab.table.item(r, 1).text(): tab.table.item(r, 3).text() for r in range(2)}
     assert statuses == {
         "Eastbrook early help sharing agreement": "in force",
         "Old agreement": "review overdue",

@@ -83,8 +83,8 @@ def _cell(text: str) -> QTableWidgetItem:
 
 
 def share_cells(rec: SharingRecord) -> list[str]:
-    referral = f" (referral #{rec.referral_id})" if rec.referral_id else ""
-    return [uk_date(rec.decided_on), rec.family_ref or "-", rec.recipient, rec.occasion.label + referral]
+    occasion = f"Referral #{rec.referral_id}" if rec.referral_id else rec.occasion.label
+    return [uk_date(rec.decided_on), rec.family_ref or "-", rec.recipient, occasion]
 
 
 class AgreementsTab(QWidget):
@@ -117,7 +117,8 @@ class AgreementsTab(QWidget):
 
         self.table = _table(
             "Data-sharing agreements",
-            ["#", "Title", "Parties", "Review by", "Status", "Shares", "Signed copy"],
+            # Parties last: the longest text, it stretches without pushing the dates out of view.
+            ["#", "Title", "Review by", "Status", "Shares", "Signed copy", "Parties"],
         )
         self.table.itemSelectionChanged.connect(self._show_selected)
         self.table.doubleClicked.connect(lambda _index: self.edit_agreement())
@@ -186,11 +187,11 @@ class AgreementsTab(QWidget):
             cells = [
                 str(a.id),
                 a.title,
-                a.party_names,
                 uk_date(a.review_on),
                 status.label,
                 str(a.share_count),
                 a.document_name or "none",
+                a.party_names,
             ]
             for column, text in enumerate(cells):
                 item = _cell(text)
