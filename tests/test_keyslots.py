@@ -142,8 +142,13 @@ def test_wholly_unreadable_slot_file_is_damage_not_unknown_user(session, data_di
 
 def test_unknown_user_is_named(session, data_dir: Path, clock) -> None:
     session.close()
-    with pytest.raises(UnknownUser, match="'nobody'"):
+    with pytest.raises(UnknownUser, match="'nobody'") as caught:
         casebook.unlock(data_dir, "nobody", PASSPHRASE, clock=clock)
+    # Before unlocking, a misspelt name and an account with no passphrase look the same: say both.
+    assert (
+        "check the username" in caught.value.message
+        and "give this account a passphrase" in caught.value.message
+    )
 
 
 def test_passphrase_change_rewrites_only_that_slot(session, data_dir: Path, clock) -> None:

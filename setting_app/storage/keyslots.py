@@ -380,4 +380,9 @@ def find_user_slot(slot_file: SlotFile, username: str) -> KeySlot:
             f"No usable key for '{username}': the key file has {slot_file.damaged_lines} damaged "
             "entry(ies). Use the recovery code, or ask a manager to set a new passphrase for you."
         )
-    raise UnknownUser(f"There is no staff account called '{username}' in this casebook.")
+    # The slot file is all that can be read before unlocking: it cannot tell a misspelt name from an
+    # account that has no passphrase on this casebook yet (as the demo's practitioners).
+    raise UnknownUser(
+        f"No passphrase is set up for '{username}' in this casebook: check the username, or ask a "
+        "manager to give this account a passphrase (Settings → Staff accounts)."
+    )
