@@ -61,7 +61,7 @@ def cover_all(session: Session, starts_on: date = date(2000, 1, 1)) -> int:
             title=COVER_ALL_TITLE,
             parties=tuple(AgreementParty(c.label, "other", c) for c in ServiceCategory),
             starts_on=starts_on,
-            review_on=date(2100, 1, 1),
+            review_on=date(2099, 12, 31),
         ),
     )
     return agreement.id
@@ -89,6 +89,9 @@ def _count(session: Session) -> int:
     [
         ({"review_on": date(2025, 12, 31)}, "review date"),
         ({"review_on": date(2026, 1, 1)}, "review date"),  # on the start day
+        ({"starts_on": date(26, 1, 1)}, "start date"),  # a slip for 2026
+        ({"review_on": date(2207, 1, 1)}, "review date"),
+        ({"ends_on": date(9999, 12, 31)}, "end date"),
         ({"ends_on": date(2025, 12, 1)}, "end date"),
         ({"parties": ()}, "parties"),
         ({"purpose": "  "}, "purpose"),

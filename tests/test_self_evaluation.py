@@ -358,3 +358,10 @@ def test_cli_export_refuses_a_name_that_is_not_a_pdf(cli, tmp_path: Path) -> Non
     assert refused.code == 1 and "should end .pdf" in refused.err
     assert not (tmp_path / "summary.txt").exists()
     assert cli("selfeval", "export", "--year", "2026", "--out", str(tmp_path / "summary.PDF")).code == 0
+
+
+def test_an_implausible_date_is_refused(session) -> None:
+    with pytest.raises(ValidationError) as caught:
+        self_evaluation.record(session, dict.fromkeys(INGREDIENT_CODES, 2), completed_on="0026-11-01")
+    assert caught.value.field == "date" and "plausible" in caught.value.problem
+    assert self_evaluation.list_evaluations(session) == []

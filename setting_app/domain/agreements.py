@@ -213,6 +213,11 @@ def check_party(party: AgreementParty, where: str = "") -> AgreementParty:
     return AgreementParty(name=name, party_type=party_type, service_category=category, contact=contact)
 
 
+#: Dates outside these are typing slips (0026 for 2026), not agreements.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
 def check_new_agreement(agreement: NewAgreement) -> NewAgreement:
     """Every rule an agreement follows, wherever it comes from; codes given as text are parsed."""
     title = _text(agreement.title, "title", max_length=200)
@@ -240,6 +245,12 @@ def check_new_agreement(agreement: NewAgreement) -> NewAgreement:
     starts_on = validation.parse_date(agreement.starts_on, "start date")
     review_on = validation.parse_date(agreement.review_on, "review date")
     ends_on = validation.parse_optional_date(agreement.ends_on, "end date")
+    for name, day in (("start date", starts_on), ("review date", review_on), ("end date", ends_on)):
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValidationError(
+                name,
+                f"{day.isoformat()} is not a plausible date (use {EARLIEST_DATE.year} to {LATEST_DATE.year})",
+            )
     if review_on <= starts_on:
         raise ValidationError(
             "review date", f"{review_on.isoformat()} must be after the start date ({starts_on.isoformat()})"

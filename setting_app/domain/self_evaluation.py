@@ -224,6 +224,8 @@ def new_self_evaluation(
     the date not in the future. Each problem names its field (the ingredient's code)."""
     day = parse_date(completed_on, "date")
     check_not_future(day, "date", today)
+    if day.year < 2000:
+        raise ValidationError("date", f"{day.isoformat()} is not a plausible date for a self-evaluation")
     given = {ingredient_code(k, "ingredient"): v for k, v in ratings.items()}
     notes = {ingredient_code(k, "evidence"): v for k, v in (evidence or {}).items()}
     missing = [spec for spec in INGREDIENTS if given.get(spec.code) in (None, "")]
