@@ -12,13 +12,13 @@ from setting_app.domain.codes import Nation
 from setting_app.domain.errors import AppError, ImportRejected, PermissionDenied, ValidationError
 from setting_app.domain.models import SettingDetails
 from setting_app.domain.referrals import SharingDecision, SharingOccasion
-from setting_app.services import audit, records, staff, transfer, transfer_keys
+from setting_app.services import audit, export_keys, records, staff, transfer, transfer_keys
 from setting_app.services.casebook import create_casebook
 from setting_app.services.session import Session
 from setting_app.storage import audit_repo, transfer_repo
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
-from tests.conftest import PASSPHRASE, fixed_clock
+from tests.conftest import PASSPHRASE, fixed_clock, setting_details
 
 OAK_TREE = SettingDetails("Oak Tree Nursery", "EY654321", Nation.ENGLAND, "E09000007", "Camden")
 
@@ -647,3 +647,40 @@ def test_a_received_family_can_be_erased(session: Session, receiver: Session, tm
         transfer.receive_family(receiver, tmp_path / "fam.transfer")
     assert table_counts(receiver)["families"] == 0
     assert audit.verify(receiver) is None
+
+
+# --- the sender's key, pinned on first use -------------------------------------------------------
+
+
+def test_a_known_setting_signing_with_a_new_key_is_held_back_until_confirmed(
+    sender: Session, receiver: Session, tmp_path: Path
+) -> None:
+    """The first file from a setting pins its signing key; a file claiming the same setting (its URN)
+    but signed by another key is either its reinstalled app or an impostor: checked by phone first."""
+    first = send(sender, receiver, tmp_path)
+    transfer.receive_family(receiver, first.path)
+    # The same setting's details in another casebook: a new installation, with a new signing key.
+    impostor = create_casebook(
+        tmp_path / "reinstalled", setting_details(), "manager", "Mina Manager", PASSPHRASE,
+        kdf=TEST_ONLY_FAST_KDF, clock=fixed_clock(),
+    ).session  # fmt: skip
+    try:
+        add_sample_family(impostor)
+        second = send(impostor, receiver, tmp_path, out=tmp_path / "second.transfer")
+    finally:
+        impostor.close()
+    before = table_counts(receiver)
+    with pytest.raises(transfer.SenderKeyChanged) as caught:
+        transfer.receive_family(receiver, second.path, new_ref="FAM-0043")
+    changed = caught.value
+    assert changed.known_fingerprint == export_keys.export_key_fingerprint(sender.conn)
+    assert changed.new_fingerprint != changed.known_fingerprint
+    assert "--expect-fingerprint" in changed.message and "Nothing was imported" in changed.message
+    assert table_counts(receiver) == before
+    # Confirmed by phone: received, and the new key is the one expected from now on.
+    received = transfer.receive_family(
+        receiver, second.path, new_ref="FAM-0043", expect_fingerprint=changed.new_fingerprint
+    )
+    assert received.sender_fingerprint == changed.new_fingerprint
+    urn = setting_details().urn.upper()
+    assert transfer_repo.known_sender_key(receiver.conn, urn) == changed.new_fingerprint

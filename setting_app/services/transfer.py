@@ -603,12 +603,38 @@ def _refuse_replay(session: Session, sealed: SealedFile) -> None:
         )
 
 
+class SenderKeyChanged(ImportRejected):
+    """A file from a setting this casebook has received from before, signed with a different key.
+
+    The first file from a setting pins its signing key (trust on first use, checked by phone); a new
+    key is either the setting's new installation or someone else using its name, so it is held back
+    until a manager has checked the new fingerprint with them and confirms it.
+    """
+
+    def __init__(self, sealed: SealedFile, known: str) -> None:
+        self.sender_name = sealed.sender_name
+        self.known_fingerprint = known
+        self.new_fingerprint = sealed.sender_fingerprint
+        super().__init__(
+            f"{sealed.name} says it comes from {sealed.sender_name}, but it is signed with a different key "
+            f"({sealed.sender_fingerprint}) from the one their earlier files used ({known}). Phone them: "
+            "if they really have a new key, receive the file again with --expect-fingerprint and the new "
+            "fingerprint (in the app, confirm the new key when asked). Nothing was imported."
+        )
+
+
+def _sender_id(sealed: SealedFile) -> str:
+    """Which setting a file comes from, for pinning its key: its URN, or its name without one."""
+    return sealed.sender_urn.strip().upper() or sealed.sender_name.strip().lower()
+
+
 def open_transfer(
     session: Session, source: Path | SealedFile, *, expect_fingerprint: str | None = None
 ) -> OpenedTransfer:
     """Check a transfer file is for this setting, new, from the expected sender, and open it."""
     session.require_manager("receive a family's record from another setting")
     sealed = source if isinstance(source, SealedFile) else read_transfer_file(Path(source))
+    confirmed = False
     if expect_fingerprint is not None and expect_fingerprint.strip():
         expected = normalise_fingerprint(expect_fingerprint)
         if expected != normalise_fingerprint(sealed.sender_fingerprint):
@@ -616,6 +642,10 @@ def open_transfer(
                 f"{sealed.name} was signed by the key {sealed.sender_fingerprint}, not the one you expected "
                 f"({expect_fingerprint.strip()}): check with the sender before using it. Nothing was imported."
             )
+        confirmed = True
+    known = transfer_repo.known_sender_key(session.conn, _sender_id(sealed))
+    if known is not None and known != sealed.sender_fingerprint and not confirmed:
+        raise SenderKeyChanged(sealed, known)
     key = transfer_private_key(session)
     mine = signing.fingerprint(signing.raw_public(key.public_key()))
     if sealed.receiver_fingerprint != mine:
@@ -757,6 +787,7 @@ def receive_family(
         )
         entries, referrals = transfer_repo.mark_family_received(conn, family.id, transfer.id)
         transfer_repo.remember_received(conn, sealed.transfer_uid, today)
+        transfer_repo.remember_sender_key(conn, _sender_id(sealed), sealed.sender_fingerprint)
         try:
             _record_receipt(session, opened, family.id, transfer.id)
         except ValidationError as exc:  # the sender's words, not the manager's: a plain refusal

@@ -182,3 +182,19 @@ def received_on(conn: Connection, transfer_uid: str) -> date | None:
         "SELECT value FROM app_settings WHERE key = ?", (_RECEIVED_KEY + transfer_uid,)
     ).fetchone()
     return to_date(row[0]) if row else None
+
+
+#: ``app_settings`` keys pinning the signing key each sending setting used the first time (by its URN):
+#: a later file from that setting signed with another key is held back until the new key is confirmed.
+_SENDER_KEY = "transfer_sender_key:"
+
+
+def known_sender_key(conn: Connection, sender: str) -> str | None:
+    row = conn.execute("SELECT value FROM app_settings WHERE key = ?", (_SENDER_KEY + sender,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def remember_sender_key(conn: Connection, sender: str, fingerprint: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO app_settings (key, value) VALUES (?, ?)", (_SENDER_KEY + sender, fingerprint)
+    )

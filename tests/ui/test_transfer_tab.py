@@ -159,3 +159,41 @@ def test_family_page_says_where_a_received_family_came_from(
     mine = families.add_family(receiver, NewFamily(ref="FAM-0001", opened_on=date(2026, 11, 1)))
     page.show_family(mine.id)
     assert not page.received_label.isVisible() and page.received_label.text() == ""
+
+
+def test_a_known_senders_new_key_is_confirmed_before_the_file_is_opened(
+    session: Session, receiver: Session, clock, qtbot, tmp_path: Path
+) -> None:
+    from setting_app.services import transfer
+    from setting_app.services.casebook import create_casebook
+    from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
+    from tests.conftest import PASSPHRASE, fixed_clock, setting_details
+    from tests.test_transfer import send
+
+    add_sample_family(session)
+    transfer.receive_family(receiver, send(session, receiver, tmp_path).path)
+    reinstalled = create_casebook(
+        tmp_path / "reinstalled", setting_details(), "manager", "Mina Manager", PASSPHRASE,
+        kdf=TEST_ONLY_FAST_KDF, clock=fixed_clock(),
+    ).session  # fmt: skip
+    try:
+        add_sample_family(reinstalled)
+        second = send(reinstalled, receiver, tmp_path, out=tmp_path / "second.transfer").path
+        new_key = export_keys.export_key_fingerprint(reinstalled.conn)
+    finally:
+        reinstalled.close()
+    questions: list[str] = []
+    answers = [False, True]
+    tab = TransferTab(
+        AppContext(receiver, clock),
+        confirm_new_key=lambda _w, question: questions.append(question) or answers[len(questions) - 1],
+    )
+    qtbot.addWidget(tab)
+    assert tab.receive_file(second) is None  # not confirmed
+    assert new_key in questions[0] and export_keys.export_key_fingerprint(session.conn) in questions[0]
+    assert "not confirmed" in tab.result.text()
+    dialog = tab.receive_file(second)  # confirmed: opened against the new key
+    assert dialog is not None and dialog.fingerprint.text() == new_key
+    dialog.new_ref.setText("FAM-0043")
+    dialog.import_button.click()
+    assert receiver.conn.execute("SELECT count(*) FROM families").fetchone()[0] == 2

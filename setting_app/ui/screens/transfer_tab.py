@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -49,6 +50,17 @@ def _choose_transfer_file(parent: QWidget) -> Path | None:
     return Path(path) if path else None
 
 
+def _confirm_new_key(parent: QWidget, question: str) -> bool:
+    answer = QMessageBox.question(
+        parent,
+        "The sender's key has changed",
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def key_file_name(setting_name: str) -> str:
     stem = "".join(ch if ch.isalnum() else "-" for ch in setting_name.lower()).strip("-") or "setting"
     while "--" in stem:
@@ -75,6 +87,7 @@ class TransferTab(QWidget):
             c, p
         ),
         receive_dialog: Callable[..., TransferReceiveDialog] = lambda c, o, p: TransferReceiveDialog(c, o, p),
+        confirm_new_key: Callable[[QWidget, str], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -82,6 +95,7 @@ class TransferTab(QWidget):
         self._choose_transfer_file = choose_transfer_file
         self._make_send_dialog = send_dialog
         self._make_receive_dialog = receive_dialog
+        self._confirm_new_key = confirm_new_key or _confirm_new_key
         self.send_dialog: TransferSendDialog | None = None
         self.receive_dialog: TransferReceiveDialog | None = None
 
@@ -199,7 +213,21 @@ class TransferTab(QWidget):
         if path is None:
             return None
         with reporting_errors(self, "Could not receive that file"):
-            opened = transfer.open_transfer(self.ctx.session, path)
+            try:
+                opened = transfer.open_transfer(self.ctx.session, path)
+            except transfer.SenderKeyChanged as changed:
+                question = (
+                    f"{changed.sender_name} has sent files signed with the key\n{changed.known_fingerprint}\n\n"
+                    f"This file is signed with a different key:\n{changed.new_fingerprint}\n\n"
+                    "That happens when a setting reinstalls the app, or when someone else uses its name. "
+                    "Have you phoned them and checked that this new fingerprint is theirs?"
+                )
+                if not self._confirm_new_key(self, question):
+                    self.result.setText("Nothing was imported: the sender's new key was not confirmed.")
+                    return None
+                opened = transfer.open_transfer(
+                    self.ctx.session, path, expect_fingerprint=changed.new_fingerprint
+                )
             dialog = self._make_receive_dialog(self.ctx, opened, self)
             dialog.accepted.connect(lambda: self._after_receive(dialog))
             self.receive_dialog = dialog
