@@ -6,28 +6,23 @@ page with who made the template and "Page X of Y".
 
 from __future__ import annotations
 
-import io
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import (
     KeepTogether,
     ListFlowable,
     ListItem,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 from reportlab.platypus.flowables import Flowable
 
-from setting_app import __version__
 from setting_app.services.agreement_template import (
     AgreementTemplate,
     Bullets,
@@ -36,12 +31,11 @@ from setting_app.services.agreement_template import (
     Para,
     SignatureBox,
 )
+from setting_app.services.pdf_document import GRID_GREY, HEADER_FILL, PAGE_SIZE, render_document
 
-PAGE_SIZE = A4
+#: A little wider than the reports: the agreement is printed to be signed and filed.
 MARGIN = 20 * mm
 CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
-GRID_GREY = colors.HexColor("#808080")
-HEADER_FILL = colors.HexColor("#E8E8E8")
 NOTICE_FILL = colors.HexColor("#FFF4D6")
 
 
@@ -175,58 +169,15 @@ def _flowables(template: AgreementTemplate) -> list[Flowable]:
     return story
 
 
-def _numbered_canvas(footer_left: str) -> type:
-    """A canvas that knows the page total when it saves, for 'Page X of Y'."""
-
-    class NumberedCanvas(pdf_canvas.Canvas):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._page_states: list[dict] = []
-
-        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
-            self._page_states.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._page_states)
-            for state in self._page_states:
-                self.__dict__.update(state)
-                self._draw_footer(total)
-                super().showPage()
-            super().save()
-
-        def _draw_footer(self, total: int) -> None:
-            width, _ = PAGE_SIZE
-            self.saveState()
-            self.setStrokeColor(GRID_GREY)
-            self.setLineWidth(0.4)
-            self.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
-            self.setFont("Helvetica", 8)
-            self.setFillColor(colors.HexColor("#404040"))
-            self.drawString(MARGIN, 9.5 * mm, footer_left)
-            self.setFont("Helvetica-Bold", 8)
-            self.drawRightString(width - MARGIN, 9.5 * mm, f"Page {self._pageNumber} of {total}")
-            self.restoreState()
-
-    return NumberedCanvas
-
-
 def render_pdf(template: AgreementTemplate) -> bytes:
     """The whole PDF, in memory."""
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=22 * mm,
+    return render_document(
+        _flowables(template),
         title=template.document_title,
         author=template.author,
         subject="A multi-agency data-sharing agreement to complete, check and sign",
-        creator=f"setting_app {__version__}",
         keywords="data-sharing agreement, template, UK GDPR",
-        lang="en-GB",
-    )
-    doc.build(_flowables(template), canvasmaker=_numbered_canvas(template.footer))
-    return buffer.getvalue()
+        footer_left=template.footer,
+        margin=MARGIN,
+        bottom_margin=22 * mm,
+    ).data

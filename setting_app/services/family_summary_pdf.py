@@ -7,33 +7,32 @@ Written to the family in short sentences and a larger type than staff reports, w
 from __future__ import annotations
 
 import collections
-import io
 import itertools
 from datetime import date
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 
-from setting_app import __version__
 from setting_app.domain.codes import DOMAIN_ORDER
 from setting_app.domain.referrals import SharingDecision
 from setting_app.services.family_summary import FamilySummary, area_meaning, duration_words
-from setting_app.services.report_pdf import RenderedPdf, _numbered_canvas, format_day
+from setting_app.services.pdf_document import (
+    MARGIN,
+    PAGE_SIZE,
+    RenderedPdf,
+    chunked,
+    grid,
+    paragraph_text,
+    render_document,
+)
+from setting_app.services.report_pdf import format_day
 from setting_app.services.subject_access_pdf import pack_fonts
 
-PAGE_SIZE = A4
-MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
-GRID_GREY = colors.HexColor("#808080")
-HEADER_FILL = colors.HexColor("#E8E8E8")
-#: Rows per table: reportlab splits many short tables far faster than one long one.
-CHUNK_ROWS = 30
 
 DECISION_WORDS = {
     SharingDecision.SHARED: "We shared",
@@ -66,36 +65,8 @@ class _Styles:
         self.cell_bold = ParagraphStyle("FsCellBold", parent=self.cell, fontName=bold)
 
 
-def _text(value: object) -> str:
-    """Free text for a Paragraph: escaped, line breaks kept."""
-    return escape(str(value or "")).replace("\n", "<br/>")
-
-
 def _day(value: date | None) -> str:
     return format_day(value) if value else ""
-
-
-def _grid(rows: list[list[object]], widths: list[float]) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, GRID_GREY),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
-    return table
-
-
-def _chunked(header: list[object], body: list[list[object]], widths: list[float]) -> list[Flowable]:
-    return [_grid([header, *body[i : i + CHUNK_ROWS]], widths) for i in range(0, len(body), CHUNK_ROWS)]
 
 
 def _head(cells: list[str], st: _Styles) -> list[Paragraph]:
@@ -154,27 +125,27 @@ def _family_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
     if family.carers:
         rows = [
             [
-                Paragraph(_text(c.name), st.cell),
-                Paragraph(_text(c.relationship) or "Not written down", st.cell),
-                Paragraph(_text(c.phone) or "None", st.cell),
+                Paragraph(paragraph_text(c.name), st.cell),
+                Paragraph(paragraph_text(c.relationship) or "Not written down", st.cell),
+                Paragraph(paragraph_text(c.phone) or "None", st.cell),
             ]
             for c in family.carers
         ]
         flow += [
             Paragraph("Parents and carers", st.h3),
-            _grid([_head(["Name", "Who they are", "Phone"], st), *rows], [70 * mm, 52 * mm, 52 * mm]),
+            grid([_head(["Name", "Who they are", "Phone"], st), *rows], [70 * mm, 52 * mm, 52 * mm]),
         ]
     if s.children:
         rows = [
             [
-                Paragraph(_text(c.name), st.cell),
+                Paragraph(paragraph_text(c.name), st.cell),
                 Paragraph(_day(c.date_of_birth) or "Not written down", st.cell),
             ]
             for c in s.children
         ]
         flow += [
             Paragraph("Children", st.h3),
-            _grid([_head(["Name", "Date of birth"], st), *rows], [70 * mm, 104 * mm]),
+            grid([_head(["Name", "Date of birth"], st), *rows], [70 * mm, 104 * mm]),
         ]
     other: list[str] = []
     if family.postcode.strip():
@@ -182,7 +153,7 @@ def _family_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
     if s.key_worker:
         other.append(f"Your key worker: {escape(s.key_worker)}.")
     if s.include_notes and family.notes.strip():
-        other.append(f"Our note about your family: {_text(family.notes)}")
+        other.append(f"Our note about your family: {paragraph_text(family.notes)}")
     if other:
         flow.append(Spacer(1, 2 * mm))
         flow += [Paragraph(line, st.body) for line in other]
@@ -229,7 +200,7 @@ def _support_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
     ]
     flow += [
         Paragraph("What the help was about", st.h3),
-        _grid([_head(["Area", "How often", "Time"], st), *rows], [110 * mm, 28 * mm, 36 * mm]),
+        grid([_head(["Area", "How often", "Time"], st), *rows], [110 * mm, 28 * mm, 36 * mm]),
     ]
     if not s.every_visit:
         return [*flow, *_months_table(s, st)]
@@ -253,10 +224,10 @@ def _support_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
                 Paragraph(duration_words(line.minutes), st.cell),
             ]
             if s.include_notes:
-                row.append(Paragraph(_text(line.note) or "No note", st.cell))
+                row.append(Paragraph(paragraph_text(line.note) or "No note", st.cell))
             body.append(row)
         flow += [CondPageBreak(25 * mm), Paragraph(month.strftime("%B %Y"), st.h3)]
-        flow += _chunked(_head(headings, st), body, widths)
+        flow += chunked(_head(headings, st), body, widths)
     return flow
 
 
@@ -283,7 +254,7 @@ def _months_table(s: FamilySummary, st: _Styles) -> list[Flowable]:
     return [
         CondPageBreak(45 * mm),
         Paragraph("Month by month", st.h3),
-        *_chunked(_head(["Month", "How often", "What we did", "Time"], st), body, widths),
+        *chunked(_head(["Month", "How often", "What we did", "Time"], st), body, widths),
         Paragraph("You can ask us for a list of every single time we helped, with the dates.", st.body),
     ]
 
@@ -318,7 +289,7 @@ def _referrals_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
         if r.since and r.since != r.made_on:
             happened += f"<br/>Since {_day(r.since)}."
         if s.include_notes and r.note.strip():
-            happened += f"<br/><i>Our note:</i> {_text(r.note)}"
+            happened += f"<br/><i>Our note:</i> {paragraph_text(r.note)}"
         body.append(
             [
                 Paragraph(_day(r.made_on), st.cell),
@@ -328,7 +299,7 @@ def _referrals_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
             ]
         )
     header = _head(["Date", "Service", "Who for", "What happened"], st)
-    flow += _chunked(header, body, [36 * mm, 56 * mm, 28 * mm, CONTENT_WIDTH - 120 * mm])
+    flow += chunked(header, body, [36 * mm, 56 * mm, 28 * mm, CONTENT_WIDTH - 120 * mm])
     return flow
 
 
@@ -369,14 +340,14 @@ def _sharing_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
         [
             Paragraph(_day(x.day), st.cell),
             Paragraph(DECISION_WORDS.get(x.decision, x.decision.label), st.cell),
-            Paragraph(_text(x.with_whom), st.cell),
-            Paragraph(_text(x.what), st.cell),
-            Paragraph(_text(x.why), st.cell),
+            Paragraph(paragraph_text(x.with_whom), st.cell),
+            Paragraph(paragraph_text(x.what), st.cell),
+            Paragraph(paragraph_text(x.why), st.cell),
         ]
         for x in s.sharing
     ]
     header = _head(["Date", "What we did", "With whom", "What", "Why"], st)
-    flow += _chunked(header, body, [34 * mm, 30 * mm, 32 * mm, 42 * mm, CONTENT_WIDTH - 138 * mm])
+    flow += chunked(header, body, [34 * mm, 30 * mm, 32 * mm, 42 * mm, CONTENT_WIDTH - 138 * mm])
     return flow
 
 
@@ -435,21 +406,6 @@ def summary_title(s: FamilySummary) -> str:
 def render_summary_pdf(s: FamilySummary) -> RenderedPdf:
     """The whole PDF, in memory (nothing is written to disk here)."""
     st = _Styles()
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=20 * mm,
-        title=summary_title(s),
-        author=s.setting.name,
-        subject=f"Family summary for {s.family.ref}",
-        creator=f"Family Support Log {__version__}",
-        keywords="family summary, personal data",
-        lang="en-GB",
-    )
     story: list[Flowable] = []
     for section in (
         _intro,
@@ -462,11 +418,12 @@ def render_summary_pdf(s: FamilySummary) -> RenderedPdf:
         _rights_section,
     ):
         story += section(s, st)
-    pages: list[int] = []
-    canvas_class = _numbered_canvas(
+    return render_document(
+        story,
+        title=summary_title(s),
+        author=s.setting.name,
+        subject=f"Family summary for {s.family.ref}",
+        keywords="family summary, personal data",
         footer_left=f"{s.setting.name}: family summary for {s.family.ref}. Private: for the family.",
         header_right=f"{s.setting.name} \u00b7 {s.family.ref} \u00b7 {_day(s.produced_at.date())}",
-        page_counter=pages,
     )
-    doc.build(story, canvasmaker=canvas_class)
-    return RenderedPdf(buffer.getvalue(), pages[-1] if pages else 0)

@@ -10,7 +10,6 @@ birth, postcodes or notes, so none can reach the page.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -22,31 +21,33 @@ from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
     ListFlowable,
     ListItem,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 from reportlab.platypus.flowables import Flowable
 
-from setting_app import __version__
 from setting_app.domain.codes import DOMAIN_ORDER, Kind, Nation, ReferralStatus, ServiceCategory, terms
 from setting_app.domain.errors import AppError
 from setting_app.domain.palette import DOMAIN_COLOURS, DOMAIN_PATTERNS
 from setting_app.services.monthly_summary import OUTCOME_STATUSES, OVERDUE_RULE_DUE_DATE, MonthlySummary
+from setting_app.services.pdf_document import (
+    GRID_GREY,
+    HEADER_FILL,
+    MARGIN,
+    PAGE_SIZE,
+    RenderedPdf,
+    render_document,
+)
 
-PAGE_SIZE = A4
-MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 
 #: How each print pattern of the palette is drawn as a line: dash pattern and marker shape.
@@ -199,10 +200,6 @@ def _styles() -> _Styles:
             "CellBold", parent=body, fontName="Helvetica-Bold", fontSize=8.5, leading=10.5
         ),
     )
-
-
-GRID_GREY = colors.HexColor("#808080")
-HEADER_FILL = colors.HexColor("#E8E8E8")
 
 
 def _table(
@@ -637,50 +634,6 @@ def _notes_section(summary: MonthlySummary, st: _Styles) -> list[Flowable]:
 # --- the document ----------------------------------------------------------------------------------
 
 
-def _numbered_canvas(footer_left: str, header_right: str, page_counter: list[int]) -> type:
-    """A canvas that knows the page total when it saves, for 'Page X of Y'."""
-
-    class NumberedCanvas(pdf_canvas.Canvas):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._page_states: list[dict] = []
-
-        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
-            self._page_states.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._page_states)
-            page_counter.append(total)
-            for state in self._page_states:
-                self.__dict__.update(state)
-                self._draw_frame(total)
-                super().showPage()
-            super().save()
-
-        def _draw_frame(self, total: int) -> None:
-            width, height = PAGE_SIZE
-            self.saveState()
-            self.setFont("Helvetica", 7.5)
-            self.setFillColor(colors.HexColor("#404040"))
-            self.drawRightString(width - MARGIN, height - 11 * mm, header_right)
-            self.setStrokeColor(GRID_GREY)
-            self.setLineWidth(0.4)
-            self.line(MARGIN, 13 * mm, width - MARGIN, 13 * mm)
-            self.drawString(MARGIN, 9 * mm, footer_left)
-            self.setFont("Helvetica-Bold", 8)
-            self.drawRightString(width - MARGIN, 9 * mm, f"Page {self._pageNumber} of {total}")
-            self.restoreState()
-
-    return NumberedCanvas
-
-
-@dataclass(frozen=True)
-class RenderedPdf:
-    data: bytes
-    pages: int
-
-
 def pdf_title(summary: MonthlySummary) -> str:
     return f"Monthly family support summary, {summary.month.label}: {summary.setting.name}"
 
@@ -692,21 +645,6 @@ def pdf_author(summary: MonthlySummary) -> str:
 def render_monthly_pdf(summary: MonthlySummary) -> RenderedPdf:
     """The whole PDF, in memory (nothing is written to disk here)."""
     st = _styles()
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=20 * mm,
-        title=pdf_title(summary),
-        author=pdf_author(summary),
-        subject=f"Family support given by {summary.setting.name} in {summary.month.label}",
-        creator=f"Family Support Log {__version__}",
-        keywords="monthly summary, family support",
-        lang="en-GB",
-    )
     story: list[Flowable] = []
     story += _header(summary, st)
     story += _headline_section(summary, st)
@@ -718,15 +656,16 @@ def render_monthly_pdf(summary: MonthlySummary) -> RenderedPdf:
     story += _follow_ups_section(summary, st)
     story += _integrity_section(summary, st)
     story += _notes_section(summary, st)
-    pages: list[int] = []
-    canvas_class = _numbered_canvas(
+    return render_document(
+        story,
+        title=pdf_title(summary),
+        author=pdf_author(summary),
+        subject=f"Family support given by {summary.setting.name} in {summary.month.label}",
+        keywords="monthly summary, family support",
         footer_left=f"{summary.setting.name}: monthly summary, {summary.month.label}. "
         "Confidential: family references only.",
         header_right=f"{summary.setting.name} \u00b7 {summary.month.label}",
-        page_counter=pages,
     )
-    doc.build(story, canvasmaker=canvas_class)
-    return RenderedPdf(buffer.getvalue(), pages[-1] if pages else 0)
 
 
 def write_file_atomically(data: bytes, target: Path) -> Path:

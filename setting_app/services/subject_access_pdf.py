@@ -7,7 +7,6 @@ words for every code. Restricted (safeguarding-sensitive) records are marked "Re
 from __future__ import annotations
 
 import functools
-import io
 import itertools
 import os
 from datetime import date, datetime
@@ -16,7 +15,6 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -25,29 +23,30 @@ from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 from reportlab.platypus.flowables import Flowable
 
-from setting_app import __version__
 from setting_app.services import audit
-from setting_app.services.report_pdf import (
+from setting_app.services.pdf_document import (
+    MARGIN,
+    PAGE_SIZE,
     RenderedPdf,
-    _numbered_canvas,
+    chunked,
+    grid,
+    paragraph_text,
+    render_document,
+)
+from setting_app.services.report_pdf import (
     category_label,
     format_day,
     setting_number_label,
 )
 from setting_app.services.subject_access import EntryVersion, PackEntry, PackReferral, SubjectAccessPack
 
-PAGE_SIZE = A4
-MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
-GRID_GREY = colors.HexColor("#808080")
-HEADER_FILL = colors.HexColor("#E8E8E8")
 RESTRICTED_FILL = colors.HexColor("#FBE9E7")
 RESTRICTED_MARK = "Restricted"
 
@@ -153,11 +152,6 @@ class _Styles:
         )
 
 
-def _text(value: object) -> str:
-    """Free text for a Paragraph: escaped, line breaks kept."""
-    return escape(str(value or "")).replace("\n", "<br/>")
-
-
 def _day(value: date | None) -> str:
     return format_day(value) if value else ""
 
@@ -185,30 +179,12 @@ def _label(value: object) -> str:
 
 
 def _grid(rows: list[list[object]], widths: list[float], *, restricted_rows: tuple[int, ...] = ()) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    style = [
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, GRID_GREY),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]
-    style += [("BACKGROUND", (0, r), (-1, r), RESTRICTED_FILL) for r in restricted_rows]
-    table.setStyle(TableStyle(style))
-    return table
-
-
-#: Rows per table for long lists: reportlab splits many short tables far faster than one long one.
-CHUNK_ROWS = 30
+    return grid(rows, widths, padding=2.5, row_fills=dict.fromkeys(restricted_rows, RESTRICTED_FILL))
 
 
 def _chunked(rows: list[list[object]], widths: list[float]) -> list[Flowable]:
-    """A long table (header first) as consecutive tables of ``CHUNK_ROWS`` rows, each with the header."""
-    header, body = rows[0], rows[1:]
-    return [_grid([header, *body[i : i + CHUNK_ROWS]], widths) for i in range(0, len(body), CHUNK_ROWS)]
+    """A long table (header first) as consecutive tables, each with the header."""
+    return chunked(rows[0], rows[1:], widths, padding=2.5)
 
 
 def _key_values(rows: list[tuple[str, str]], st: _Styles, key_width: float = 42 * mm) -> Table:
@@ -313,7 +289,7 @@ def _family_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
         ("Postcode", escape(family.postcode)),
         ("Home local authority", la),
         ("Key worker", escape(pack.staff_name(family.key_worker_id))),
-        ("Notes", _text(family.notes)),
+        ("Notes", paragraph_text(family.notes)),
     ]
     flow: list[Flowable] = [Paragraph("Family details", st.h2), _key_values(rows, st)]
     flow.append(Paragraph("Parents and carers", st.h3))
@@ -321,9 +297,9 @@ def _family_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
         table_rows = [_head(["Name", "Relationship", "Phone"], st)]
         table_rows += [
             [
-                Paragraph(_text(c.name), st.cell),
-                Paragraph(_text(c.relationship), st.cell),
-                Paragraph(_text(c.phone), st.cell),
+                Paragraph(paragraph_text(c.name), st.cell),
+                Paragraph(paragraph_text(c.relationship), st.cell),
+                Paragraph(paragraph_text(c.phone), st.cell),
             ]
             for c in family.carers
         ]
@@ -334,7 +310,10 @@ def _family_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
     if pack.children:
         table_rows = [_head(["Name", "Date of birth"], st)]
         table_rows += [
-            [Paragraph(_text(c.name), st.cell), Paragraph(_day(c.date_of_birth) or "Not recorded", st.cell)]
+            [
+                Paragraph(paragraph_text(c.name), st.cell),
+                Paragraph(_day(c.date_of_birth) or "Not recorded", st.cell),
+            ]
             for c in pack.children
         ]
         flow.append(_grid(table_rows, [70 * mm, CONTENT_WIDTH - 70 * mm]))
@@ -391,11 +370,11 @@ def _earlier_text(pack: SubjectAccessPack, v: EntryVersion) -> str:
     if v.replaced_by:
         replaced += f" by {escape(v.replaced_by)}"
     return (
-        f"<b>Earlier version {v.version}</b> ({replaced}; reason: {_text(v.reason) or 'not given'}): "
+        f"<b>Earlier version {v.version}</b> ({replaced}; reason: {paragraph_text(v.reason) or 'not given'}): "
         f"{_day(v.entry_date)}, {escape(pack.child_name(v.child_id))}, "
         f"{_entry_what(pack, v.domain, v.kind, v.activity_code, v.minutes, v.contact_mode)}"
         + (f", {RESTRICTED_MARK.lower()}" if v.restricted else "")
-        + f". Note: {_text(v.note) or '(none)'}"
+        + f". Note: {paragraph_text(v.note) or '(none)'}"
     )
 
 
@@ -413,7 +392,7 @@ def _entry_row(pack: SubjectAccessPack, item: PackEntry, st: _Styles) -> list[ob
         Paragraph(escape(pack.child_name(e.child_id)), st.cell),
         Paragraph(_entry_what(pack, e.domain, e.kind, e.activity_code, e.minutes, e.contact_mode), st.cell),
         Paragraph(escape(pack.staff_name(e.staff_id)), st.cell),
-        Paragraph(_text(e.note), st.cell),
+        Paragraph(paragraph_text(e.note), st.cell),
     ]
 
 
@@ -451,16 +430,16 @@ def _referral_block(pack: SubjectAccessPack, item: PackReferral, st: _Styles) ->
         ("How", escape(f"{_label(x.route)}, {_label(x.urgency).lower()}")),
         ("Status now", escape(_label(x.status))),
         ("Made by", escape(pack.staff_name(x.made_by))),
-        ("Why", _text(x.reason)),
+        ("Why", paragraph_text(x.reason)),
         ("Consent", consent),
-        ("What consent covers", _text(x.consent_scope)),
-        ("Consent note", _text(x.consent_note)),
+        ("What consent covers", paragraph_text(x.consent_scope)),
+        ("Consent note", paragraph_text(x.consent_note)),
         ("Lawful basis", escape(_label(x.lawful_basis))),
-        ("Why consent was not relied on", _text(x.override_rationale)),
+        ("Why consent was not relied on", paragraph_text(x.override_rationale)),
         ("Decided by", escape(pack.staff_name(x.override_by))),
         ("Response expected", _day(x.expected_response_on)),
         ("Next follow-up", _day(x.due_on)),
-        ("Note", _text(x.note)),
+        ("Note", paragraph_text(x.note)),
     ]
     block: list[Flowable] = [Paragraph(heading, st.h3), _key_values(rows, st, 48 * mm)]
     if item.history:
@@ -471,7 +450,7 @@ def _referral_block(pack: SubjectAccessPack, item: PackReferral, st: _Styles) ->
                 Paragraph(escape(_label(h.status)), st.cell),
                 Paragraph(escape(_label(h.reason)), st.cell),
                 Paragraph(escape(pack.staff_name(h.changed_by)), st.cell),
-                Paragraph(_text(h.note), st.cell),
+                Paragraph(paragraph_text(h.note), st.cell),
             ]
             for h in item.history
         ]
@@ -484,7 +463,7 @@ def _referral_block(pack: SubjectAccessPack, item: PackReferral, st: _Styles) ->
                 Paragraph(_short_day(c.chased_on), st.cell),
                 Paragraph(escape(pack.staff_name(c.chased_by)), st.cell),
                 Paragraph(_short_day(c.next_due_on), st.cell),
-                Paragraph(_text(c.note), st.cell),
+                Paragraph(paragraph_text(c.note), st.cell),
             ]
             for c in item.chases
         ]
@@ -513,16 +492,16 @@ def _sharing_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
             for b in (_label(s.lawful_basis), _label(s.consent) and f"consent {_label(s.consent).lower()}")
             if b
         )
-        what = f"{_text(s.what)}<br/><i>Why:</i> {_text(s.purpose)}"
+        what = f"{paragraph_text(s.what)}<br/><i>Why:</i> {paragraph_text(s.purpose)}"
         if s.reason:
-            what += f"<br/><i>Reason:</i> {_text(s.reason)}"
+            what += f"<br/><i>Reason:</i> {paragraph_text(s.reason)}"
         if s.method:
-            what += f"<br/><i>How:</i> {_text(s.method)}"
+            what += f"<br/><i>How:</i> {paragraph_text(s.method)}"
         rows.append(
             [
                 Paragraph(_short_day(s.decided_on), st.cell),
                 Paragraph(f"{decision}<br/>{escape(_label(s.occasion))}", st.cell),
-                Paragraph(_text(s.recipient), st.cell),
+                Paragraph(paragraph_text(s.recipient), st.cell),
                 Paragraph(what, st.cell),
                 Paragraph(escape(basis), st.cell),
                 Paragraph(escape(s.recorded_by_name), st.cell),
@@ -610,21 +589,6 @@ def _about_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
 def render_pack_pdf(pack: SubjectAccessPack) -> RenderedPdf:
     """The whole PDF, in memory (nothing is written to disk here)."""
     st = _Styles()
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=20 * mm,
-        title=f"Subject access pack: {pack.subject}",
-        author=f"{pack.produced_by}, {pack.setting.name}",
-        subject=f"Personal information held by {pack.setting.name}",
-        creator=f"Family Support Log {__version__}",
-        keywords="subject access, personal data",
-        lang="en-GB",
-    )
     story: list[Flowable] = []
     story += _intro(pack, st)
     story += _family_section(pack, st)
@@ -633,11 +597,12 @@ def render_pack_pdf(pack: SubjectAccessPack) -> RenderedPdf:
     story += _sharing_section(pack, st)
     story += _audit_section(pack, st)
     story += _about_section(pack, st)
-    pages: list[int] = []
-    canvas_class = _numbered_canvas(
+    return render_document(
+        story,
+        title=f"Subject access pack: {pack.subject}",
+        author=f"{pack.produced_by}, {pack.setting.name}",
+        subject=f"Personal information held by {pack.setting.name}",
+        keywords="subject access, personal data",
         footer_left=f"{pack.setting.name}: subject access pack, {pack.family.ref}. Confidential.",
         header_right=f"{pack.setting.name} \u00b7 {pack.family.ref} \u00b7 {_day(pack.produced_at.date())}",
-        page_counter=pages,
     )
-    doc.build(story, canvasmaker=canvas_class)
-    return RenderedPdf(buffer.getvalue(), pages[-1] if pages else 0)
