@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +28,7 @@ from setting_app.storage.agreement_template_repo import (
     TemplateParty,
     get_template_agreement,
 )
+from setting_app.storage.fsutil import temp_file_beside
 from setting_app.storage.unit_of_work import unit_of_work
 
 BLANK = "__________"
@@ -753,16 +753,12 @@ def _write_atomically(data: bytes, target: Path, *, overwrite: bool) -> None:
     """
     folder = target.parent
     try:
-        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        temp_name = temp_file_beside(target, data)
     except OSError as exc:
         raise TemplateWriteError(
             f"Could not save in {folder}: {exc.strerror or exc}. Nothing was saved."
         ) from None
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
         if overwrite:
             os.replace(temp_name, target)
         else:

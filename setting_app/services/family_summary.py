@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,6 +39,7 @@ from setting_app.storage import (
     transfer_repo,
 )
 from setting_app.storage.database import Connection
+from setting_app.storage.fsutil import temp_file_beside
 from setting_app.storage.sharing_repo import SharingFilter
 from setting_app.storage.unit_of_work import unit_of_work
 
@@ -534,15 +534,11 @@ def save_summary(session: Session, prepared: PreparedSummary, target: Path) -> P
     if not folder.is_dir():
         raise AppError(f"The folder {folder} does not exist. Nothing was saved.")
     try:
-        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        temp_name = temp_file_beside(target, prepared.pdf)
     except OSError as exc:
         raise AppError(f"Could not save in {folder}: {exc.strerror or exc}. Nothing was saved.") from None
     renamed = False
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(prepared.pdf)
-            stream.flush()
-            os.fsync(stream.fileno())
         with unit_of_work(session.conn):
             family = _recheck(session, prepared)
             audit.record(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -47,6 +46,7 @@ from setting_app.services.pdf_document import (
     RenderedPdf,
     render_document,
 )
+from setting_app.storage.fsutil import temp_file_beside
 
 CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 
@@ -682,20 +682,16 @@ def write_file_atomically(data: bytes, target: Path) -> Path:
     if not folder.is_dir():
         raise ReportWriteError(f"The folder {folder} does not exist; nothing was saved.")
     try:
-        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        temp = temp_file_beside(target, data)
     except OSError as exc:
         raise ReportWriteError(
             f"Could not save in {folder}: {exc.strerror or exc}. Nothing was saved."
         ) from None
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, target)
+        os.replace(temp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
-            os.unlink(temp_name)
+            os.unlink(temp)
         raise ReportWriteError(
             f"Could not save {target}: {exc.strerror or exc}. Nothing was saved."
         ) from None
