@@ -270,8 +270,13 @@ def test_key_is_made_once_and_key_file_holds_both_public_keys(session: Session, 
     from setting_app.services import export_keys
 
     assert keys.signing_fingerprint == export_keys.export_key_fingerprint(session.conn)
-    # The private key is not in the file, and the key lives in the encrypted casebook only.
-    private = session.conn.execute("SELECT value FROM app_settings WHERE key = 'transfer_key'").fetchone()[0]
+    # The private key is not in the file; it lives under the manager key only, not in app_settings.
+    from setting_app.storage import manager_vault
+
+    assert (
+        session.conn.execute("SELECT value FROM app_settings WHERE key = 'transfer_key'").fetchone() is None
+    )
+    private = manager_vault.get(session.conn, session.manager_key(), "transfer_key").decode()
     assert private not in path.read_text()
     assert "transfer_key" not in path.read_text().replace("transfer_key_fingerprint", "")
 

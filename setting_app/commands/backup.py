@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from setting_app.cli import CliContext
@@ -30,14 +31,18 @@ def cmd_backup(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_restore(ctx: CliContext, args: argparse.Namespace) -> int:
     user = ctx.require_user()
-    passphrase = ctx.passphrase(f"Passphrase of {user} in the backup: ")
+    passphrase = ctx.passphrase(f"Passphrase of {user}: ")
+    # If it changed since the backup was made, the one it had then (the backup's key slot needs it).
+    backup_passphrase = os.environ.get("SETTING_APP_BACKUP_PASSPHRASE") or None
     if args.check_only:
-        info = backup.check_backup(args.source, user, passphrase)
+        info = backup.check_backup(args.source, user, backup_passphrase or passphrase)
         ctx.print(
             f"The backup is intact: {info.setting_name}, made {info.created_at:%d/%m/%Y %H:%M} UTC by {info.created_by}."
         )
         return 0
-    info, kept = backup.restore_backup(ctx.data_dir, args.source, user, passphrase, clock=ctx.clock)
+    info, kept = backup.restore_backup(
+        ctx.data_dir, args.source, user, passphrase, clock=ctx.clock, backup_passphrase=backup_passphrase
+    )
     ctx.print(f"Restored the backup made {info.created_at:%d/%m/%Y %H:%M} UTC by {info.created_by}.")
     if kept is not None:
         ctx.print(f"The casebook it replaced is kept in {kept}.")

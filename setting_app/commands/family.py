@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from setting_app.cli import CliContext, UsageError
+from setting_app.commands.restricted import add_reason_argument, checked_reason, withheld_line
 from setting_app.domain.models import Carer, NewChild, NewFamily
 from setting_app.domain.validation import parse_date, parse_optional_date
 from setting_app.services import families, family_summary, support_log, transfer
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = fam.add_parser("show", help="show a family and its chronology")
     p.add_argument("ref")
+    add_reason_argument(p)
     p.set_defaults(handler=cmd_show)
 
     p = fam.add_parser(
@@ -118,6 +120,7 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    reason = checked_reason(args)
     with ctx.open_session() as session:
         family = families.find_family(session, args.ref)
         children = {c.id: c for c in families.list_children(session, family.id)}
@@ -140,6 +143,11 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
             born = child.date_of_birth.isoformat() if child.date_of_birth else "date of birth not recorded"
             ctx.print(f"  child: {child.name} ({born})")
         for entry in support_log.family_chronology(session, family.id):
+            if entry.restricted:
+                if reason is None:
+                    ctx.print(f"  {entry.entry_date.isoformat()} #{entry.id} {withheld_line('entry')}")
+                    continue
+                entry = support_log.open_restricted_entry(session, entry.id, reason)
             child = children.get(entry.child_id)
             who = f" [{child.name}]" if child else ""
             ctx.print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from setting_app.cli import CliContext
+from setting_app.commands.restricted import add_reason_argument, checked_reason, withheld_line
 from setting_app.domain.codes import ContactMode, Domain, Kind
 from setting_app.domain.models import NewEntry
 from setting_app.domain.validation import parse_code, parse_minutes, parse_optional_date
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = log.add_parser("search", help="search entry notes")
     p.add_argument("text")
+    add_reason_argument(p)
     p.set_defaults(handler=cmd_search)
 
 
@@ -66,7 +68,15 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
+    reason = checked_reason(args)
     with ctx.open_session() as session:
         for entry in support_log.search_notes(session, args.text):
+            if entry.restricted:
+                if reason is None:
+                    ctx.print(
+                        f"{entry.entry_date.isoformat()} #{entry.id} family {entry.family_id}: {withheld_line('entry')}"
+                    )
+                    continue
+                entry = support_log.open_restricted_entry(session, entry.id, reason)
             ctx.print(f"{entry.entry_date.isoformat()} #{entry.id} family {entry.family_id}: {entry.note}")
     return 0

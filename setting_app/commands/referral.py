@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from setting_app.cli import CliContext, UsageError
+from setting_app.commands.restricted import add_reason_argument, checked_reason, withheld_line
 from setting_app.domain.codes import Consent, Domain, ReferralStatus, ServiceCategory
 from setting_app.domain.errors import NotFound, ValidationError
 from setting_app.domain.referrals import (
@@ -110,6 +111,7 @@ def _register_referral(sub: argparse._SubParsersAction) -> None:
 
     p = ref.add_parser("show", help="a referral with its status history and chases")
     p.add_argument("id")
+    add_reason_argument(p)
     p.set_defaults(handler=cmd_show)
 
     p = ref.add_parser("chase", help="log that the service was chased; pushes the follow-up date on")
@@ -324,8 +326,14 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
     referral_id = _referral_id(args.id)
+    reason = checked_reason(args)
     with ctx.open_session() as session:
         r = referral_service.get_referral(session, referral_id)
+        if r.restricted:
+            if reason is None:
+                ctx.print(f"Referral #{r.id} made {r.made_on.isoformat()}: {withheld_line('referral')}")
+                return 0
+            r = referral_service.open_restricted_referral(session, referral_id, reason)
         today = session.clock.today()
         ctx.print(_line(r, today))
         ctx.print(f"  route: {r.route.value}; urgency: {r.urgency.value}; made {r.made_on.isoformat()}")
@@ -410,7 +418,9 @@ def cmd_measures(ctx: CliContext, args: argparse.Namespace) -> int:
         return "-" if value is None else f"{value:g}"
 
     with ctx.open_session() as session:
-        measures = referral_service.referral_measures(session.conn, date_from, date_to)
+        measures = referral_service.referral_measures(
+            session.conn, date_from, date_to, viewer=session.user.role
+        )
     ctx.print(
         "category             referrals  answered  median_days  seen  median_days  outcome_known  unknown"
     )

@@ -6,10 +6,18 @@ number, and a short detail built from field names, counts and reasons chosen fro
 
 from __future__ import annotations
 
+import base64
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 from setting_app.domain.errors import PermissionDenied
+from setting_app.services import manager_key
 from setting_app.services.session import Session
-from setting_app.storage import audit_repo
+from setting_app.storage import audit_repo, manager_vault
 from setting_app.storage.audit_repo import AuditFilter, AuditRow
+from setting_app.storage.rows import from_datetime
 
 # Action codes (stable: they are filtered on in the audit viewer).
 UNLOCK = "unlock"
@@ -74,8 +82,77 @@ def record(
     )
 
 
+LATEST_HEAD = "audit_latest_signed_head"
+
+
+def sign_head(session: Session, occasion: str) -> None:
+    """Sign the chain's head with the manager-only audit key (inside the event's transaction).
+
+    Anyone holding the data key can append rows and could recompute the chain after editing it; a
+    signed head fixes every row up to it, because only the manager key opens the signing key. The
+    newest signed head is also kept in the vault, so deleting signed heads is caught too.
+    """
+    if not session.has_manager_key or manager_vault.installed_key_id(session.conn) is None:
+        return
+    head = audit_repo.last_row(session.conn)
+    if head is None:
+        return
+    private_b64 = manager_key.private_key(session, manager_key.AUDIT_SIGNING_KEY, "sign the audit trail")
+    if private_b64 is None:
+        return
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_b64))
+    signed_at = from_datetime(session.clock.now())
+    message = audit_repo.head_message(head[0], head[1], occasion, signed_at)
+    audit_repo.add_signed_head(session.conn, head[0], head[1], occasion, signed_at, key.sign(message))
+    vault_key = session.manager_key("sign the audit trail")
+    previous = manager_vault.get(session.conn, vault_key, LATEST_HEAD)
+    if previous is not None:
+        audit_id, _, audit_hash = previous.decode().partition(":")
+        if audit_repo.row_hash(session.conn, int(audit_id)) != audit_hash or not any(
+            h.audit_id == int(audit_id) for h in audit_repo.list_signed_heads(session.conn)
+        ):
+            return  # the last signed point was tampered with: keep the evidence for verify
+    manager_vault.put(session.conn, vault_key, LATEST_HEAD, f"{head[0]}:{head[1]}".encode())
+
+
 def verify(session: Session) -> str | None:
-    return audit_repo.verify_chain(session.conn)
+    """None when the trail is whole; else a sentence naming what was changed.
+
+    The chain (an HMAC under a key any signed-in person holds) catches changes made without that key;
+    the signed heads catch changes made with it, to any row up to the newest signed head. A manager's
+    check also uses the vault's record of the newest head, so removing signed heads is caught.
+    """
+    broken = audit_repo.verify_chain(session.conn)
+    if broken:
+        return broken
+    public_b64 = manager_key.public_key(session.conn, manager_key.AUDIT_SIGNING_KEY)
+    latest: str | None = None
+    if session.has_manager_key and manager_vault.installed_key_id(session.conn) is not None:
+        private_b64 = manager_key.private_key(session, manager_key.AUDIT_SIGNING_KEY, "check the audit trail")
+        if private_b64 is not None:
+            private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_b64))
+            public_b64 = base64.b64encode(
+                private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            ).decode()
+        stored = manager_vault.get(session.conn, session.manager_key("check the audit trail"), LATEST_HEAD)
+        latest = stored.decode() if stored else None
+    heads = audit_repo.list_signed_heads(session.conn)
+    if public_b64 is None:
+        return "signed audit heads exist but the audit signing key is missing" if heads else None
+    public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64))
+    for head in heads:
+        try:
+            public.verify(head.signature, head.message())
+        except InvalidSignature:
+            return f"a signed point of the audit trail ({head.signed_at[:16]}) does not verify: the trail was changed"
+        if audit_repo.row_hash(session.conn, head.audit_id) != head.audit_hash:
+            return (
+                f"audit rows up to row {head.audit_id} were changed after they were signed "
+                f"({head.occasion}, {head.signed_at[:16]} UTC)"
+            )
+    if latest is not None and latest not in {f"{h.audit_id}:{h.audit_hash}" for h in heads}:
+        return "signed points of the audit trail were removed (the newest one the managers signed is missing)"
+    return None
 
 
 def chain_head(session: Session) -> str:

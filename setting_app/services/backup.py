@@ -143,7 +143,9 @@ def backup_reminder(session: Session) -> str | None:
     return None
 
 
-def _extract_and_check(backup: Path, work: Path, username: str, passphrase: str) -> tuple[BackupInfo, bytes]:
+def _extract_and_check(
+    backup: Path, work: Path, username: str, passphrase: str
+) -> tuple[BackupInfo, keyslots.SlotKeys, keyslots.KeySlot]:
     """Everything a restore relies on, checked in a private scratch folder."""
     try:
         with zipfile.ZipFile(backup) as archive:
@@ -168,8 +170,8 @@ def _extract_and_check(backup: Path, work: Path, username: str, passphrase: str)
         if name not in (DB_NAME, SLOTS_NAME) or _sha256(work / name) != expected:
             raise BackupProblem(f"{backup.name} is damaged: {name} does not match its checksum.")
     slot = keyslots.find_user_slot(keyslots.read_slot_file(work / SLOTS_NAME), username)
-    keys = keyslots.keys_with_passphrase(slot, passphrase)
-    key = choose_key(CasebookPaths(work), keys)
+    opened = keyslots.open_with_passphrase(slot, passphrase)
+    key = choose_key(CasebookPaths(work), opened.data_keys)
     version = probe_schema_version(work / DB_NAME, key)
     migrations.refuse_if_too_new(version)
     conn = open_database(work / DB_NAME, key)
@@ -188,7 +190,7 @@ def _extract_and_check(backup: Path, work: Path, username: str, passphrase: str)
         version,
         backup.stat().st_size,
     )
-    return info, key
+    return info, keyslots.SlotKeys([key], opened.manager_keys), slot
 
 
 def check_backup(backup: Path, username: str, passphrase: str) -> BackupInfo:
@@ -220,6 +222,38 @@ def _record_restore(db: Path, key: bytes, username: str, info: BackupInfo, clock
         conn.close()
 
 
+class RestoreRefused(AppError):
+    pass
+
+
+def _require_current_manager(
+    paths: CasebookPaths, username: str, passphrase: str
+) -> keyslots.SlotFile | None:
+    """Restoring is a manager's act on THIS casebook: the person must be a manager here now.
+
+    Returns the current slot file (whose people are kept after the restore), or None when the folder
+    holds no casebook key file to check against (a lost or new PC): then the backup alone decides.
+    """
+    if not paths.slots.exists():
+        return None
+    current = keyslots.read_slot_file(paths.slots)
+    if not current.slots:
+        return None
+    slot = current.find_user(username)
+    if slot is None:
+        raise RestoreRefused(
+            f"Only a manager of this casebook can restore it, and '{username}' has no key here. Nothing was changed."
+        )
+    try:
+        opened = keyslots.open_with_passphrase(slot, passphrase)
+    except AppError as exc:
+        raise RestoreRefused(f"{exc.message} Nothing was changed.") from None
+    upgraded = any(s.sealed_manager for s in current.slots)
+    if not slot.may_hold_manager_key or (upgraded and not opened.manager_keys):
+        raise RestoreRefused("Only a manager can restore a backup. Nothing was changed.")
+    return current
+
+
 def restore_backup(
     data_dir: Path,
     backup: Path,
@@ -228,8 +262,16 @@ def restore_backup(
     *,
     clock: Clock = SYSTEM_CLOCK,
     app_holds_lock: bool = False,
+    backup_passphrase: str | None = None,
 ) -> tuple[BackupInfo, Path | None]:
     """Replace the casebook in ``data_dir`` with a checked backup; the replaced files are kept aside.
+
+    Managers only, checked here under every button: the person must be a manager in the current
+    casebook (their current passphrase) and in the backup (``backup_passphrase``, if it has changed).
+    The people who can open the casebook afterwards are those who can open it NOW: the current key
+    slots are kept and resealed with the backup's keys, so someone removed since the backup was made
+    stays out (their old slot, in the backup, is not restored). Only when the folder has no key file
+    at all (a new PC) do the backup's own slots come back.
 
     Returns the backup's details and where the replaced casebook was put (None if there was none).
     Refuses while the desktop app has the casebook open, unless the caller is that app
@@ -238,9 +280,23 @@ def restore_backup(
     ensure_private_dir(data_dir)
     paths = CasebookPaths(data_dir)
     with contextlib.nullcontext() if app_holds_lock else InstanceLock(data_dir):
+        current = _require_current_manager(paths, username, passphrase)
         work = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
         try:
-            info, key = _extract_and_check(backup, work, username, passphrase)
+            info, keys, backup_slot = _extract_and_check(
+                backup, work, username, backup_passphrase or passphrase
+            )
+            backup_upgraded = bool(keys.manager_keys) or any(
+                s.sealed_manager for s in keyslots.read_slot_file(work / SLOTS_NAME).slots
+            )
+            if not backup_slot.may_hold_manager_key or (backup_upgraded and not keys.manager_keys):
+                raise RestoreRefused(
+                    f"'{username}' was not a manager when the backup was made, so it cannot be restored with "
+                    "that account. Nothing was changed."
+                )
+            if current is not None:
+                resealed = current.resealed(keys.data_keys[:1], keys.manager_keys[:1])
+                keyslots.write_slot_file(work / SLOTS_NAME, resealed)
             kept: Path | None = None
             existing = [
                 p
@@ -251,7 +307,7 @@ def restore_backup(
                 kept = ensure_private_dir(data_dir / REPLACED_DIR / clock.now().strftime("%Y%m%d-%H%M%S"))
                 for path in existing:
                     os.replace(path, kept / path.name)
-            _record_restore(work / DB_NAME, key, username, info, clock)
+            _record_restore(work / DB_NAME, keys.data_keys[0], username, info, clock)
             os.replace(work / SLOTS_NAME, paths.slots)
             os.replace(work / DB_NAME, paths.db)
             fsync_dir(data_dir)

@@ -18,8 +18,9 @@ from setting_app.domain.errors import (
 )
 from setting_app.domain.models import SettingDetails
 from setting_app.services import audit
+from setting_app.services import manager_key as manager_key_service
 from setting_app.services.session import Session
-from setting_app.storage import audit_repo, keyslots, setting_repo, staff_repo
+from setting_app.storage import audit_repo, keyslots, manager_vault, setting_repo, staff_repo
 from setting_app.storage.casebook_store import CasebookPaths, choose_key, create_store, open_store
 from setting_app.storage.database import integrity_problems
 from setting_app.storage.instance_lock import InstanceLock
@@ -58,11 +59,12 @@ def create_casebook(
     display_name = validation.require_text(manager_display_name or username, "display name", max_length=80)
 
     data_key = keyslots.new_data_key()
+    manager_key = keyslots.new_data_key()
     recovery_code = keyslots.new_recovery_code()
     slots = keyslots.SlotFile(
         slots=(
-            keyslots.make_user_slot(username, Role.MANAGER.value, passphrase, data_key, kdf),
-            keyslots.make_recovery_slot(recovery_code, data_key, kdf),
+            keyslots.make_user_slot(username, Role.MANAGER.value, passphrase, data_key, kdf, manager_key),
+            keyslots.make_recovery_slot(recovery_code, data_key, kdf, manager_key),
         )
     )
     conn = create_store(paths, data_key)
@@ -71,9 +73,12 @@ def create_casebook(
         with unit_of_work(conn):
             setting_repo.save_setting(conn, setting, now)
             user = staff_repo.add_staff(conn, username, display_name, Role.MANAGER, now)
+            session = Session(conn, user, setting, data_dir, clock, bytearray(data_key))
+            manager_key_service.install(session, manager_key)
+            session.set_manager_key(manager_key)
             from setting_app.services import export_keys  # late: it loads the LA export package (0.2 s)
 
-            export_keys.create_export_key(conn, now)
+            export_keys.create_export_key(conn, now, manager_key)
             audit_repo.append(
                 conn,
                 at=now,
@@ -87,7 +92,6 @@ def create_casebook(
     except BaseException:
         conn.close()
         raise
-    session = Session(conn, user, setting, data_dir, clock, bytearray(data_key))
     return NewCasebook(session, recovery_code)
 
 
@@ -117,26 +121,49 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
     throttle.check()
     slot = keyslots.find_user_slot(keyslots.read_slot_file(paths.slots), username)
     try:
-        keys = keyslots.keys_with_passphrase(slot, passphrase)
+        opened = keyslots.open_with_passphrase(slot, passphrase)
     except PassphraseNotRecognised:
         throttle.record_failure()
         raise
-    data_key = choose_key(paths, keys)
+    data_key = choose_key(paths, opened.data_keys)
     session = _open_session(paths, data_key, username, clock)
     failures, last_failure = throttle.record_success()
     try:
-        with unit_of_work(session.conn):
-            if failures:
-                when = last_failure.strftime("%Y-%m-%d %H:%M") if last_failure else "unknown"
-                audit.record(
-                    session, audit.UNLOCK_FAILED, detail=f"{failures} failed attempt(s), last {when} UTC"
-                )
-            audit.record(session, audit.UNLOCK)
+        _finish_unlock(session, slot, opened.manager_keys, failures, last_failure)
     except BaseException:
         session.close()
         raise
-    finish_interrupted_rotation(paths, data_key)
+    finish_interrupted_rotation(paths, data_key, session)
     return session
+
+
+def _finish_unlock(
+    session: Session,
+    slot: keyslots.KeySlot,
+    manager_keys: list[bytes],
+    failures: int = 0,
+    last_failure=None,
+) -> None:
+    """Settle the manager key, then write the unlock's audit rows (and, for a manager, sign the head)."""
+    claimed_manager = session.user.is_manager
+    manager_key_service.settle_at_unlock(session, slot, manager_keys)
+    with unit_of_work(session.conn):
+        if failures:
+            when = last_failure.strftime("%Y-%m-%d %H:%M") if last_failure else "unknown"
+            audit.record(
+                session, audit.UNLOCK_FAILED, detail=f"{failures} failed attempt(s), last {when} UTC"
+            )
+        if claimed_manager and not session.user.is_manager:
+            audit.record(
+                session,
+                audit.ACCOUNT,
+                object_type="staff",
+                object_id=session.user.id,
+                detail="staff record says manager but the key slot holds no manager key: signed in as practitioner",
+            )
+        audit.record(session, audit.UNLOCK)
+        if session.has_manager_key:
+            audit.sign_head(session, "manager unlock")
 
 
 def recover_access(
@@ -161,30 +188,41 @@ def recover_access(
     throttle = UnlockThrottle(data_dir, clock)
     throttle.check()
     try:
-        keys = keyslots.keys_with_recovery_code(recovery, recovery_code)
+        opened = keyslots.open_with_recovery_code(recovery, recovery_code)
     except RecoveryCodeNotRecognised:
         throttle.record_failure()
         raise
     throttle.record_success()
-    data_key = choose_key(paths, keys)
+    data_key = choose_key(paths, opened.data_keys)
     session = _open_session(paths, data_key, username.strip().lower(), clock)
-    new_slot = keyslots.make_user_slot(
-        session.user.username, session.user.role.value, new_passphrase, data_key, kdf
-    )
-    keyslots.write_slot_file(paths.slots, slot_file.with_slot(new_slot))
-    with unit_of_work(session.conn):
-        audit.record(
-            session,
-            audit.ACCOUNT,
-            object_type="staff",
-            object_id=session.user.id,
-            detail="new passphrase set with the recovery code",
+    try:
+        # The recovery code holds the manager key; the account gets it only if it is a manager's.
+        manager_key_service.settle_at_unlock(session, None, opened.manager_keys)
+        manager_key = manager_vault.matching_key(session.conn, opened.manager_keys)
+        new_slot = keyslots.make_user_slot(
+            session.user.username, session.user.role.value, new_passphrase, data_key, kdf, manager_key
         )
-    finish_interrupted_rotation(paths, data_key)
+        keyslots.write_slot_file(paths.slots, keyslots.read_slot_file(paths.slots).with_slot(new_slot))
+        if not session.user.is_manager:
+            session.set_manager_key(None)
+        with unit_of_work(session.conn):
+            audit.record(
+                session,
+                audit.ACCOUNT,
+                object_type="staff",
+                object_id=session.user.id,
+                detail="new passphrase set with the recovery code",
+            )
+    except BaseException:
+        session.close()
+        raise
+    finish_interrupted_rotation(paths, data_key, session)
     return session
 
 
-def finish_interrupted_rotation(paths: CasebookPaths, data_key: bytes) -> None:
+def finish_interrupted_rotation(
+    paths: CasebookPaths, data_key: bytes, session: Session | None = None
+) -> None:
     """Tidy up after a key rotation that was cut short (power cut, killed process).
 
     Before the swap the old casebook is still the real one, and the half-written new file is removed.
@@ -199,9 +237,22 @@ def finish_interrupted_rotation(paths: CasebookPaths, data_key: bytes) -> None:
             return  # the app is open elsewhere (perhaps rotating right now): leave it alone
     slot_file = keyslots.read_slot_file(paths.slots)
     current = keyslots.key_id(data_key)
-    if slot_file.damaged_lines or all([k.key_id for k in s.sealed] == [current] for s in slot_file.slots):
+    manager_key = bytes(session._manager_key) if session is not None and session.has_manager_key else None
+    manager_ids = [keyslots.key_id(manager_key)] if manager_key else None
+    settled = all(
+        [k.key_id for k in s.sealed] == [current]
+        and (
+            manager_ids is None
+            or not s.may_hold_manager_key
+            or [k.key_id for k in s.sealed_manager] == manager_ids
+        )
+        for s in slot_file.slots
+    )
+    if slot_file.damaged_lines or settled:
         return
-    keyslots.write_slot_file(paths.slots, slot_file.resealed([data_key]))
+    keyslots.write_slot_file(
+        paths.slots, slot_file.resealed([data_key], [manager_key] if manager_key else None)
+    )
 
 
 def check_casebook(session: Session) -> list[str]:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from setting_app.domain.codes import DOMAIN_ORDER, Domain, Kind
 from setting_app.services.session import Session
+from setting_app.storage import visibility
 from setting_app.storage.database import Connection
 
 #: How many open follow-ups the dashboard lists (the counts are always complete).
@@ -112,7 +113,7 @@ def _visible_to(session: Session, column: str = "restricted") -> str:
     marked with ``transfer_id``, was that setting's work) and leaves restricted (safeguarding) entries
     out for anyone but a manager."""
     own = f" AND {column.rpartition('.')[0] + '.' if '.' in column else ''}transfer_id IS NULL"
-    return own if session.user.is_manager else f"{own} AND {column} = 0"
+    return own + visibility.restricted_clause(session.user.role, column)
 
 
 def monthly_by_domain(session: Session, today: date, *, months: int = CHART_MONTHS) -> list[MonthFigures]:

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 
 from setting_app.domain.errors import AppError, NotFound
-from setting_app.services import audit
+from setting_app.services import audit, manager_key
 from setting_app.services.session import Session
 from setting_app.storage import keyslots, staff_repo
 from setting_app.storage.casebook_store import open_store
@@ -63,11 +63,22 @@ def remove_staff_member(session: Session, username: str) -> RotationResult:
 
 
 def rotate_data_key(session: Session, *, remove_username: str | None = None) -> RotationResult:
-    """Re-encrypt the casebook under a new data key and reseal every remaining slot."""
+    """Re-encrypt the casebook under a new data key, move everything under a new manager key, and reseal
+    every remaining slot.
+
+    Order, so that a SIGKILL at any point leaves the old state or the new one and every remaining
+    person able to unlock (unlock picks whichever sealed key the casebook really uses):
+    0. slots without the leaver, managers holding BOTH manager keys (old and new);
+    1. one transaction re-encrypting restricted content and the vault under the new manager key;
+    2. ``casebook.db.next`` under the new data key; slots holding both data keys; swap;
+    3. slots holding only the new keys.
+    """
     session.require_manager("change the casebook's key")
     paths = session.paths
     old_key = session.data_key()
     new_key = keyslots.new_data_key()
+    old_manager = bytes(session._manager_key) if session.has_manager_key else None
+    new_manager = keyslots.new_data_key() if old_manager is not None else None
     slot_file = keyslots.read_slot_file(paths.slots)
     if slot_file.damaged_lines:
         raise RotationFailed(
@@ -76,10 +87,26 @@ def rotate_data_key(session: Session, *, remove_username: str | None = None) -> 
         )
     if remove_username is not None:
         slot_file = slot_file.without(f"user:{remove_username}")
+    both_managers = [new_manager, old_manager] if old_manager is not None else None
 
-    # 1. the new casebook, checked before anything depends on it
-    with unit_of_work(session.conn):
-        audit.record(session, audit.ACCOUNT, object_type="casebook", detail="data key rotated")
+    # 0 and 1: the manager key, in one transaction once every manager slot can open both
+    keyslots.write_slot_file(paths.slots, slot_file.resealed([old_key], both_managers))
+    _crash_point("after-manager-slots")
+    try:
+        with unit_of_work(session.conn):
+            if old_manager is not None and new_manager is not None:
+                manager_key.reencrypt(session.conn, old_manager, new_manager)
+                session.set_manager_key(new_manager)
+            audit.record(
+                session, audit.ACCOUNT, object_type="casebook", detail="data key and manager key rotated"
+            )
+            audit.sign_head(session, "key rotation")
+    except BaseException:
+        session.set_manager_key(old_manager)
+        raise
+    _crash_point("after-manager-reencrypt")
+
+    # 2. the new casebook, checked before anything depends on it
     session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     rekey_into(session.conn, paths.next_db, new_key)
     check = open_database(paths.next_db, new_key)
@@ -91,11 +118,9 @@ def rotate_data_key(session: Session, *, remove_username: str | None = None) -> 
         paths.next_db.unlink(missing_ok=True)
         raise RotationFailed(f"The re-encrypted copy failed its check ({problems[0]}); nothing was changed.")
     fsync_dir(paths.data_dir)
+    keyslots.write_slot_file(paths.slots, slot_file.resealed([new_key, old_key], both_managers))
+    _crash_point("before-swap")
 
-    # 2. every remaining slot opens either key; the leaver's slot is gone
-    keyslots.write_slot_file(paths.slots, slot_file.resealed([new_key, old_key]))
-
-    # 3. swap
     user, setting, data_dir, clock = session.user, session.setting, session.data_dir, session.clock
     session.close()
     for suffix in ("-wal", "-shm"):
@@ -103,10 +128,21 @@ def rotate_data_key(session: Session, *, remove_username: str | None = None) -> 
         leftover.unlink(missing_ok=True)
     os.replace(paths.next_db, paths.db)
     fsync_dir(paths.data_dir)
+    _crash_point("after-swap")
 
-    # 4. only the new key remains sealed
-    keyslots.write_slot_file(paths.slots, slot_file.resealed([new_key]))
+    # 3. only the new keys remain sealed
+    keyslots.write_slot_file(
+        paths.slots, slot_file.resealed([new_key], [new_manager] if new_manager is not None else None)
+    )
 
     conn = open_store(paths, new_key, now=clock.now())
-    reopened = Session(conn, user, setting, data_dir, clock, bytearray(new_key))
+    reopened = Session(
+        conn, user, setting, data_dir, clock, bytearray(new_key), bytearray(new_manager or b"")
+    )
     return RotationResult(reopened, remove_username, keyslots.key_id(old_key), keyslots.key_id(new_key))
+
+
+def _crash_point(name: str) -> None:
+    """Tests stop the process here (SIGKILL to itself) to prove each step leaves a usable casebook."""
+    if os.environ.get("SETTING_APP_TEST_CRASH_AT") == name:
+        os.kill(os.getpid(), 9)

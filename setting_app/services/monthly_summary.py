@@ -53,6 +53,7 @@ from setting_app.domain.frameworks import Framework, framework_for
 from setting_app.domain.models import SettingDetails
 from setting_app.services import audit
 from setting_app.services.session import Session
+from setting_app.storage import visibility
 from setting_app.storage.database import Connection
 from setting_app.storage.unit_of_work import unit_of_work
 
@@ -653,7 +654,8 @@ def _referrals_by_category(
     table = {c: dict.fromkeys(ReferralStatus, 0) for c in ServiceCategory}
     rows = conn.execute(
         f"""SELECT service_category, status, count(*) AS n FROM (
-                SELECT r.service_category, {_status_as_of_sql("r")} AS status
+                SELECT {visibility.sealed_value("r", "referrals", "service_category")} AS service_category,
+                    {_status_as_of_sql("r")} AS status
                 FROM referrals r
                 WHERE r.made_on >= :start AND r.made_on <= :end AND r.transfer_id IS NULL)
             GROUP BY service_category, status""",

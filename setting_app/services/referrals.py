@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from setting_app.domain import validation
-from setting_app.domain.codes import Consent, ReferralStatus, ServiceCategory
+from setting_app.domain.codes import Consent, ReferralStatus, Role, ServiceCategory
 from setting_app.domain.errors import NotFound, ValidationError
 from setting_app.domain.models import Family, NewReferral
 from setting_app.domain.referrals import (
@@ -528,7 +528,9 @@ def set_follow_up_days(session: Session, days: int | str) -> int:
 # ---------------------------------------------------------------- measures
 
 
-def referral_measures(conn: Connection, date_from: date, date_to: date) -> list[ReferralMeasure]:
+def referral_measures(
+    conn: Connection, date_from: date, date_to: date, *, viewer: Role | None = None
+) -> list[ReferralMeasure]:
     """Per service category, for referrals made in the period that reached the service.
 
     ``acknowledged`` counts the first answer of any kind (acknowledged, accepted, waitlisted,
@@ -537,7 +539,7 @@ def referral_measures(conn: Connection, date_from: date, date_to: date) -> list[
     the first ``sent``. Outcome known: seen, completed, declined or withdrawn. Categories with no
     referrals are left out.
     """
-    rows = referral_repo.referral_timings(conn, date_from, date_to)
+    rows = referral_repo.referral_timings(conn, date_from, date_to, viewer=viewer)
     grouped: dict[ServiceCategory, list] = defaultdict(list)
     for row in rows:
         grouped[ServiceCategory(row["service_category"])].append(row)

@@ -30,7 +30,11 @@ def add_user(
     slot_file = keyslots.read_slot_file(session.paths.slots)
     if staff_repo.get_staff_by_username(session.conn, username) or slot_file.find_user(username):
         raise AlreadyExists(f"There is already a staff account called '{username}'.")
-    slot = keyslots.make_user_slot(username, role.value, passphrase, session.data_key(), kdf)
+    # A new manager's slot carries the manager key, so only a manager who holds it can add one.
+    manager_key = (
+        session.manager_key("add a manager") if role.value == "manager" and session.has_manager_key else None
+    )
+    slot = keyslots.make_user_slot(username, role.value, passphrase, session.data_key(), kdf, manager_key)
     with unit_of_work(session.conn):
         user = staff_repo.add_staff(session.conn, username, display_name, role, session.clock.now())
         audit.record(

@@ -1,7 +1,7 @@
 """The setting's transfer key: the X25519 key other settings seal a family's record to.
 
-Made the first time it is needed and kept in the encrypted casebook's ``app_settings`` (like the
-Ed25519 export key, which signs what this setting sends). Its fingerprint (8 groups of 4 hex digits,
+Made the first time it is needed; the private half is kept under the manager key (like the Ed25519
+export key, which signs what this setting sends), so only a manager's sign-in can open a transfer. Its fingerprint (8 groups of 4 hex digits,
 ``signing.fingerprint``) is what two managers read to each other on the phone.
 
 The key file a setting hands to the settings that will send it records is JSON
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from setting_app.domain.errors import AppError
-from setting_app.services import audit, export_keys
+from setting_app.services import audit, export_keys, manager_key
 from setting_app.services.la_export import signing
 from setting_app.services.session import Session
 from setting_app.storage import setting_repo
@@ -56,8 +56,7 @@ class SettingKeys:
         return signing.fingerprint(self.signing_public)
 
 
-def _stored(conn: Connection) -> X25519PrivateKey | None:
-    raw = setting_repo.get_app_setting(conn, PRIVATE_KEY_SETTING)
+def _private(raw: str | None) -> X25519PrivateKey | None:
     if raw is None:
         return None
     try:
@@ -66,20 +65,36 @@ def _stored(conn: Connection) -> X25519PrivateKey | None:
         raise AppError("The setting's transfer key in the casebook is damaged; ask for support.") from None
 
 
+def _public_raw(conn: Connection) -> bytes | None:
+    public = manager_key.public_key(conn, PRIVATE_KEY_SETTING)
+    if public is not None:
+        return signing.unb64(public, "the transfer key")
+    legacy = _private(setting_repo.get_app_setting(conn, PRIVATE_KEY_SETTING))  # before the upgrade
+    return signing.raw_public(legacy.public_key()) if legacy is not None else None
+
+
 def ensure_transfer_key(session: Session) -> str:
-    """The transfer key's fingerprint, making the key first if the casebook has none."""
-    key = _stored(session.conn)
-    if key is None:
+    """The transfer key's fingerprint, making the key first (a manager's sign-in) if there is none."""
+    public = _public_raw(session.conn)
+    if public is None:
+        vault_key = (
+            session.manager_key("make the setting's transfer key") if session.has_manager_key else None
+        )
+        if vault_key is None:
+            session.require_manager("make the setting's transfer key")
         with unit_of_work(session.conn):
-            key = _stored(session.conn)  # another window may have made it meanwhile
-            if key is None:
+            public = _public_raw(session.conn)  # another window may have made it meanwhile
+            if public is None:
                 key = X25519PrivateKey.generate()
                 raw = key.private_bytes(
                     serialization.Encoding.Raw,
                     serialization.PrivateFormat.Raw,
                     serialization.NoEncryption(),
                 )
-                setting_repo.set_app_setting(session.conn, PRIVATE_KEY_SETTING, signing.b64(raw))
+                public = signing.raw_public(key.public_key())
+                manager_key.store_key_pair(
+                    session.conn, vault_key, PRIVATE_KEY_SETTING, signing.b64(raw), signing.b64(public)
+                )
                 setting_repo.set_app_setting(
                     session.conn, CREATED_SETTING, from_datetime(session.clock.now())
                 )
@@ -89,13 +104,15 @@ def ensure_transfer_key(session: Session) -> str:
                     object_type="transfer_key",
                     detail="made the setting's transfer key",
                 )
-    return signing.fingerprint(signing.raw_public(key.public_key()))
+    return signing.fingerprint(public)
 
 
 def transfer_private_key(session: Session) -> X25519PrivateKey:
+    """Opens transfers sealed to this setting: needs a manager's sign-in (the manager key)."""
     ensure_transfer_key(session)
-    key = _stored(session.conn)
-    assert key is not None
+    key = _private(manager_key.private_key(session, PRIVATE_KEY_SETTING, "open a transfer"))
+    if key is None:
+        raise AppError("The setting's transfer key is missing from the casebook; ask for support.")
     return key
 
 
@@ -104,14 +121,17 @@ def transfer_key_fingerprint(session: Session) -> str:
 
 
 def my_keys(session: Session) -> SettingKeys:
-    """This setting's public keys (both made now if missing)."""
-    transfer = transfer_private_key(session)
-    signer = export_keys.signing_key(session)
+    """This setting's public keys (both made now if missing: that needs a manager)."""
+    ensure_transfer_key(session)
+    export_keys.ensure_export_key(session)
+    transfer_public = _public_raw(session.conn)
+    signing_public = signing.unb64(export_keys.public_key_b64(session.conn) or "", "the export key")
+    assert transfer_public is not None
     return SettingKeys(
         setting_name=session.setting.name,
         urn=session.setting.urn,
-        transfer_public=signing.raw_public(transfer.public_key()),
-        signing_public=signing.raw_public(signer),
+        transfer_public=transfer_public,
+        signing_public=signing_public,
     )
 
 

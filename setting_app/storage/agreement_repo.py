@@ -14,7 +14,7 @@ from setting_app.domain.agreements import (
 )
 from setting_app.domain.codes import ServiceCategory
 from setting_app.domain.referrals import LawfulBasis, SharingRecord
-from setting_app.storage import sharing_repo
+from setting_app.storage import sharing_repo, visibility
 from setting_app.storage.database import Connection, Row
 from setting_app.storage.rows import from_date, from_datetime, to_date, to_datetime
 
@@ -80,10 +80,12 @@ def agreement_names_partner(
 def covered_recipients(conn: Connection, agreement_id: int) -> list[tuple[str, str | None, int]]:
     """(recipient, the referral's service category or None, how many shares) for the shares it covered."""
     rows = conn.execute(
-        """SELECT i.recipient, r.service_category, count(*) FROM information_sharing i
+        f"""SELECT {visibility.sealed_value("i", "information_sharing", "recipient")} AS recipient,
+               {visibility.sealed_value("r", "referrals", "service_category")} AS category, count(*)
+           FROM information_sharing i
            LEFT JOIN referrals r ON r.id = i.referral_id
            WHERE i.agreement_id = ? AND i.decision = 'shared'
-           GROUP BY i.recipient, r.service_category ORDER BY i.recipient""",
+           GROUP BY 1, 2 ORDER BY 1""",
         (agreement_id,),
     ).fetchall()
     return [(str(r[0]), r[1], int(r[2])) for r in rows]

@@ -186,3 +186,51 @@ def list_audit(
 def count_audit(conn: Connection, flt: AuditFilter = AuditFilter()) -> int:
     where, params = _filter_sql(flt)
     return int(conn.execute(f"SELECT count(*) FROM audit_log {where}", params).fetchone()[0])
+
+
+# --- signed heads -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignedHead:
+    id: int
+    audit_id: int
+    audit_hash: str
+    occasion: str
+    signed_at: str
+    signature: bytes
+
+    def message(self) -> bytes:
+        return head_message(self.audit_id, self.audit_hash, self.occasion, self.signed_at)
+
+
+def head_message(audit_id: int, audit_hash: str, occasion: str, signed_at: str) -> bytes:
+    return f"setting-app/audit-head\x00{audit_id}\x00{audit_hash}\x00{occasion}\x00{signed_at}".encode()
+
+
+def last_row(conn: Connection) -> tuple[int, str] | None:
+    row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def add_signed_head(
+    conn: Connection, audit_id: int, audit_hash: str, occasion: str, signed_at: str, signature: bytes
+) -> None:
+    conn.execute(
+        "INSERT INTO audit_heads (audit_id, audit_hash, occasion, signed_at, signature) VALUES (?, ?, ?, ?, ?)",
+        (audit_id, audit_hash, occasion, signed_at, signature),
+    )
+
+
+def list_signed_heads(conn: Connection) -> list[SignedHead]:
+    return [
+        SignedHead(r[0], r[1], r[2], r[3], r[4], bytes(r[5]))
+        for r in conn.execute(
+            "SELECT id, audit_id, audit_hash, occasion, signed_at, signature FROM audit_heads ORDER BY id"
+        )
+    ]
+
+
+def row_hash(conn: Connection, audit_id: int) -> str | None:
+    row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (audit_id,)).fetchone()
+    return row[0] if row else None

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from setting_app.domain.codes import ContactMode, Domain, Kind, Role
 from setting_app.domain.models import NewEntry, SupportEntry
+from setting_app.storage import restricted_content, visibility
 from setting_app.storage.database import Connection, Row
 from setting_app.storage.rows import from_date, from_datetime, to_date, to_datetime
 
@@ -41,13 +42,7 @@ def _entry(row: Row) -> SupportEntry:
     )
 
 
-def _hides_restricted(viewer: Role | None) -> bool:
-    """Restricted (safeguarding-sensitive) rows are seen by managers only.
-
-    ``viewer`` is the role of the person reading; ``None`` is a whole-casebook job that must see every
-    row (record export, subject access, erasure), never a person browsing.
-    """
-    return viewer is not None and viewer is not Role.MANAGER
+_hides_restricted = visibility.hides_restricted
 
 
 def entry_params(entry: NewEntry, now: datetime) -> tuple:
@@ -74,16 +69,31 @@ INSERT_ENTRY_SQL = """INSERT INTO support_entries
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
+#: A restricted entry is inserted already marked, so its note never reaches the notes index.
+INSERT_RESTRICTED_ENTRY_SQL = INSERT_ENTRY_SQL.replace("created_at)", "created_at, restricted)").replace(
+    "?)", "?, 1)"
+)
+
+
 def add_entry(conn: Connection, entry: NewEntry, now: datetime) -> SupportEntry:
-    cur = conn.execute(INSERT_ENTRY_SQL, entry_params(entry, now))
-    entry_id = int(cur.lastrowid)
-    if entry.restricted:
-        set_restricted(conn, entry_id, True)
-    return get_entry(conn, entry_id)
+    sql = INSERT_RESTRICTED_ENTRY_SQL if entry.restricted else INSERT_ENTRY_SQL
+    cur = conn.execute(sql, entry_params(entry, now))
+    return get_entry(conn, int(cur.lastrowid))
 
 
 def set_restricted(conn: Connection, entry_id: int, restricted: bool) -> None:
-    conn.execute("UPDATE support_entries SET restricted = ? WHERE id = ?", (int(restricted), entry_id))
+    """Mark or unmark; the content is sealed under the manager key at commit while restricted.
+
+    A note restricted after it was indexed is merged out of the notes index at once.
+    """
+    if not restricted:
+        restricted_content.open_for_update(conn, "support_entries", entry_id, with_related=True)
+    changed = conn.execute(
+        "UPDATE support_entries SET restricted = ? WHERE id = ? AND restricted != ?",
+        (int(restricted), entry_id, int(restricted)),
+    ).rowcount
+    if restricted and changed:
+        purge_removed_text(conn)
 
 
 #: The columns an amendment may change, as (attribute, column).
@@ -118,6 +128,7 @@ def save_amendment(
     now: datetime,
 ) -> None:
     """Keep ``before`` as an earlier version (who replaced it, when, why) and write ``after`` as current."""
+    restricted_content.open_for_update(conn, "support_entries", before.id)
     conn.execute(
         """INSERT INTO support_entry_versions (entry_id, version, entry_date, child_id, staff_id, domain, kind,
                activity_code, minutes, contact_mode, note, follow_up_on, restricted, replaced_at, replaced_by,
@@ -155,11 +166,17 @@ def save_amendment(
 
 def set_note(conn: Connection, entry_id: int, note: str) -> None:
     """Overwrite the current note in place (rectification only: amendments keep the old one)."""
+    restricted_content.open_for_update(conn, "support_entries", entry_id)
     conn.execute("UPDATE support_entries SET note = ? WHERE id = ?", (note, entry_id))
 
 
 def rectify_version_note(conn: Connection, entry_id: int, version: int, note: str) -> None:
     """Overwrite an earlier version's note (rectification only)."""
+    row = conn.execute(
+        "SELECT id FROM support_entry_versions WHERE entry_id = ? AND version = ?", (entry_id, version)
+    ).fetchone()
+    if row is not None:
+        restricted_content.open_for_update(conn, "support_entry_versions", row[0])
     conn.execute(
         "UPDATE support_entry_versions SET note = ? WHERE entry_id = ? AND version = ?",
         (note, entry_id, version),
@@ -234,9 +251,9 @@ def add_entries(conn: Connection, entries: list[NewEntry], now: datetime) -> Non
         conn.executemany(INSERT_ENTRY_SQL, [entry_params(e, now) for e in entries])
         return
     for entry in entries:
-        cur = conn.execute(INSERT_ENTRY_SQL, entry_params(entry, now))
-        if entry.restricted:
-            set_restricted(conn, int(cur.lastrowid), True)
+        conn.execute(
+            INSERT_RESTRICTED_ENTRY_SQL if entry.restricted else INSERT_ENTRY_SQL, entry_params(entry, now)
+        )
 
 
 def get_entry(conn: Connection, entry_id: int) -> SupportEntry | None:
@@ -344,7 +361,21 @@ def search_entry_notes(
            WHERE entry_notes_fts MATCH ?{hide} ORDER BY e.entry_date DESC LIMIT ?""",
         (query.strip(), limit),
     )
-    return [_entry(r) for r in rows]
+    found = [_entry(r) for r in rows]
+    if _hides_restricted(viewer) or restricted_content.manager_key_of(conn) is None:
+        return found
+    # Restricted notes are never in the index (it is readable with the data key): a manager's search
+    # opens them here. They are few.
+    wanted = [w.casefold() for w in words]
+    for row in conn.execute("SELECT * FROM support_entries WHERE restricted = 1"):
+        entry = _entry(row)
+        note_words = "".join(ch if ch.isalnum() else " " for ch in entry.note.casefold()).split()
+        if all(any(n == w for n in note_words) for w in wanted[:-1]) and any(
+            n.startswith(wanted[-1]) for n in note_words
+        ):
+            found.append(entry)
+    found.sort(key=lambda e: e.entry_date, reverse=True)
+    return found[:limit]
 
 
 def follow_ups_due(

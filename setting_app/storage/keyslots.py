@@ -9,6 +9,11 @@ user, role, format version) is the associated data everywhere, so a slot cannot 
 
 During a rotation a slot may hold two sealed keys (old and new); unlocking tries each.
 
+Manager slots and the recovery slot also seal a second secret, the **manager key**, under associated
+data marked as such. It opens what only managers may use (restricted content, the signing and
+transfer keys: ``manager_vault``). A practitioner's slot never holds it, so their passphrase plus the
+data key plus plain SQL still cannot read restricted notes or act as a manager.
+
 The slot file holds one JSON object per line, each with a checksum, so damage to one line leaves the
 other slots usable and is reported as damage rather than as a wrong passphrase.
 """
@@ -87,6 +92,12 @@ class KeySlot:
     public_key: bytes
     sealed: tuple[SealedKey, ...]
     created_at: str
+    #: The manager key(s) sealed to this slot: manager and recovery slots only (two during a rotation).
+    sealed_manager: tuple[SealedKey, ...] = ()
+
+    @property
+    def may_hold_manager_key(self) -> bool:
+        return self.kind == "recovery" or self.role == "manager"
 
     def associated_data(self) -> bytes:
         identity = {
@@ -119,9 +130,16 @@ class SlotFile:
             return replace(self, slots=tuple(slot if s.slot_id == slot.slot_id else s for s in self.slots))
         return replace(self, slots=(*self.slots, slot))
 
-    def resealed(self, data_keys: list[bytes]) -> SlotFile:
-        """Every slot sealing exactly these keys (newest first). Needs no passphrase."""
-        return replace(self, slots=tuple(reseal(s, data_keys) for s in self.slots))
+    def resealed(self, data_keys: list[bytes], manager_keys: list[bytes] | None = None) -> SlotFile:
+        """Every slot sealing exactly these data keys (newest first). Needs no passphrase.
+
+        With ``manager_keys``, manager and recovery slots seal exactly those too (and other slots none);
+        without, each slot keeps the manager keys it has (a practitioner cannot reseal what they cannot read).
+        """
+        slots = tuple(reseal(s, data_keys) for s in self.slots)
+        if manager_keys is not None:
+            slots = tuple(reseal_manager(s, manager_keys) for s in slots)
+        return replace(self, slots=slots)
 
 
 def new_data_key() -> bytes:
@@ -176,6 +194,19 @@ def reseal(slot: KeySlot, data_keys: list[bytes]) -> KeySlot:
     return replace(slot, sealed=tuple(_seal(slot.public_key, k, aad) for k in data_keys))
 
 
+def _manager_aad(slot: KeySlot) -> bytes:
+    # Distinct from the data key's, so a sealed data key cannot be passed off as a manager key.
+    return slot.associated_data() + b"/manager-key"
+
+
+def reseal_manager(slot: KeySlot, manager_keys: list[bytes]) -> KeySlot:
+    """Seal exactly these manager keys to a manager or recovery slot; any other slot gets none."""
+    if not slot.may_hold_manager_key:
+        return replace(slot, sealed_manager=())
+    aad = _manager_aad(slot)
+    return replace(slot, sealed_manager=tuple(_seal(slot.public_key, k, aad) for k in manager_keys))
+
+
 def _make_slot(
     slot_id: str,
     kind: str,
@@ -184,12 +215,14 @@ def _make_slot(
     secret: bytes,
     data_key: bytes,
     kdf: KdfParams,
+    manager_key: bytes | None = None,
 ) -> KeySlot:
     private = X25519PrivateKey.generate()
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     slot = KeySlot(slot_id, kind, username, role, kdf, b"", b"", b"", _raw_public(private), (), created)
     slot = _wrap_private(slot, private, secret, kdf)
-    return reseal(slot, [data_key])
+    slot = reseal(slot, [data_key])
+    return reseal_manager(slot, [manager_key]) if manager_key is not None else slot
 
 
 def _wrap_private(slot: KeySlot, private: X25519PrivateKey, secret: bytes, kdf: KdfParams) -> KeySlot:
@@ -202,15 +235,32 @@ def _wrap_private(slot: KeySlot, private: X25519PrivateKey, secret: bytes, kdf: 
     return replace(slot, kdf=kdf, salt=salt, nonce=nonce, wrapped_private_key=wrapped)
 
 
-def make_user_slot(username: str, role: str, passphrase: str, data_key: bytes, kdf: KdfParams) -> KeySlot:
+def make_user_slot(
+    username: str,
+    role: str,
+    passphrase: str,
+    data_key: bytes,
+    kdf: KdfParams,
+    manager_key: bytes | None = None,
+) -> KeySlot:
+    """A person's slot. ``manager_key`` is sealed only if the role is manager."""
     return _make_slot(
-        f"user:{username}", "user", username, role, _normalise_passphrase(passphrase), data_key, kdf
+        f"user:{username}",
+        "user",
+        username,
+        role,
+        _normalise_passphrase(passphrase),
+        data_key,
+        kdf,
+        manager_key if role == "manager" else None,
     )
 
 
-def make_recovery_slot(code: str, data_key: bytes, kdf: KdfParams) -> KeySlot:
+def make_recovery_slot(
+    code: str, data_key: bytes, kdf: KdfParams, manager_key: bytes | None = None
+) -> KeySlot:
     secret = normalise_recovery_code(code).encode()
-    return _make_slot(RECOVERY_SLOT_ID, "recovery", None, None, secret, data_key, kdf)
+    return _make_slot(RECOVERY_SLOT_ID, "recovery", None, None, secret, data_key, kdf, manager_key)
 
 
 def _private_key(slot: KeySlot, secret: bytes) -> X25519PrivateKey:
@@ -223,21 +273,59 @@ def _private_key(slot: KeySlot, secret: bytes) -> X25519PrivateKey:
     return X25519PrivateKey.from_private_bytes(raw)
 
 
-def _open_sealed(slot: KeySlot, private: X25519PrivateKey) -> list[bytes]:
-    aad = slot.associated_data()
+def _open_each(private: X25519PrivateKey, sealed_keys: tuple[SealedKey, ...], aad: bytes) -> list[bytes]:
     keys = []
-    for sealed in slot.sealed:
+    for sealed in sealed_keys:
         try:
             shared = private.exchange(X25519PublicKey.from_public_bytes(sealed.ephemeral_public))
             keys.append(AESGCM(_seal_key(shared, aad)).decrypt(sealed.nonce, sealed.ciphertext, aad))
         except (InvalidTag, ValueError):
             continue
+    return keys
+
+
+def _open_sealed(slot: KeySlot, private: X25519PrivateKey) -> list[bytes]:
+    keys = _open_each(private, slot.sealed, slot.associated_data())
     if not keys:
         raise KeySlotDamaged(
             f"The key slot of '{slot.username or 'the recovery code'}' is damaged. Use the recovery code, or ask "
             "a manager to set a new passphrase."
         )
     return keys
+
+
+@dataclass(frozen=True)
+class SlotKeys:
+    """What one slot opens: the data key(s) and, for managers and the recovery code, the manager key(s)."""
+
+    data_keys: list[bytes]
+    manager_keys: list[bytes]
+
+
+def _open_slot(slot: KeySlot, private: X25519PrivateKey) -> SlotKeys:
+    data_keys = _open_sealed(slot, private)
+    manager_keys = (
+        _open_each(private, slot.sealed_manager, _manager_aad(slot)) if slot.may_hold_manager_key else []
+    )
+    if slot.sealed_manager and slot.may_hold_manager_key and not manager_keys:
+        raise KeySlotDamaged(
+            f"The manager key in the key slot of '{slot.username or 'the recovery code'}' is damaged. Use "
+            "the recovery code, or ask another manager to set a new passphrase."
+        )
+    return SlotKeys(data_keys, manager_keys)
+
+
+def open_with_passphrase(slot: KeySlot, passphrase: str) -> SlotKeys:
+    """Every key this slot opens with the passphrase (one Argon2id derivation)."""
+    return _open_slot(slot, _private_key(slot, _normalise_passphrase(passphrase)))
+
+
+def open_with_recovery_code(slot: KeySlot, code: str) -> SlotKeys:
+    try:
+        private = _private_key(slot, normalise_recovery_code(code).encode())
+    except PassphraseNotRecognised:
+        raise RecoveryCodeNotRecognised() from None
+    return _open_slot(slot, private)
 
 
 def keys_with_passphrase(slot: KeySlot, passphrase: str) -> list[bytes]:
@@ -278,6 +366,19 @@ def _checksum(body: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
+def _sealed_json(k: SealedKey) -> dict:
+    return {
+        "key_id": k.key_id,
+        "ephemeral_public": _b64(k.ephemeral_public),
+        "nonce": _b64(k.nonce),
+        "ciphertext": _b64(k.ciphertext),
+    }
+
+
+def _sealed_from_json(k: dict) -> SealedKey:
+    return SealedKey(k["key_id"], _unb64(k["ephemeral_public"]), _unb64(k["nonce"]), _unb64(k["ciphertext"]))
+
+
 def _slot_line(slot: KeySlot) -> str:
     body = {
         "format": SLOT_FORMAT,
@@ -291,17 +392,11 @@ def _slot_line(slot: KeySlot) -> str:
         "nonce": _b64(slot.nonce),
         "wrapped_private_key": _b64(slot.wrapped_private_key),
         "public_key": _b64(slot.public_key),
-        "sealed": [
-            {
-                "key_id": k.key_id,
-                "ephemeral_public": _b64(k.ephemeral_public),
-                "nonce": _b64(k.nonce),
-                "ciphertext": _b64(k.ciphertext),
-            }
-            for k in slot.sealed
-        ],
+        "sealed": [_sealed_json(k) for k in slot.sealed],
         "created_at": slot.created_at,
     }
+    if slot.sealed_manager:
+        body["sealed_manager"] = [_sealed_json(k) for k in slot.sealed_manager]
     return json.dumps({**body, "check": _checksum(body)}, sort_keys=True)
 
 
@@ -326,11 +421,9 @@ def _parse_slot_line(line: str) -> KeySlot:
         nonce=_unb64(data["nonce"]),
         wrapped_private_key=_unb64(data["wrapped_private_key"]),
         public_key=_unb64(data["public_key"]),
-        sealed=tuple(
-            SealedKey(k["key_id"], _unb64(k["ephemeral_public"]), _unb64(k["nonce"]), _unb64(k["ciphertext"]))
-            for k in data["sealed"]
-        ),
+        sealed=tuple(_sealed_from_json(k) for k in data["sealed"]),
         created_at=data["created_at"],
+        sealed_manager=tuple(_sealed_from_json(k) for k in data.get("sealed_manager", [])),
     )
 
 

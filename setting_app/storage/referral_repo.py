@@ -28,6 +28,7 @@ from setting_app.domain.referrals import (
     due_date_after,
     tracked,
 )
+from setting_app.storage import restricted_content, visibility
 from setting_app.storage.database import Connection, Row
 from setting_app.storage.rows import from_date, from_datetime, to_date, to_datetime
 
@@ -169,6 +170,7 @@ def update_referral_details(
 ) -> None:
     """Change what a referral says (service, reason, consent...), never its status or history."""
     r = tracked(referral)
+    restricted_content.open_for_update(conn, "referrals", referral_id)
     conn.execute(
         """UPDATE referrals SET child_id = ?, service_name = ?, service_category = ?, domain = ?, made_on = ?,
                consent = ?, note = ?, service_id = ?, route = ?, urgency = ?, reason = ?,
@@ -202,6 +204,9 @@ def update_referral_details(
 
 
 def set_restricted(conn: Connection, referral_id: int, restricted: bool) -> None:
+    """Mark or unmark; the content is sealed under the manager key at commit while restricted."""
+    if not restricted:
+        restricted_content.open_for_update(conn, "referrals", referral_id, with_related=True)
     conn.execute("UPDATE referrals SET restricted = ? WHERE id = ?", (int(restricted), referral_id))
 
 
@@ -229,9 +234,7 @@ def get_referral(conn: Connection, referral_id: int) -> TrackedReferral | None:
     return _referral(row) if row else None
 
 
-def _hides_restricted(viewer: Role | None) -> bool:
-    """Restricted referrals are seen by managers only; ``None`` is a whole-casebook job (every row)."""
-    return viewer is not None and viewer is not Role.MANAGER
+_hides_restricted = visibility.hides_restricted
 
 
 def list_family_referrals(
@@ -488,9 +491,10 @@ def follow_up_days(conn: Connection) -> int:
 #: Plain SQL over ``referrals`` and ``referral_status_history`` so reports can run it as they are.
 REFERRAL_TIMINGS_SQL = """
 WITH counted AS (
-    SELECT r.id, r.service_category, r.status FROM referrals r
+    SELECT r.id, {category} AS service_category, r.status FROM referrals r
     WHERE r.made_on BETWEEN :date_from AND :date_to
       AND r.transfer_id IS NULL  -- received from another setting: that setting's referrals
+      AND (:hide_restricted = 0 OR r.restricted = 0)
       AND EXISTS (SELECT 1 FROM referral_status_history h
                   WHERE h.referral_id = r.id AND h.status NOT IN ('draft', 'withdrawn'))
 ),
@@ -513,13 +517,18 @@ SELECT c.id, c.service_category, c.status,
          THEN CAST(julianday(f.seen_on) - julianday(f.sent_on) AS INTEGER) END AS days_to_seen
 FROM counted c JOIN firsts f ON f.id = c.id
 ORDER BY c.service_category, c.id
-"""
+""".replace("{category}", visibility.sealed_value("r", "referrals", "service_category"))
 
 
-def referral_timings(conn: Connection, date_from: date, date_to: date) -> list[Row]:
-    return conn.execute(
-        REFERRAL_TIMINGS_SQL, {"date_from": from_date(date_from), "date_to": from_date(date_to)}
-    ).fetchall()
+def referral_timings(
+    conn: Connection, date_from: date, date_to: date, *, viewer: Role | None = None
+) -> list[Row]:
+    params = {
+        "date_from": from_date(date_from),
+        "date_to": from_date(date_to),
+        "hide_restricted": int(visibility.hides_restricted(viewer)),
+    }
+    return conn.execute(REFERRAL_TIMINGS_SQL, params).fetchall()
 
 
 def as_plain_referral(referral: TrackedReferral) -> Referral:

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Iterator
 
 from setting_app.domain.errors import CasebookBusy
+from setting_app.storage import restricted_content
 from setting_app.storage.database import Connection, OperationalError
 
 _savepoint_names = itertools.count(1)
@@ -42,6 +43,8 @@ def unit_of_work(conn: Connection) -> Iterator[Connection]:
         raise
     try:
         yield conn
+        # Nothing restricted is ever committed in plain text (see restricted_content).
+        restricted_content.seal_pending(conn)
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

@@ -20,7 +20,7 @@ from setting_app.domain.models import SettingDetails
 from setting_app.services.la_export import spec
 from setting_app.services.la_export.periods import Period
 from setting_app.services.la_export.spec import TOTAL, CellKey
-from setting_app.storage import activity_repo
+from setting_app.storage import activity_repo, visibility
 from setting_app.storage.database import Connection
 
 GSS_CODE = re.compile(r"^[ENSW]\d{8}$")
@@ -129,8 +129,9 @@ def collect(conn: Connection, period: Period, setting: SettingDetails) -> ExactC
     counts.cells[spec.contacts(TOTAL)] = sum(counts.cells.get(spec.contacts(d), 0) for d in spec.DOMAINS)
 
     referrals = conn.execute(
-        """SELECT id, family_id, service_category, status, made_on FROM referrals
-           WHERE made_on BETWEEN ? AND ? AND status != 'draft' AND transfer_id IS NULL""",
+        f"""SELECT r.id, r.family_id, {visibility.sealed_value("r", "referrals", "service_category")}
+               AS service_category, r.status, r.made_on FROM referrals r
+           WHERE r.made_on BETWEEN ? AND ? AND r.status != 'draft' AND r.transfer_id IS NULL""",
         (start, end),
     ).fetchall()
     first_reached: dict[int, dict[str, str]] = defaultdict(dict)
