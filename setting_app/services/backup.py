@@ -124,6 +124,7 @@ def make_backup(session: Session, out: Path) -> BackupInfo:
             object_type="casebook",
             detail=f"backup written ({manifest['files'][DB_NAME][:16]})",
         )
+        audit.sign_head(session, "backup")
     return BackupInfo(out, now, session.user.username, session.setting.name, version, out.stat().st_size)
 
 
@@ -244,10 +245,7 @@ def _require_current_manager(
         raise RestoreRefused(
             f"Only a manager of this casebook can restore it, and '{username}' has no key here. Nothing was changed."
         )
-    try:
-        opened = keyslots.open_with_passphrase(slot, passphrase)
-    except AppError as exc:
-        raise RestoreRefused(f"{exc.message} Nothing was changed.") from None
+    opened = keyslots.open_with_passphrase(slot, passphrase)  # a wrong one: "not recognised", nothing changed
     upgraded = any(s.sealed_manager for s in current.slots)
     if not slot.may_hold_manager_key or (upgraded and not opened.manager_keys):
         raise RestoreRefused("Only a manager can restore a backup. Nothing was changed.")

@@ -389,6 +389,7 @@ def save_summary_file(
             object_type="monthly_summary",
             detail=f"monthly summary {summary.month.code} saved as {kind.upper()}",
         )
+        audit.sign_head(session, "monthly summary")
         return write_file_atomically(data, target)
 
 
@@ -408,6 +409,7 @@ def show_summary(
             object_type="monthly_summary",
             detail=f"monthly summary {code} written out as JSON",
         )
+        audit.sign_head(session, "monthly summary")
         summary = monthly_summary(session, month)
         show(summary)
     return summary
@@ -424,6 +426,7 @@ def print_summary(session: Session, summary: MonthlySummary, send: Callable[[], 
             object_type="monthly_summary",
             detail=f"monthly summary {summary.month.code} printed ({pages} page{'s' if pages != 1 else ''})",
         )
+        audit.sign_head(session, "monthly summary")
     return pages
 
 

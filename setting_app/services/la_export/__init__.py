@@ -161,6 +161,7 @@ def _record(
                 f"manifest SHA-256 {written.manifest_sha256}"
             ),
         )
+        audit.sign_head(session, "LA return")
         history = export_history(session)
         history.append(
             {
