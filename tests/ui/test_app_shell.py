@@ -179,8 +179,9 @@ def test_about_says_when_there_is_no_export_key_yet(window: MainWindow, session)
 
     # A casebook made before export keys existed has none until the first LA export.
     with unit_of_work(session.conn):
-        for key in (PRIVATE_KEY_SETTING, CREATED_SETTING):
+        for key in (PRIVATE_KEY_SETTING, CREATED_SETTING, f"{PRIVATE_KEY_SETTING}_public"):
             session.conn.execute("DELETE FROM app_settings WHERE key = ?", (key,))
+        session.conn.execute("DELETE FROM manager_vault WHERE name = ?", (PRIVATE_KEY_SETTING,))
     box = window.show_about()
     assert "Local authority export key: no export key yet" in box.informativeText()
     box.close()
