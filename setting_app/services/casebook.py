@@ -11,8 +11,6 @@ from setting_app.domain.codes import Role
 from setting_app.domain.errors import (
     AlreadyExists,
     AppError,
-    PassphraseNotRecognised,
-    RecoveryCodeNotRecognised,
     UnknownUser,
     UnlockError,
 )
@@ -25,6 +23,7 @@ from setting_app.storage.database import integrity_problems
 from setting_app.storage.instance_lock import InstanceLock
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 from setting_app.storage.unit_of_work import unit_of_work
+from setting_app.storage.unlock_throttle import Record as UnlockRecord
 from setting_app.storage.unlock_throttle import UnlockThrottle
 
 
@@ -106,6 +105,14 @@ def _open_session(paths: CasebookPaths, data_key: bytes, username: str, clock: C
     return Session(conn, user, setting, paths.data_dir, clock, bytearray(data_key))
 
 
+def _failed_attempts_detail(earlier: UnlockRecord) -> str:
+    when = earlier.last_failure_at.strftime("%Y-%m-%d %H:%M") if earlier.last_failure_at else "unknown"
+    detail = f"{earlier.failures} failed attempt(s), last {when} UTC"
+    if earlier.refused:
+        detail += f" ({earlier.refused} of them turned away during the wait without being tried)"
+    return detail
+
+
 def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYSTEM_CLOCK) -> Session:
     """Passphrase → slot → data key → database. A wrong passphrase never touches the database file."""
     paths = CasebookPaths(data_dir)
@@ -113,24 +120,21 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
     username = (username or "").strip().lower()
     if not username:
         raise UnknownUser("Say which staff account to use (for example --user jsmith).")
-    throttle = UnlockThrottle(data_dir, clock)
-    throttle.check()
     slot = keyslots.find_user_slot(keyslots.read_slot_file(paths.slots), username)
+    throttle = UnlockThrottle(data_dir, clock)
+    throttle.begin()  # counted before the passphrase is tried, under a lock: see unlock_throttle
     try:
         keys = keyslots.keys_with_passphrase(slot, passphrase)
-    except PassphraseNotRecognised:
+        data_key = choose_key(paths, keys)
+        session = _open_session(paths, data_key, username, clock)
+    except BaseException:
         throttle.record_failure()
         raise
-    data_key = choose_key(paths, keys)
-    session = _open_session(paths, data_key, username, clock)
-    failures, last_failure = throttle.record_success()
+    earlier = throttle.record_success()
     try:
         with unit_of_work(session.conn):
-            if failures:
-                when = last_failure.strftime("%Y-%m-%d %H:%M") if last_failure else "unknown"
-                audit.record(
-                    session, audit.UNLOCK_FAILED, detail=f"{failures} failed attempt(s), last {when} UTC"
-                )
+            if earlier.failures:
+                audit.record(session, audit.UNLOCK_FAILED, detail=_failed_attempts_detail(earlier))
             audit.record(session, audit.UNLOCK)
     except BaseException:
         session.close()
@@ -159,10 +163,10 @@ def recover_access(
             "The recovery code's key slot is missing or damaged; restore the key file from a backup."
         )
     throttle = UnlockThrottle(data_dir, clock)
-    throttle.check()
+    throttle.begin()
     try:
         keys = keyslots.keys_with_recovery_code(recovery, recovery_code)
-    except RecoveryCodeNotRecognised:
+    except BaseException:
         throttle.record_failure()
         raise
     throttle.record_success()
