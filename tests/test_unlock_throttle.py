@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from setting_app.domain.errors import PassphraseNotRecognised, RecoveryCodeNotRecognised
-from setting_app.services import audit, casebook
+from setting_app.domain.errors import PassphraseNotRecognised, RecoveryCodeNotRecognised, UnlockError
+from setting_app.services import audit, casebook, staff, staff_admin
 from setting_app.storage import audit_repo
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
@@ -157,3 +157,24 @@ def test_an_attempt_waits_for_the_lock_held_by_another(session, data_dir: Path, 
     worker.join(5)
     assert not worker.is_alive()
     assert _record(data_dir)["failures"] == 1
+
+
+def test_an_attempt_that_fails_for_another_reason_is_taken_back(session, data_dir: Path, clock) -> None:
+    """The right passphrase for a switched-off account is no wrong guess: its reserved count goes."""
+    pat = staff.add_user(session, "pat", "practitioner", "pat's own passphrase", kdf=TEST_ONLY_FAST_KDF)
+    staff_admin.set_user_active(session, pat.id, False)
+    session.close()
+    with pytest.raises(PassphraseNotRecognised):
+        casebook.unlock(data_dir, "manager", "wrong guess", clock=clock)
+    with pytest.raises(UnlockError, match="switched off"):
+        casebook.unlock(data_dir, "pat", "pat's own passphrase", clock=clock)
+    assert _record(data_dir)["failures"] == 1  # the wrong guess only
+    clock.advance(seconds=60)
+    with pytest.raises(UnlockError, match="switched off"):
+        casebook.unlock(data_dir, "pat", "pat's own passphrase", clock=clock)
+    assert _record(data_dir)["failures"] == 1
+    # Alone, it leaves no record at all.
+    (data_dir / THROTTLE_NAME).unlink()
+    with pytest.raises(UnlockError, match="switched off"):
+        casebook.unlock(data_dir, "pat", "pat's own passphrase", clock=clock)
+    assert not (data_dir / THROTTLE_NAME).exists()

@@ -11,6 +11,8 @@ from setting_app.domain.codes import Role
 from setting_app.domain.errors import (
     AlreadyExists,
     AppError,
+    PassphraseNotRecognised,
+    RecoveryCodeNotRecognised,
     UnknownUser,
     UnlockError,
 )
@@ -53,8 +55,8 @@ def create_casebook(
         raise AlreadyExists(f"{data_dir} already holds a casebook; nothing was changed.")
     setting = validation.check_setting(setting)
     username = validation.check_username(manager_username)
-    validation.check_new_passphrase(passphrase)
     display_name = validation.require_text(manager_display_name or username, "display name", max_length=80)
+    validation.check_new_passphrase(passphrase, user_inputs=(username, display_name, setting.name))
 
     data_key = keyslots.new_data_key()
     recovery_code = keyslots.new_recovery_code()
@@ -105,6 +107,11 @@ def _open_session(paths: CasebookPaths, data_key: bytes, username: str, clock: C
     return Session(conn, user, setting, paths.data_dir, clock, bytearray(data_key))
 
 
+def _own_words(session: Session) -> tuple[str, ...]:
+    """What a passphrase must not be made of: the user's names and the setting's."""
+    return (session.user.username, session.user.display_name, session.setting.name)
+
+
 def _failed_attempts_detail(earlier: UnlockRecord) -> str:
     when = earlier.last_failure_at.strftime("%Y-%m-%d %H:%M") if earlier.last_failure_at else "unknown"
     detail = f"{earlier.failures} failed attempt(s), last {when} UTC"
@@ -125,10 +132,17 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
     throttle.begin()  # counted before the passphrase is tried, under a lock: see unlock_throttle
     try:
         keys = keyslots.keys_with_passphrase(slot, passphrase)
+    except PassphraseNotRecognised:
+        throttle.record_failure()
+        raise
+    except BaseException:
+        throttle.take_back()
+        raise
+    try:
         data_key = choose_key(paths, keys)
         session = _open_session(paths, data_key, username, clock)
     except BaseException:
-        throttle.record_failure()
+        throttle.take_back()
         raise
     earlier = throttle.record_success()
     try:
@@ -155,7 +169,9 @@ def recover_access(
     """Forgotten passphrase or damaged slot: the recovery code unlocks, and the user gets a new slot."""
     paths = CasebookPaths(data_dir)
     paths.check_openable()
-    validation.check_new_passphrase(new_passphrase, "new passphrase")
+    username = (username or "").strip().lower()
+    # Judged again with the display name and setting name once the casebook is open.
+    validation.check_new_passphrase(new_passphrase, "new passphrase", user_inputs=(username,))
     slot_file = keyslots.read_slot_file(paths.slots)
     recovery = slot_file.recovery()
     if recovery is None:
@@ -166,12 +182,20 @@ def recover_access(
     throttle.begin()
     try:
         keys = keyslots.keys_with_recovery_code(recovery, recovery_code)
-    except BaseException:
+    except RecoveryCodeNotRecognised:
         throttle.record_failure()
+        raise
+    except BaseException:
+        throttle.take_back()
         raise
     throttle.record_success()
     data_key = choose_key(paths, keys)
-    session = _open_session(paths, data_key, username.strip().lower(), clock)
+    session = _open_session(paths, data_key, username, clock)
+    try:
+        validation.check_new_passphrase(new_passphrase, "new passphrase", user_inputs=_own_words(session))
+    except BaseException:
+        session.close()
+        raise
     new_slot = keyslots.make_user_slot(
         session.user.username, session.user.role.value, new_passphrase, data_key, kdf
     )

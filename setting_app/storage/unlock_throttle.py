@@ -186,6 +186,16 @@ class UnlockThrottle:
                 record = Record(1, 0, None)
             self._write(record._replace(last_failure_at=self.clock.now()))
 
+    def take_back(self) -> None:
+        """After :meth:`begin`, the attempt ended for another reason than a wrong passphrase (a damaged
+        casebook, an account switched off, an interruption): it was no guess, so uncount it."""
+        with self._lock():
+            record = self._read()
+            if record.failures <= 1 or record.tried <= 0:
+                self.path.unlink(missing_ok=True)
+            else:
+                self._write(record._replace(failures=record.failures - 1))
+
     def record_success(self) -> Record:
         """After :meth:`begin`, the passphrase was right: clear the record. Returns the attempts that
         failed before this success (this one taken back) and the last one's time."""
