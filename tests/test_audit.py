@@ -30,7 +30,7 @@ def _busy_casebook(session) -> None:
         support_log.log_entry(
             session, NewEntry(family.id, date(2026, 11, 2), Domain.CHILD_DEVELOPMENT, minutes)
         )
-    staff.add_user(session, "pat", "practitioner", "pat passphrase", kdf=TEST_ONLY_FAST_KDF)
+    staff.add_user(session, "pat", "practitioner", "pat's own passphrase", kdf=TEST_ONLY_FAST_KDF)
 
 
 def test_actions_write_rows_and_the_chain_verifies(session) -> None:
@@ -65,8 +65,8 @@ def test_unlocks_and_failed_unlocks_are_recorded(session, data_dir: Path, clock)
 
 
 def test_only_managers_read_the_trail(session, data_dir: Path, clock) -> None:
-    staff.add_user(session, "pat", "practitioner", "pat passphrase", kdf=TEST_ONLY_FAST_KDF)
-    pat = casebook.unlock(data_dir, "pat", "pat passphrase", clock=clock)
+    staff.add_user(session, "pat", "practitioner", "pat's own passphrase", kdf=TEST_ONLY_FAST_KDF)
+    pat = casebook.unlock(data_dir, "pat", "pat's own passphrase", clock=clock)
     with pytest.raises(PermissionDenied):
         audit.list_audit(pat)
     pat.close()

@@ -25,7 +25,7 @@ from tests.conftest import PASSPHRASE
 
 
 def _add(session, username: str, role: str = "practitioner") -> None:
-    staff.add_user(session, username, role, f"{username} passphrase", kdf=TEST_ONLY_FAST_KDF)
+    staff.add_user(session, username, role, f"{username}'s own passphrase", kdf=TEST_ONLY_FAST_KDF)
 
 
 def _bulk_entries(session, count: int) -> int:
@@ -47,13 +47,13 @@ def test_removal_locks_out_the_leaver_and_the_old_key(session, data_dir: Path, c
     result.session.close()
 
     with pytest.raises(UnknownUser):
-        casebook.unlock(data_dir, "leaver", "leaver passphrase", clock=clock)
+        casebook.unlock(data_dir, "leaver", "leaver's own passphrase", clock=clock)
     from setting_app.domain.errors import CasebookDamaged
     from setting_app.storage.casebook_store import choose_key
 
     with pytest.raises(CasebookDamaged):  # a copy of the old data key no longer opens the casebook
         choose_key(CasebookPaths(data_dir), [old_key])
-    casebook.unlock(data_dir, "stayer", "stayer passphrase", clock=clock).close()
+    casebook.unlock(data_dir, "stayer", "stayer's own passphrase", clock=clock).close()
     manager = casebook.unlock(data_dir, "manager", PASSPHRASE, clock=clock)
     assert [u.username for u in staff.list_users(manager) if not u.active] == ["leaver"]
     assert casebook.check_casebook(manager) == []
@@ -67,7 +67,7 @@ def test_only_managers_remove_and_not_themselves(session, data_dir: Path, clock)
     _add(session, "pat")
     with pytest.raises(Exception, match="your own account"):
         key_rotation.remove_staff_member(session, "manager")
-    pat = casebook.unlock(data_dir, "pat", "pat passphrase", clock=clock)
+    pat = casebook.unlock(data_dir, "pat", "pat's own passphrase", clock=clock)
     with pytest.raises(PermissionDenied):
         key_rotation.remove_staff_member(pat, "manager")
     pat.close()
@@ -88,11 +88,13 @@ def test_recovery_code_still_works_after_rotation(data_dir: Path, clock) -> None
 
 def test_users_remove_command(cli, clock, data_dir: Path) -> None:
     assert cli.init().code == 0
-    assert cli("users", "add", "pat", "--role", "practitioner", new_passphrase="pat passphrase").code == 0
+    assert (
+        cli("users", "add", "pat", "--role", "practitioner", new_passphrase="pat's own passphrase").code == 0
+    )
     result = cli("users", "remove", "pat")
     assert result.code == 0, result.err
     assert "can no longer open" in result.out
-    assert cli("family", "list", user="pat", passphrase="pat passphrase").code == 1
+    assert cli("family", "list", user="pat", passphrase="pat's own passphrase").code == 1
     assert cli("users", "remove", "ghost").code == 1
 
 
@@ -139,7 +141,7 @@ def test_sigkill_during_rotation_or_passphrase_change_never_locks_anyone_out(
         os.kill(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=30)
         completed += "done" in out
-        for username, passphrase in (("stayer", "stayer passphrase"), ("manager", PASSPHRASE)):
+        for username, passphrase in (("stayer", "stayer's own passphrase"), ("manager", PASSPHRASE)):
             reopened = casebook.unlock(data_dir, username, passphrase, clock=clock)
             assert support_log.count_entries(reopened) == 20000
             reopened.close()

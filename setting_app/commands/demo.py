@@ -47,7 +47,8 @@ def cmd_demo(ctx: CliContext, args: argparse.Namespace) -> int:
     passphrase = os.environ.get(PASSPHRASE_ENV)
     chosen_here = passphrase is None
     if chosen_here:
-        passphrase = demo.readable_passphrase()
+        nation = parse_code(Nation, args.nation, "nation")
+        passphrase = demo.readable_passphrase(user_inputs=demo.own_words(username, nation))
     result = demo.build_demo(
         ctx.data_dir,
         families=args.families,

@@ -11,6 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
+from setting_app.domain import passphrase_strength
 from setting_app.domain.codes import Consent, ContactMode, Domain, Kind, ReferralStatus, Role, ServiceCategory
 from setting_app.domain.errors import ValidationError
 from setting_app.domain.models import (
@@ -132,11 +133,18 @@ def check_username(value: str, field: str = "username") -> str:
     return name
 
 
-def check_new_passphrase(passphrase: str, field: str = "passphrase") -> str:
+def check_new_passphrase(
+    passphrase: str, field: str = "passphrase", *, user_inputs: Iterable[str] = ()
+) -> str:
+    """Long enough, and not easy to guess (see :mod:`passphrase_strength`). ``user_inputs``: the
+    username, display name and setting name, so a passphrase made of them is refused."""
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
         raise ValidationError(field, f"is too short: use at least {MIN_PASSPHRASE_LENGTH} characters")
     if passphrase != passphrase.strip():
         raise ValidationError(field, "must not start or end with a space")
+    reason = passphrase_strength.weakness(passphrase, user_inputs)
+    if reason:
+        raise ValidationError(field, passphrase_strength.advice(reason))
     return passphrase
 
 

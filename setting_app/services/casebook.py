@@ -26,6 +26,7 @@ from setting_app.storage.database import integrity_problems
 from setting_app.storage.instance_lock import InstanceLock
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 from setting_app.storage.unit_of_work import unit_of_work
+from setting_app.storage.unlock_throttle import Record as UnlockRecord
 from setting_app.storage.unlock_throttle import UnlockThrottle
 
 
@@ -55,8 +56,8 @@ def create_casebook(
         raise AlreadyExists(f"{data_dir} already holds a casebook; nothing was changed.")
     setting = validation.check_setting(setting)
     username = validation.check_username(manager_username)
-    validation.check_new_passphrase(passphrase)
     display_name = validation.require_text(manager_display_name or username, "display name", max_length=80)
+    validation.check_new_passphrase(passphrase, user_inputs=(username, display_name, setting.name))
 
     data_key = keyslots.new_data_key()
     manager_key = keyslots.new_data_key()
@@ -110,6 +111,19 @@ def _open_session(paths: CasebookPaths, data_key: bytes, username: str, clock: C
     return Session(conn, user, setting, paths.data_dir, clock, bytearray(data_key))
 
 
+def _own_words(session: Session) -> tuple[str, ...]:
+    """What a passphrase must not be made of: the user's names and the setting's."""
+    return (session.user.username, session.user.display_name, session.setting.name)
+
+
+def _failed_attempts_detail(earlier: UnlockRecord) -> str:
+    when = earlier.last_failure_at.strftime("%Y-%m-%d %H:%M") if earlier.last_failure_at else "unknown"
+    detail = f"{earlier.failures} failed attempt(s), last {when} UTC"
+    if earlier.refused:
+        detail += f" ({earlier.refused} of them turned away during the wait without being tried)"
+    return detail
+
+
 def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYSTEM_CLOCK) -> Session:
     """Passphrase → slot → data key → database. A wrong passphrase never touches the database file."""
     paths = CasebookPaths(data_dir)
@@ -117,19 +131,26 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
     username = (username or "").strip().lower()
     if not username:
         raise UnknownUser("Say which staff account to use (for example --user jsmith).")
-    throttle = UnlockThrottle(data_dir, clock)
-    throttle.check()
     slot = keyslots.find_user_slot(keyslots.read_slot_file(paths.slots), username)
+    throttle = UnlockThrottle(data_dir, clock)
+    throttle.begin()  # counted before the passphrase is tried, under a lock: see unlock_throttle
     try:
         opened = keyslots.open_with_passphrase(slot, passphrase)
     except PassphraseNotRecognised:
         throttle.record_failure()
         raise
-    data_key = choose_key(paths, opened.data_keys)
-    session = _open_session(paths, data_key, username, clock)
-    failures, last_failure = throttle.record_success()
+    except BaseException:
+        throttle.take_back()
+        raise
     try:
-        _finish_unlock(session, slot, opened.manager_keys, failures, last_failure)
+        data_key = choose_key(paths, opened.data_keys)
+        session = _open_session(paths, data_key, username, clock)
+    except BaseException:
+        throttle.take_back()
+        raise
+    earlier = throttle.record_success()
+    try:
+        _finish_unlock(session, slot, opened.manager_keys, earlier)
     except BaseException:
         session.close()
         raise
@@ -138,21 +159,14 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
 
 
 def _finish_unlock(
-    session: Session,
-    slot: keyslots.KeySlot,
-    manager_keys: list[bytes],
-    failures: int = 0,
-    last_failure=None,
+    session: Session, slot: keyslots.KeySlot, manager_keys: list[bytes], earlier: UnlockRecord
 ) -> None:
     """Settle the manager key, then write the unlock's audit rows (and, for a manager, sign the head)."""
     claimed_manager = session.user.is_manager
     manager_key_service.settle_at_unlock(session, slot, manager_keys)
     with unit_of_work(session.conn):
-        if failures:
-            when = last_failure.strftime("%Y-%m-%d %H:%M") if last_failure else "unknown"
-            audit.record(
-                session, audit.UNLOCK_FAILED, detail=f"{failures} failed attempt(s), last {when} UTC"
-            )
+        if earlier.failures:
+            audit.record(session, audit.UNLOCK_FAILED, detail=_failed_attempts_detail(earlier))
         if claimed_manager and not session.user.is_manager:
             audit.record(
                 session,
@@ -178,7 +192,9 @@ def recover_access(
     """Forgotten passphrase or damaged slot: the recovery code unlocks, and the user gets a new slot."""
     paths = CasebookPaths(data_dir)
     paths.check_openable()
-    validation.check_new_passphrase(new_passphrase, "new passphrase")
+    username = (username or "").strip().lower()
+    # Judged again with the display name and setting name once the casebook is open.
+    validation.check_new_passphrase(new_passphrase, "new passphrase", user_inputs=(username,))
     slot_file = keyslots.read_slot_file(paths.slots)
     recovery = slot_file.recovery()
     if recovery is None:
@@ -186,16 +202,20 @@ def recover_access(
             "The recovery code's key slot is missing or damaged; restore the key file from a backup."
         )
     throttle = UnlockThrottle(data_dir, clock)
-    throttle.check()
+    throttle.begin()
     try:
         opened = keyslots.open_with_recovery_code(recovery, recovery_code)
     except RecoveryCodeNotRecognised:
         throttle.record_failure()
         raise
+    except BaseException:
+        throttle.take_back()
+        raise
     throttle.record_success()
     data_key = choose_key(paths, opened.data_keys)
-    session = _open_session(paths, data_key, username.strip().lower(), clock)
+    session = _open_session(paths, data_key, username, clock)
     try:
+        validation.check_new_passphrase(new_passphrase, "new passphrase", user_inputs=_own_words(session))
         # The recovery code holds the manager key; the account gets it only if it is a manager's.
         manager_key_service.settle_at_unlock(session, None, opened.manager_keys)
         manager_key = manager_vault.matching_key(session.conn, opened.manager_keys)

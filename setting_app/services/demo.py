@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from setting_app.domain import passphrase_strength
 from setting_app.domain.agreements import AgreementParty, NewAgreement
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
 from setting_app.domain.codes import (
@@ -1491,7 +1492,16 @@ _PASSPHRASE_WORDS = (
 )  # fmt: skip
 
 
-def readable_passphrase(words: int = 4) -> str:
-    """A passphrase people can read aloud: random words and two digits (``secrets``, never the demo seed)."""
-    chosen = [secrets.choice(_PASSPHRASE_WORDS) for _ in range(words)]
-    return "-".join([*chosen, f"{secrets.randbelow(100):02d}"])
+def own_words(username: str, nation: Nation = Nation.ENGLAND) -> tuple[str, ...]:
+    """What the demo manager's passphrase is judged against: their names and the demo setting's."""
+    return (username, DEMO_MANAGER_NAME, _AREAS[Nation(nation)].setting.name)
+
+
+def readable_passphrase(words: int = 4, *, user_inputs: tuple[str, ...] = ()) -> str:
+    """A passphrase people can read aloud: random words and two digits (``secrets``, never the demo
+    seed), drawn again in the rare case the strength check would refuse it."""
+    while True:
+        chosen = [secrets.choice(_PASSPHRASE_WORDS) for _ in range(words)]
+        passphrase = "-".join([*chosen, f"{secrets.randbelow(100):02d}"])
+        if passphrase_strength.weakness(passphrase, user_inputs) is None:
+            return passphrase

@@ -25,8 +25,8 @@ def add_user(
     session.require_manager("add staff accounts")
     username = validation.check_username(username)
     role = validation.check_role(role)
-    validation.check_new_passphrase(passphrase)
     display_name = validation.require_text(display_name or username, "display name", max_length=80)
+    validation.check_new_passphrase(passphrase, user_inputs=(username, display_name, session.setting.name))
     slot_file = keyslots.read_slot_file(session.paths.slots)
     if staff_repo.get_staff_by_username(session.conn, username) or slot_file.find_user(username):
         raise AlreadyExists(f"There is already a staff account called '{username}'.")
@@ -55,7 +55,10 @@ def list_users(session: Session) -> list[StaffUser]:
 
 def change_passphrase(session: Session, current: str, new: str, *, kdf: KdfParams = PRODUCTION_KDF) -> None:
     """Rewrites this user's slot only; every other slot is left byte for byte as it was."""
-    validation.check_new_passphrase(new, "new passphrase")
+    user = session.user
+    validation.check_new_passphrase(
+        new, "new passphrase", user_inputs=(user.username, user.display_name, session.setting.name)
+    )
     slot_file = keyslots.read_slot_file(session.paths.slots)
     slot = keyslots.find_user_slot(slot_file, session.user.username)
     new_slot = keyslots.change_slot_passphrase(slot, current, new, kdf)  # proves the current passphrase

@@ -1,22 +1,38 @@
 """A growing wait after repeated wrong passphrases, remembered across restarts; never a lock-out.
 
-The record is a tiny file beside the casebook holding only a count and a time (no names). Someone
+The record is a tiny file beside the casebook holding only counts and a time (no names). Someone
 who can delete it can also copy the casebook and guess offline, where Argon2id is the defence; the
 throttle is against guessing at the PC itself.
+
+Parallel attempts (several windows, or a script starting many ``setting-app`` processes at once) are
+serialised by an OS file lock on ``casebook.unlock-attempts.lock``, held across read-check-count-write:
+
+* an attempt that may go ahead is counted as a failure *before* the passphrase is tried (Argon2 runs
+  outside the lock), so a second attempt started at the same moment already sees it and waits;
+* an attempt that arrives during the wait is refused and counted too (as ``refused``), so the count of
+  attempts never loses one; the wait itself grows with the guesses actually tried, so pressing
+  Unlock again while waiting does not lengthen it;
+* a success clears the record and reports the attempts that failed before it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from setting_app.domain.clock import Clock
 from setting_app.domain.errors import UnlockError
-from setting_app.storage.fsutil import atomic_write
+from setting_app.storage.fsutil import atomic_write, private_umask
 
 THROTTLE_NAME = "casebook.unlock-attempts"
+LOCK_SUFFIX = ".lock"
 FREE_ATTEMPTS = 3
 MAX_DELAY_SECONDS = 300
 
@@ -37,6 +53,54 @@ def delay_after(failures: int) -> int:
     return min(2 ** (failures - FREE_ATTEMPTS), MAX_DELAY_SECONDS)
 
 
+class Record(NamedTuple):
+    """``failures``: every attempt that did not unlock, including ``refused`` ones turned away during a
+    wait without being tried. The wait grows with the guesses tried (``failures - refused``)."""
+
+    failures: int = 0
+    refused: int = 0
+    last_failure_at: datetime | None = None
+
+    @property
+    def tried(self) -> int:
+        return self.failures - self.refused
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive OS lock on ``path`` (created 0600); the kernel drops it if the process dies."""
+    try:
+        with private_umask():
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise UnlockError(f"Could not use {path.name} beside the casebook ({exc.strerror}).") from None
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            while True:
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # retries for about 10 s, then OSError
+                    break
+                except OSError:
+                    continue
+            try:
+                yield
+            finally:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
 @dataclass
 class UnlockThrottle:
     data_dir: Path
@@ -46,39 +110,100 @@ class UnlockThrottle:
     def path(self) -> Path:
         return self.data_dir / THROTTLE_NAME
 
-    def _read(self) -> tuple[int, datetime | None]:
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / (THROTTLE_NAME + LOCK_SUFFIX)
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        if not self.data_dir.is_dir():
+            yield  # no casebook folder: nothing to count (the caller refuses anyway)
+            return
+        with _locked(self.lock_path):
+            yield
+
+    def _read(self) -> Record:
+        """Call with the lock held."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            return int(data["failures"]), datetime.fromisoformat(data["last_failure_at"])
+            record = Record(
+                int(data["failures"]),
+                int(data.get("refused", 0)),
+                datetime.fromisoformat(data["last_failure_at"]),
+            )
+            if not 0 <= record.refused <= record.failures or record.last_failure_at.tzinfo is None:
+                raise ValueError("impossible counts")
+            return record
         except FileNotFoundError:
-            return 0, None
-        except (ValueError, KeyError, TypeError):
+            return Record()
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             # A damaged record must not become a way round the wait, nor a lock-out: start a fresh
             # record as if the free attempts were used just now.
-            now = self.clock.now()
-            self._write(FREE_ATTEMPTS, now)
-            return FREE_ATTEMPTS, now
+            record = Record(FREE_ATTEMPTS, 0, self.clock.now())
+            self._write(record)
+            return record
 
-    def check(self) -> None:
-        failures, last = self._read()
-        if last is None:
-            return
-        wait_until = last + timedelta(seconds=delay_after(failures))
-        remaining = (wait_until - self.clock.now()).total_seconds()
+    def _write(self, record: Record) -> None:
+        """Call with the lock held."""
+        if self.data_dir.is_dir():
+            assert record.last_failure_at is not None
+            payload = {
+                "failures": record.failures,
+                "refused": record.refused,
+                "last_failure_at": record.last_failure_at.isoformat(),
+            }
+            atomic_write(self.path, json.dumps(payload).encode())
+
+    def _remaining(self, record: Record) -> float:
+        if record.last_failure_at is None:
+            return 0.0
+        wait_until = record.last_failure_at + timedelta(seconds=delay_after(record.tried))
+        return (wait_until - self.clock.now()).total_seconds()
+
+    def begin(self) -> None:
+        """Before trying a passphrase or recovery code: count this attempt, under the lock.
+
+        During a wait the attempt is refused (:class:`UnlockThrottled`) and counted as refused.
+        Otherwise it is counted as a failure now, so that attempts started at the same moment see it;
+        :meth:`record_success` takes it back if the passphrase was right.
+        """
+        with self._lock():
+            record = self._read()
+            remaining = self._remaining(record)
+            if remaining > 0:
+                self._write(record._replace(failures=record.failures + 1, refused=record.refused + 1))
+            else:
+                self._write(Record(record.failures + 1, record.refused, self.clock.now()))
         if remaining > 0:
             raise UnlockThrottled(int(remaining + 0.999))
 
-    def _write(self, failures: int, when: datetime) -> None:
-        if self.data_dir.is_dir():
-            payload = {"failures": failures, "last_failure_at": when.isoformat()}
-            atomic_write(self.path, json.dumps(payload).encode())
-
     def record_failure(self) -> None:
-        failures, _ = self._read()
-        self._write(failures + 1, self.clock.now())
+        """After :meth:`begin`, the passphrase was wrong: the wait starts from now (the attempt is
+        already counted; it is counted again only if a success elsewhere cleared the record since)."""
+        with self._lock():
+            record = self._read()
+            if record.last_failure_at is None:
+                record = Record(1, 0, None)
+            self._write(record._replace(last_failure_at=self.clock.now()))
 
-    def record_success(self) -> tuple[int, datetime | None]:
-        """Clear the record; returns how many attempts failed before this success, and the last one's time."""
-        failures, last = self._read()
-        self.path.unlink(missing_ok=True)
-        return failures, last
+    def take_back(self) -> None:
+        """After :meth:`begin`, the attempt ended for another reason than a wrong passphrase (a damaged
+        casebook, an account switched off, an interruption): it was no guess, so uncount it."""
+        with self._lock():
+            record = self._read()
+            if record.failures <= 1 or record.tried <= 0:
+                self.path.unlink(missing_ok=True)
+            else:
+                self._write(record._replace(failures=record.failures - 1))
+
+    def record_success(self) -> Record:
+        """After :meth:`begin`, the passphrase was right: clear the record. Returns the attempts that
+        failed before this success (this one taken back) and the last one's time."""
+        with self._lock():
+            record = self._read()
+            self.path.unlink(missing_ok=True)
+        if record.failures and record.tried:
+            record = record._replace(failures=record.failures - 1)
+        if not record.failures:
+            return Record()
+        return record

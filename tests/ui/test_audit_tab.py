@@ -23,7 +23,7 @@ def _busy(session) -> tuple[int, int]:
     families.view_family(session, one.id)
     for minutes in (10, 20):
         support_log.log_entry(session, NewEntry(two.id, date(2026, 11, 2), Domain.CHILD_DEVELOPMENT, minutes))
-    staff.add_user(session, "pat", "practitioner", "pat passphrase", kdf=TEST_ONLY_FAST_KDF)
+    staff.add_user(session, "pat", "practitioner", "pat's own passphrase", kdf=TEST_ONLY_FAST_KDF)
     return one.id, two.id
 
 
@@ -105,7 +105,7 @@ def test_practitioner_is_refused_and_locking_clears(qtbot, session, data_dir) ->
     ctx.set_session(None)
     assert tab.model.rowCount() == 0
     session.close()
-    pat = casebook.unlock(data_dir, "pat", "pat passphrase", clock=session.clock)
+    pat = casebook.unlock(data_dir, "pat", "pat's own passphrase", clock=session.clock)
     ctx.set_session(pat)
     tab.refresh()
     assert tab.model.rowCount() == 0 and "manager" in tab.status.text().lower()

@@ -132,9 +132,9 @@ def test_restore_with_a_wrong_passphrase_or_a_damaged_file_changes_nothing(
 def test_practitioners_cannot_back_up_or_restore(qtbot, session, data_dir: Path, tmp_path: Path) -> None:
     from setting_app.services import casebook, staff
 
-    staff.add_user(session, "pat", "practitioner", "pat passphrase", kdf=TEST_ONLY_FAST_KDF)
+    staff.add_user(session, "pat", "practitioner", "pat's own passphrase", kdf=TEST_ONLY_FAST_KDF)
     session.close()
-    pat = casebook.unlock(data_dir, "pat", "pat passphrase", clock=session.clock)
+    pat = casebook.unlock(data_dir, "pat", "pat's own passphrase", clock=session.clock)
     tab = Answers(target=tmp_path / "b.fslbackup").tab(AppContext(pat, pat.clock))
     qtbot.addWidget(tab)
     assert tab.back_up() is None and "manager" in tab.result.text().lower()

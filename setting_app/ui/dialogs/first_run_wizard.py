@@ -156,7 +156,7 @@ class ManagerPage(_FormPage):
         self.setTitle("The first manager")
         self.setSubTitle(
             "Managers add staff accounts, change settings and make reports. "
-            "Choose a passphrase of at least 8 characters: a few words are easy to remember."
+            "Choose a passphrase that is hard to guess: three random words are easy to remember."
         )
         self.username = QLineEdit()
         self.username.setAccessibleName("Manager username")
@@ -189,7 +189,14 @@ class ManagerPage(_FormPage):
     def validatePage(self) -> bool:  # noqa: N802
         try:
             validation.check_username(self.username.text())
-            validation.check_new_passphrase(self.passphrase.text())
+            validation.check_new_passphrase(
+                self.passphrase.text(),
+                user_inputs=(
+                    self.username.text(),
+                    self.display_name.text(),
+                    self._wizard.setting_page.name.text(),
+                ),
+            )
             if self.passphrase.text() != self.passphrase_again.text():
                 raise ValidationError("passphrase again", "is not the same as the passphrase")
             self._wizard.create()
