@@ -78,7 +78,6 @@ _TERMS: dict[C, tuple[str, ...]] = {
     ),
     C.FAMILY_HUB: (
         "Family hubs",
-        "Family hub",
         "Children's centres",
         "Family hubs and children's centres",
         "Start for life",
@@ -134,7 +133,6 @@ _TERMS: dict[C, tuple[str, ...]] = {
     ),
     C.FOOD_ESSENTIALS: (
         "Food banks",
-        "Food bank",
         "Foodbanks",
         "Food parcels",
         "Emergency food",

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from setting_app.domain import validation
-from setting_app.domain.codes import Domain, ServiceCategory
+from setting_app.domain.codes import Domain, Nation, ServiceCategory
 from setting_app.domain.errors import AppError, ImportRejected, NotFound, ValidationError
 from setting_app.domain.html_text import html_to_text, shorten, tidy
 from setting_app.domain.referrals import (
@@ -40,7 +40,7 @@ from setting_app.domain.referrals import (
 )
 from setting_app.domain.service_categories import categories_from_terms, suggest_category
 from setting_app.services.session import Session
-from setting_app.storage import service_repo
+from setting_app.storage import service_repo, setting_repo
 from setting_app.storage.database import Connection
 from setting_app.storage.fsutil import atomic_write
 from setting_app.storage.unit_of_work import unit_of_work
@@ -146,6 +146,11 @@ def service_for_referral(
     return service_repo.add_service(
         conn, NewService(name=name.strip(), category=category, domain=domain), ServiceSource.REFERRAL, now
     )
+
+
+def setting_nation(session: Session) -> Nation:
+    """The setting's nation, for category labels in its words (ASN support in Scotland)."""
+    return setting_repo.get_setting(session.conn).nation
 
 
 # ---------------------------------------------------------------- the review queue
