@@ -60,6 +60,11 @@ def test_html_descriptions_become_plain_text_with_paragraphs_and_lists_as_lines(
     # Plain text passes through, tidied; '<' that is not a tag stays.
     assert html_to_text("  Ages <5 and 5-11\r\n\r\n\r\nAll   welcome ") == "Ages <5 and 5-11\n\nAll welcome"
     assert html_to_text("Fish &amp; chips") == "Fish & chips"
+    # HTML escaped twice, as some exports publish it, is converted too.
+    assert (
+        html_to_text("&lt;h4&gt;Hello&lt;/h4&gt;&lt;p&gt;World&amp;nbsp;news&lt;/p&gt;")
+        == "Hello\n\nWorld news"
+    )
 
 
 def test_a_long_description_is_cut_at_a_sentence_and_says_so() -> None:

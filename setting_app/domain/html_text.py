@@ -90,6 +90,12 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _PARA_MARK, _LINE_MARK = "\x00P", "\x00L"
 #: A run of breaks (and the spaces between them) is one break: a paragraph if any of them is one.
 _BREAKS = re.compile(r"(?:[^\S\n]*\x00[PL])+[^\S\n]*")
+#: Script and style blocks are removed before parsing too, whatever the parser makes of what surrounds
+#: them (``<?<script>…`` hides the opening tag from ``html.parser``); an unclosed one runs to the end.
+_CODE_BLOCK = re.compile(r"<\s*(script|style)\b.*?(<\s*/\s*\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.DOTALL)
+#: Something still shaped like an HTML tag in converted text.
+_TAG_LIKE = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
 #: Deep nesting is capped so a hostile fragment cannot make the converter's stack grow without bound.
 MAX_DEPTH = 200
 
@@ -159,19 +165,29 @@ def tidy(text: str) -> str:
     return "\n".join(out).strip()
 
 
+def _convert(source: str) -> str:
+    source = source.replace("\x00", "")
+    source = _COMMENT.sub(" ", _CODE_BLOCK.sub(" ", source))
+    parser = _TextParser()
+    parser.feed(source)
+    parser.close()
+    return _BREAKS.sub(lambda m: "\n\n" if _PARA_MARK in m.group(0) else "\n", "".join(parser.parts))
+
+
 def html_to_text(value: str) -> str:
-    """Plain text from a description that may be an HTML fragment (plain text passes through tidied)."""
+    """Plain text from a description that may be an HTML fragment (plain text passes through tidied).
+
+    HTML escaped twice (``&lt;p&gt;``, common in exported feeds) is converted again; anything still
+    shaped like a tag after that is removed."""
     if not value:
         return ""
     if not _LOOKS_HTML.search(value):
         return tidy(value)
     # Line breaks in the source are just spaces in HTML.
-    source = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    parser = _TextParser()
-    parser.feed(source.replace("\x00", ""))
-    parser.close()
-    text = _BREAKS.sub(lambda m: "\n\n" if _PARA_MARK in m.group(0) else "\n", "".join(parser.parts))
-    return tidy(text)
+    text = tidy(_convert(value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")))
+    if _TAG_LIKE.search(text):
+        text = tidy(_convert(text.replace("\n\n", "<p>").replace("\n", "<br>")))
+    return tidy(_TAG_LIKE.sub(" ", text))
 
 
 _SENTENCE_END = re.compile(r"[.!?…](?=[\s\"')\]]|$)|\n")
@@ -182,7 +198,8 @@ def shorten(text: str, limit: int, note: str) -> tuple[str, bool]:
     that leaves room for ``note``, with the note after it, and True."""
     if len(text) <= limit:
         return text, False
-    room = max(0, limit - len(note) - 2)
+    room = max(0, limit - len(note) - 3)  # the blank line before the note, and a possible '…'
+
     head = text[:room]
     ends = [m.end() for m in _SENTENCE_END.finditer(head)]
     # Cut at a sentence when one ends in the last half of the room; else at a word.
