@@ -156,6 +156,10 @@ def setting_nation(session: Session) -> Nation:
 # ---------------------------------------------------------------- the review queue
 
 
+def count_to_review(session: Session) -> int:
+    return service_repo.count_to_review(session.conn)
+
+
 def review_queue(session: Session) -> list[Service]:
     """Services whose category nobody has placed yet, for a manager to confirm."""
     return service_repo.list_services(session.conn, to_review=True, limit=100_000)
@@ -167,6 +171,7 @@ def confirm_categories(
     """Confirm the category of each service: ``category`` for all of them, or, when it is None, each
     one's own suggestion. All or nothing; a confirmed category is kept by later imports."""
     session.require_manager("confirm service categories")
+    category = ServiceCategory(category) if category is not None else None
     ids = list(dict.fromkeys(service_ids))
     if not ids:
         raise ValidationError("services", "choose at least one service")

@@ -156,7 +156,6 @@ def list_services(
     offset: int = 0,
     limit: int = 1000,
 ) -> list[Service]:
-    """Services without their contacts (``get_service`` has them): lists show a few fields only."""
     clauses, params = [], []
     if search.strip():
         clauses.append(
@@ -174,8 +173,26 @@ def list_services(
     rows = conn.execute(
         f"SELECT * FROM services{where} ORDER BY name COLLATE NOCASE, organisation, id LIMIT ? OFFSET ?",
         [*params, limit, offset],
-    )
-    return [_service(r) for r in rows]
+    ).fetchall()
+    contacts = _contacts_of(conn, [r["id"] for r in rows])
+    return [_service(r, contacts.get(r["id"], ())) for r in rows]
+
+
+def _contacts_of(conn: Connection, service_ids: list[int]) -> dict[int, tuple[ServiceContact, ...]]:
+    """The contacts of many services, a few queries in all."""
+    found: dict[int, list[ServiceContact]] = {}
+    for start in range(0, len(service_ids), 500):
+        chunk = service_ids[start : start + 500]
+        rows = conn.execute(
+            f"""SELECT service_id, name, title, phone, email FROM service_contacts
+                WHERE service_id IN ({", ".join("?" * len(chunk))}) ORDER BY service_id, position""",
+            chunk,
+        )
+        for r in rows:
+            found.setdefault(r["service_id"], []).append(
+                ServiceContact(r["name"], r["title"], r["phone"], r["email"])
+            )
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def count_services(conn: Connection) -> int:
