@@ -139,6 +139,8 @@ def test_wrong_types_are_read_where_they_can_be_and_ignored_where_not(session, t
                 "email": True,
             },
             {"id": "s4", "name": "True status", "status": True, "url": ["http://x"]},
+            {"id": "s5", "name": "Script link", "url": "javascript:alert(1)"},
+            {"id": "s6", "name": "Bare link", "url": "www.example.org/group"},
             "not a service",
             None,
         ]
@@ -146,7 +148,7 @@ def test_wrong_types_are_read_where_they_can_be_and_ignored_where_not(session, t
     path = tmp_path / "types.json"
     path.write_text(json.dumps(data))
     summary = import_directory(session, path)
-    assert summary.added == 3
+    assert summary.added == 5
     assert summary.problem_summary() == [
         "skipped: service 2: has no id",
         "skipped: service 3: has no name",
@@ -156,7 +158,8 @@ def test_wrong_types_are_read_where_they_can_be_and_ignored_where_not(session, t
     assert (
         services["Bad inner types"].description == "12345" and services["Bad inner types"].organisation == ""
     )
-    assert services["True status"].active is True
+    assert services["True status"].active is True and services["True status"].website == ""
+    assert services["Script link"].website == "" and services["Bare link"].website == "www.example.org/group"
 
 
 @pytest.mark.parametrize("depth", [2_000, 200_000])

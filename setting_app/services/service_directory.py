@@ -302,6 +302,17 @@ def _best_address(addresses: Iterable[dict]) -> str:
     return _first(*(_address(a) for a in ranked))
 
 
+def _website(value: str) -> str:
+    """A web address as published; other schemes (``javascript:``, ``file:``) and text with spaces are not
+    web addresses."""
+    value = value.strip()
+    if not value or re.search(r"\s", value):
+        return ""
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", value) and not value.lower().startswith(("http://", "https://")):
+        return ""
+    return _clip(value, 500)
+
+
 def _is_active(status: str) -> bool:
     return status.lower() in ("", "active")
 
@@ -406,9 +417,7 @@ class _Builder:
                 organisation=_clip(html_to_text(organisation).replace("\n", " "), 200),
                 phone=_first(*phones),
                 email=email,
-                website=_clip(website, 500)
-                if website.lower().startswith(("http://", "https://", "www."))
-                else "",
+                website=_website(website),
                 address=_clip(address, 500),
                 description=text,
                 hsds_id=hsds_id,
