@@ -317,11 +317,15 @@ def test_hsds3_example_keeps_the_phone_contacts_address_and_organisation(session
         "email@example.com",
         "http://example.com/counselling",
     )
-    # Its one term ('name') is not in the reviewed table: to review, no guess from 'mental health conditions'.
+    # Its one term ('name') is not in the reviewed table: to review, with the name's word as a suggestion.
     assert (s.category, s.category_status, s.taxonomy_terms) == (
         ServiceCategory.OTHER,
         CategoryStatus.TO_REVIEW,
         ("name",),
+    )
+    assert (s.suggested_category, s.suggestion_reason) == (
+        ServiceCategory.MENTAL_HEALTH,
+        "the name says 'counselling'",
     )
 
 

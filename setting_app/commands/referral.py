@@ -505,11 +505,11 @@ def cmd_services_show(ctx: CliContext, args: argparse.Namespace) -> int:
     ]
     for label, value in fields:
         ctx.print(f"{label + ':':<17}{value or '-'}")
-    ctx.print(f"{'Contacts:':<17}{'-' if not s.contacts else ''}")
+    ctx.print("Contacts:" if s.contacts else f"{'Contacts:':<17}-")
     for contact in s.contacts:
         ctx.print(f"  {contact.text}")
     for label, text in (("Description", s.description), ("Our notes", s.notes)):
-        ctx.print(f"{label + ':':<17}{'-' if not text else ''}")
+        ctx.print(f"{label}:" if text else f"{label + ':':<17}-")
         for line in text.splitlines():
             ctx.print(f"  {line}" if line else "")
     return 0

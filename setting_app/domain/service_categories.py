@@ -223,7 +223,7 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
         r"postnatal depression",
         r"talking therap(y|ies)",
         r"\bcamhs\b",
-        r"counselling (service|sessions)",
+        r"\bcounsell?ing\b",
     ),
     C.SPEECH_LANGUAGE: (
         r"speech and language (therapy|therapist|therapists|service)",

@@ -222,7 +222,7 @@ class ReferralsScreen(QWidget):
         self.edit_service_button.clicked.connect(self.edit_service)
         self.import_button = QPushButton("&Import directory…")
         self.import_button.setToolTip(
-            "An Open Referral UK (HSDS) JSON file, or the services.csv of a CSV export"
+            "An Open Referral UK (HSDS) JSON file, the services.csv of a CSV export, or a data package's datapackage.json"
         )
         self.import_button.clicked.connect(self.choose_directory_file)
         self.review_button = QPushButton("&Review categories…")
