@@ -315,6 +315,11 @@ def test_follow_up_days_and_directory_commands(ready: CliRunner) -> None:
     assert "skipped: services.csv line 6: has no id" in again.out
     listed = ready("services", "list", "--category", "food_essentials")
     assert "Eastbrook Community Food Bank" in listed.out and "Little Steps Baby Bank" in listed.out
+    # The directory gives no category for the advice line: a manager confirms the suggested one.
+    review = ready("services", "review")
+    line = next(x for x in review.out.splitlines() if "Money Matters Advice Line" in x)
+    assert "suggested debt_benefits" in line
+    assert ready("services", "confirm", line.split()[0], "--suggested").code == 0
     # A directory service needs no --category or --domain; its due date uses the new follow-up days.
     added = ready(
         "referral",

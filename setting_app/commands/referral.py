@@ -144,8 +144,29 @@ def _register_services(sub: argparse._SubParsersAction) -> None:
     p = svc.add_parser(
         "import", help="import an Open Referral UK (HSDS) JSON file or services.csv (managers)"
     )
-    p.add_argument("file", type=Path)
+    p.add_argument(
+        "file",
+        type=Path,
+        help="a JSON file, a services.csv, a data package's datapackage.json, or their folder",
+    )
+    p.add_argument("--problems", type=Path, help="write every problem found, one a line, to this text file")
     p.set_defaults(handler=cmd_services_import)
+
+    p = svc.add_parser("show", help="every field of one service, with its contacts and directory categories")
+    p.add_argument("id", help="the service's id, as 'services list' shows it (#12 or 12)")
+    p.set_defaults(handler=cmd_services_show)
+
+    p = svc.add_parser("review", help="imported services whose category is still to review, with suggestions")
+    p.set_defaults(handler=cmd_services_review)
+
+    p = svc.add_parser(
+        "confirm", help="confirm the category of services to review (managers); kept by later imports"
+    )
+    p.add_argument("ids", nargs="+", help="service ids (#12 or 12)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--category", help=f"the category for all of them: {_codes(ServiceCategory)}")
+    which.add_argument("--suggested", action="store_true", help="accept each one's suggested category")
+    p.set_defaults(handler=cmd_services_confirm)
 
     p = svc.add_parser("list", help="list the directory")
     p.add_argument("--search", default="")
@@ -438,9 +459,96 @@ def cmd_measures(ctx: CliContext, args: argparse.Namespace) -> int:
 def cmd_services_import(ctx: CliContext, args: argparse.Namespace) -> int:
     with ctx.open_session() as session:
         summary = service_directory.import_directory(session, args.file)
+        written = (
+            service_directory.save_problem_list(session, summary, args.problems) if args.problems else None
+        )
     ctx.print(f"Imported {args.file.name}: {summary.message}.")
-    for problem in summary.skipped:
-        ctx.print(f"  skipped: {problem}")
+    for line in summary.problem_summary():
+        ctx.print(f"  {line}")
+    if written is not None:
+        ctx.print(f"Every problem ({len(summary.problems)}) is listed in {written}.")
+    elif len(summary.problem_summary()) < len(summary.problems):
+        ctx.print("  (--problems FILE lists every one)")
+    if summary.to_review:
+        ctx.print("Confirm their categories with 'services review' and 'services confirm' (managers).")
+    return 0
+
+
+def _service_id(text: str) -> int:
+    try:
+        return int(str(text).strip().lstrip("#"))
+    except ValueError:
+        raise ValidationError(
+            "id", f"'{text}' is not a service id (a number, as 'services list' shows)"
+        ) from None
+
+
+def _category_text(s, nation) -> str:
+    text = f"{s.category.label_for(nation)} ({s.category.value}), {s.category_status.label}"
+    if s.to_review and s.suggested_category:
+        text += f"; suggested: {s.suggested_category.value} ({s.suggestion_reason})"
+    return text
+
+
+def cmd_services_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    service_id = _service_id(args.id)
+    with ctx.open_session() as session:
+        s = service_directory.get_service(session, service_id)
+        nation = service_directory.setting_nation(session)
+    fields = [
+        ("Service", f"#{s.id} {s.name}"),
+        ("Organisation", s.organisation),
+        ("Category", _category_text(s, nation)),
+        ("Usual domain", s.domain.label(nation) if s.domain else "(any)"),
+        ("Running", "yes" if s.active else "no longer running"),
+        ("Phone", s.phone),
+        ("Email", s.email),
+        ("Website", s.website),
+        ("Address", s.address),
+        ("Directory id", s.hsds_id or ""),
+        ("Directory terms", "; ".join(s.taxonomy_terms)),
+        (
+            "From",
+            {"manual": "added here", "import": "directory import", "referral": "a referral"}[s.source.value],
+        ),
+        ("Updated", s.updated_at.strftime("%Y-%m-%d %H:%M")),
+    ]
+    for label, value in fields:
+        ctx.print(f"{label + ':':<17}{value or '-'}")
+    ctx.print("Contacts:" if s.contacts else f"{'Contacts:':<17}-")
+    for contact in s.contacts:
+        ctx.print(f"  {contact.text}")
+    for label, text in (("Description", s.description), ("Our notes", s.notes)):
+        ctx.print(f"{label}:" if text else f"{label + ':':<17}-")
+        for line in text.splitlines():
+            ctx.print(f"  {line}" if line else "")
+    return 0
+
+
+def cmd_services_review(ctx: CliContext, args: argparse.Namespace) -> int:
+    with ctx.open_session() as session:
+        queue = service_directory.review_queue(session)
+    if not queue:
+        ctx.print("No services to review: every category is confirmed or from the directory.")
+        return 0
+    ctx.print(f"{len(queue)} services to review (shown as Other until confirmed):")
+    for s in queue:
+        suggestion = (
+            f"suggested {s.suggested_category.value}: {s.suggestion_reason}"
+            if s.suggested_category
+            else "no suggestion"
+        )
+        ctx.print(f"#{s.id:<4} {s.display_name:<50} {suggestion}")
+    return 0
+
+
+def cmd_services_confirm(ctx: CliContext, args: argparse.Namespace) -> int:
+    category = parse_code(ServiceCategory, args.category, "category") if args.category else None
+    ids = [_service_id(i) for i in args.ids]
+    with ctx.open_session() as session:
+        confirmed = service_directory.confirm_categories(session, ids, category)
+    for s in confirmed:
+        ctx.print(f"#{s.id:<4} {s.display_name}: {s.category.value}")
     return 0
 
 
@@ -449,6 +557,7 @@ def cmd_services_list(ctx: CliContext, args: argparse.Namespace) -> int:
     with ctx.open_session() as session:
         for s in service_directory.list_services(session, search=args.search, category=category):
             state = "" if s.active else "  (no longer running)"
+            state += "  (category to review)" if s.to_review else ""
             contact = s.phone or s.email or s.website
             ctx.print(f"#{s.id:<4} {s.display_name:<50} {s.category.value:<16} {contact}{state}")
     return 0

@@ -470,6 +470,40 @@ class ServiceSource(StrEnum):
     REFERRAL = "referral"
 
 
+class CategoryStatus(StrEnum):
+    """How far a service's category can be trusted."""
+
+    #: Chosen or confirmed by a person here; a later import never changes it.
+    CONFIRMED = "confirmed"
+    #: From the directory's own taxonomy terms (the reviewed table); a later import may update it.
+    DIRECTORY = "directory"
+    #: Not known: the directory gave no term we can place. Shown as Other until a manager confirms it.
+    TO_REVIEW = "to_review"
+
+    @property
+    def label(self) -> str:
+        return {
+            "confirmed": "confirmed here",
+            "directory": "from the directory's categories",
+            "to_review": "to review",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class ServiceContact:
+    """A named contact for a service, as the directory publishes it."""
+
+    name: str = ""
+    title: str = ""
+    phone: str = ""
+    email: str = ""
+
+    @property
+    def text(self) -> str:
+        who = f"{self.name} ({self.title})" if self.name and self.title else self.name or self.title
+        return ", ".join(t for t in (who, self.phone, self.email) if t)
+
+
 @dataclass(frozen=True)
 class NewService:
     name: str
@@ -485,6 +519,13 @@ class NewService:
     notes: str = ""
     hsds_id: str | None = None
     active: bool = True
+    category_status: CategoryStatus = CategoryStatus.CONFIRMED
+    #: For a service to review: the category a tested matcher proposes, and why.
+    suggested_category: ServiceCategory | None = None
+    suggestion_reason: str = ""
+    #: The directory's own taxonomy terms for the service, as published.
+    taxonomy_terms: tuple[str, ...] = ()
+    contacts: tuple[ServiceContact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -504,6 +545,15 @@ class Service:
     source: ServiceSource
     active: bool
     updated_at: datetime
+    category_status: CategoryStatus = CategoryStatus.CONFIRMED
+    suggested_category: ServiceCategory | None = None
+    suggestion_reason: str = ""
+    taxonomy_terms: tuple[str, ...] = ()
+    contacts: tuple[ServiceContact, ...] = ()
+
+    @property
+    def to_review(self) -> bool:
+        return self.category_status is CategoryStatus.TO_REVIEW
 
     @property
     def display_name(self) -> str:
@@ -525,6 +575,11 @@ class Service:
             notes=self.notes,
             hsds_id=self.hsds_id,
             active=self.active,
+            category_status=self.category_status,
+            suggested_category=self.suggested_category,
+            suggestion_reason=self.suggestion_reason,
+            taxonomy_terms=self.taxonomy_terms,
+            contacts=self.contacts,
         )
 
 

@@ -62,6 +62,9 @@ def board(session) -> dict[str, int]:
     fam2 = families.add_family(session, NewFamily("FAM-0002", date(2026, 2, 1), (Carer("Sam Blue"),)))
     food = service_directory.find_service(session, "Eastbrook Community Food Bank")
     slt = service_directory.find_service(session, "Children's Speech and Language Therapy")
+    # The directory gives no terms for these two: a manager confirms the suggested categories first.
+    money = service_directory.find_service(session, "Money Matters Advice Line")
+    slt, _money = service_directory.confirm_categories(session, [slt.id, money.id])
 
     def make(family, service, made_on, **extra):
         fields = {

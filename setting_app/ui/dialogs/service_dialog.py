@@ -3,6 +3,7 @@ directory; the setting's own notes are never overwritten by a later import."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -75,7 +76,7 @@ class ServiceDialog(QDialog):
         self.description = QPlainTextEdit()
         self.description.setAccessibleName("Description")
         self.description.setTabChangesFocus(True)
-        self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 3 + 14)
+        self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 6 + 14)
         row("Desc&ription", self.description, "description")
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("The setting's own notes")
@@ -88,9 +89,16 @@ class ServiceDialog(QDialog):
         source = QLabel()
         if service is not None and service.hsds_id:
             source.setText(
-                "Imported from a published directory: a later import updates it, but not your notes."
+                "Imported from a published directory: a later import updates it, but not your notes "
+                "or a category you chose."
             )
         source.setWordWrap(True)
+        #: What the directory says beyond the editable fields: category status, terms, contacts.
+        self.directory_info = QLabel(self._directory_text(service) if service is not None else "")
+        self.directory_info.setWordWrap(True)
+        self.directory_info.setAccessibleName("From the directory")
+        self.directory_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.directory_info.setVisible(bool(self.directory_info.text()))
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.errors.general, 1)
@@ -104,6 +112,7 @@ class ServiceDialog(QDialog):
         buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.directory_info)
         layout.addWidget(source)
         layout.addLayout(buttons)
         if service is not None:
@@ -111,6 +120,23 @@ class ServiceDialog(QDialog):
         else:
             self._on_category(self.category.currentIndex())
         self.resize(560, 560)
+
+    def _directory_text(self, s: Service) -> str:
+        lines = []
+        if s.to_review:
+            text = "Category: to review (the directory gave none we can place); choosing one confirms it."
+            if s.suggested_category:
+                text += f" Suggested: {s.suggested_category.label_for(self.ctx.nation)}, because {s.suggestion_reason}."
+            lines.append(text)
+        elif s.hsds_id:
+            lines.append(f"Category: {s.category_status.label}.")
+        if s.taxonomy_terms:
+            lines.append("Directory categories: " + "; ".join(s.taxonomy_terms))
+        if s.contacts:
+            lines.append("Contacts: " + "; ".join(c.text for c in s.contacts))
+        if s.hsds_id:
+            lines.append(f"Directory id: {s.hsds_id}")
+        return "\n".join(lines)
 
     def _on_category(self, index: int) -> None:
         usual = CATEGORY_USUAL_DOMAIN.get(combo_code(self.category, ServiceCategory, index))

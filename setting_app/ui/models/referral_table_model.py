@@ -281,7 +281,7 @@ class ServiceTableModel(QAbstractTableModel):
         if column == self.ORGANISATION:
             return s.organisation
         if column == self.CATEGORY:
-            return s.category.label_for(self._nation)
+            return s.category.label_for(self._nation) + (" (to review)" if s.to_review else "")
         if column == self.CONTACT:
             return " / ".join(t for t in (s.phone, s.email or s.website) if t)
         if column == self.SOURCE:

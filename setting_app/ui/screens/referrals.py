@@ -43,6 +43,7 @@ from setting_app.ui.dialogs.referral_dialog import ReferralDialog, combo_code
 from setting_app.ui.dialogs.referral_status_dialog import ReferralStatusDialog, history_html
 from setting_app.ui.dialogs.restricted_reason_dialog import RestrictedReasonDialog
 from setting_app.ui.dialogs.service_dialog import ServiceDialog
+from setting_app.ui.dialogs.service_review_dialog import ServiceReviewDialog
 from setting_app.ui.dialogs.sharing_decision_dialog import SharingDecisionDialog
 from setting_app.ui.errors import reporting_errors, show_app_error
 from setting_app.ui.formatting import count_text, uk_date
@@ -221,10 +222,26 @@ class ReferralsScreen(QWidget):
         self.edit_service_button.clicked.connect(self.edit_service)
         self.import_button = QPushButton("&Import directory…")
         self.import_button.setToolTip(
-            "An Open Referral UK (HSDS) JSON file, or the services.csv of a CSV export"
+            "An Open Referral UK (HSDS) JSON file, the services.csv of a CSV export, or a data package's datapackage.json"
         )
         self.import_button.clicked.connect(self.choose_directory_file)
-        for button in (self.add_service_button, self.edit_service_button, self.import_button):
+        self.review_button = QPushButton("&Review categories…")
+        self.review_button.setToolTip(
+            "Imported services whose category the directory did not give (managers)"
+        )
+        self.review_button.clicked.connect(self.review_categories)
+        self.problems_button = QPushButton("Save the &problem list…")
+        self.problems_button.setToolTip("Every problem the last import found, one a line, in a text file")
+        self.problems_button.clicked.connect(self.choose_problem_file)
+        self.problems_button.setVisible(False)
+        self.last_import: service_directory.ImportSummary | None = None
+        for button in (
+            self.add_service_button,
+            self.edit_service_button,
+            self.import_button,
+            self.review_button,
+            self.problems_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.directory_status = QLabel()
@@ -331,6 +348,11 @@ class ReferralsScreen(QWidget):
         self.import_button.setEnabled(self.ctx.user.is_manager)
         if not self.ctx.user.is_manager:
             self.import_button.setToolTip("Only a manager can import a directory")
+        to_review = service_directory.count_to_review(self.ctx.session)
+        self.review_button.setText(
+            f"&Review categories ({to_review})…" if to_review else "&Review categories…"
+        )
+        self.review_button.setEnabled(self.ctx.user.is_manager and to_review > 0)
 
     def load_sharing(self) -> None:
         self.sharing_model.set_records(info_sharing.list_sharing(self.ctx.session, limit=MAX_SHARING_ROWS))
@@ -518,10 +540,40 @@ class ReferralsScreen(QWidget):
             show_app_error(self, error, "Could not import the directory")
             return False
         text = f"Imported {path.name}: {summary.message}."
-        if summary.skipped:
-            text += " Skipped: " + "; ".join(summary.skipped[:5])
+        lines = summary.problem_summary()
+        if lines:
+            text += "\n" + "\n".join(lines[:8])
+            if len(lines) > 8:
+                text += (
+                    f"\n…and {len(lines) - 8} more kinds of problem: save the problem list to see them all."
+                )
         self.directory_status.setText(text)
+        self.last_import = summary
+        self.problems_button.setVisible(bool(summary.problems))
         self.ctx.data_changed.emit("referrals")
+        return True
+
+    def review_categories(self) -> ServiceReviewDialog | None:
+        with reporting_errors(self):
+            return self._open(ServiceReviewDialog(self.ctx, self))
+        return None
+
+    def choose_problem_file(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Save the problem list", str(Path.home() / "directory-import-problems.txt"), "Text (*.txt)"
+        )
+        if path:
+            self.save_problem_list(Path(path))
+
+    def save_problem_list(self, path: Path) -> bool:
+        if self.last_import is None:
+            return False
+        try:
+            written = service_directory.save_problem_list(self.ctx.session, self.last_import, path)
+        except AppError as error:
+            show_app_error(self, error, "Could not save the problem list")
+            return False
+        self.directory_status.setText(f"{self.directory_status.text()}\nThe full list is in {written}.")
         return True
 
     def record_not_shared(self) -> SharingDecisionDialog | None:
