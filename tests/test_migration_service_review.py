@@ -12,7 +12,7 @@ from setting_app.domain.referrals import CategoryStatus, ServiceContact
 from setting_app.storage import database, migrations, service_repo
 
 NOW = "2026-10-01T09:00:00+00:00"
-BEFORE = 6  # the last schema without category status
+BEFORE = 7  # the last schema without category status
 
 
 def test_guessed_categories_become_suggestions_to_review(tmp_path: Path) -> None:

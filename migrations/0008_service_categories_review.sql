@@ -1,4 +1,4 @@
--- 0007: service directories that can be trusted.
+-- 0008: service directories that can be trusted.
 -- * Each service says how far its category can be trusted: confirmed by a person here, taken from the
 --   directory's own taxonomy terms, or to review (the directory gave nothing we can place).
 -- * For services to review, the category a tested matcher suggests and why (a suggestion, never applied
