@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
@@ -19,6 +20,29 @@ from setting_app.storage.instance_lock import InstanceLock
 log = logging.getLogger("setting_app.ui")
 
 APP_NAME = "Family Support Log"
+
+
+class NoDisplay(AppError):
+    pass
+
+
+def no_display_message(environ: Mapping[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Why a window cannot open here, in one line, or None if it can (or Qt was told where to draw).
+
+    Without this, Qt on Linux with no X or Wayland display aborts the process (exit 134) after a
+    hint about libxcb-cursor0, which is not the cause. Windows and macOS always have a screen plugin.
+    """
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform in ("win32", "darwin") or platform.startswith("cygwin"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    return (
+        "There is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+        "Start it from the desktop or over 'ssh -X', or run 'xvfb-run setting-app' for a virtual screen; "
+        "'setting-app gui --screenshots DIR' saves every screen as pictures without one."
+    )
 
 
 def _application():
@@ -54,6 +78,9 @@ def run_app(
         _application()
         with InstanceLock(data_dir):
             return take_screenshots(data_dir, screenshots_dir, user=user, clock=clock)
+    problem = no_display_message()
+    if problem:
+        raise NoDisplay(problem)  # before Qt, which would abort the whole process
     app = _application()
     try:
         instance_lock = InstanceLock(data_dir).acquire()
