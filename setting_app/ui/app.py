@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,12 +46,40 @@ def no_display_message(environ: Mapping[str, str] | None = None, platform: str |
     )
 
 
+# What a Qt platform plugin says when asked to do what it cannot (the offscreen one used for
+# screenshots has no window manager to raise a window or pass size hints to): nothing to act on.
+UNSUPPORTED_BY_PLATFORM = re.compile(r"^This plugin does not support \w+\(\)$")
+_previous_handler = None
+_quietened = False
+
+
+def quieten_platform_notices() -> None:
+    """Drop the platform plugin's "does not support ..." notices; every other Qt message goes on
+    to the handler before (or to stderr, as Qt's own handler would). Once per process."""
+    global _previous_handler, _quietened
+    if _quietened:
+        return
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(mode, context, message: str) -> None:
+        if UNSUPPORTED_BY_PLATFORM.match(message):
+            return
+        if _previous_handler is not None:
+            _previous_handler(mode, context, message)
+        elif sys.stderr is not None:
+            sys.stderr.write(message + "\n")
+
+    _previous_handler = qInstallMessageHandler(handler)
+    _quietened = True
+
+
 def _application():
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from setting_app.paths import resource_path
 
+    quieten_platform_notices()
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
