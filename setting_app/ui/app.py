@@ -73,6 +73,30 @@ def quieten_platform_notices() -> None:
     _quietened = True
 
 
+# Held while the app is open, so that Inno Setup (AppMutex in packaging/windows/setting_app.iss) sees
+# it running, in this session or another user's, and asks for it to be closed before an upgrade or
+# uninstall. One instance per casebook is the instance lock's job (storage/instance_lock.py).
+APP_MUTEX_NAMES = ("FamilySupportLog.Running", "Global\\FamilySupportLog.Running")
+_mutex_handles: list[int] = []
+
+
+def announce_running(platform: str | None = None) -> list[int]:
+    """On Windows, create the named mutexes the installer looks for (kept until the process ends);
+    elsewhere nothing. A name that cannot be created (Global\\ in a locked-down session) is skipped."""
+    if (platform or sys.platform) != "win32" or _mutex_handles:
+        return list(_mutex_handles)
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateMutexW.restype = ctypes.c_void_p
+    kernel32.CreateMutexW.argtypes = (ctypes.c_void_p, ctypes.c_bool, ctypes.c_wchar_p)
+    for name in APP_MUTEX_NAMES:
+        handle = kernel32.CreateMutexW(None, False, name)
+        if handle:
+            _mutex_handles.append(handle)
+    return list(_mutex_handles)
+
+
 def _application():
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
@@ -111,6 +135,7 @@ def run_app(
     if problem:
         raise NoDisplay(problem)  # before Qt, which would abort the whole process
     app = _application()
+    announce_running()
     try:
         instance_lock = InstanceLock(data_dir).acquire()
     except AppError as error:
