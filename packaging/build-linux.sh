@@ -12,7 +12,7 @@
 # The frozen programs run with a cleared environment (env -i), from a temporary folder, so nothing
 # from the source tree or the virtual environment can stand in for what the bundle lacks.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 PY=${PYTHON:-$ROOT/.venv/bin/python}
 DIST=$ROOT/packaging/dist
@@ -37,7 +37,7 @@ done
 if [ $build -eq 1 ]; then
   if ! "$PY" -c "import PyInstaller" 2>/dev/null; then
     echo "Installing PyInstaller (the 'build' extra) into the virtual environment"
-    "$PY" -m pip install -qq -e "$ROOT[build]"
+    "$PY" -m pip install -qq -e "${ROOT}[build]"
   fi
   echo "Building with PyInstaller $("$PY" -m PyInstaller --version) ..."
   mkdir -p "$WORK"
@@ -96,7 +96,7 @@ else
   failures=$((failures + 1))
 fi
 
-if [ $failures -ne 0 ]; then
+if [ "$failures" -ne 0 ]; then
   echo "$failures smoke test(s) failed."
   exit 1
 fi
