@@ -86,11 +86,20 @@ def _run(command: list[str], run: Runner) -> subprocess.CompletedProcess:
     )
 
 
+_sid_of_this_process: list[str] = []
+
+
 def current_user_sid(run: Runner = subprocess.run) -> str:
+    """The signed-in user's SID (asked of whoami once per process)."""
+    if run is subprocess.run and _sid_of_this_process:
+        return _sid_of_this_process[0]
     result = _run(whoami_command(), run)
     if result.returncode != 0:
         raise ValueError(f"whoami failed: {(result.stderr or result.stdout).strip()[:120]}")
-    return parse_whoami_sid(result.stdout)
+    sid = parse_whoami_sid(result.stdout)
+    if run is subprocess.run:
+        _sid_of_this_process.append(sid)
+    return sid
 
 
 _done: set[str] = set()
