@@ -47,9 +47,12 @@ def test_without_a_display_the_app_says_so_in_one_line_and_exits_1(
     assert not (tmp_path / "casebook").exists(), "nothing is created before the display is known"
 
 
-def test_a_display_or_a_chosen_qt_platform_is_enough() -> None:
+def test_a_display_or_a_chosen_qt_platform_is_enough(tmp_path: Path) -> None:
+    (tmp_path / "X0").touch()  # the socket a running X server :0 listens on
     assert no_display_message({}, "linux") is not None
-    assert no_display_message({"DISPLAY": ":0"}, "linux") is None
+    assert no_display_message({"DISPLAY": ":0"}, "linux", tmp_path) is None
+    assert no_display_message({"DISPLAY": ":0.0"}, "linux", tmp_path) is None
+    assert no_display_message({"DISPLAY": "localhost:10.0"}, "linux", tmp_path) is None  # ssh -X: Qt's to try
     assert no_display_message({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
     assert no_display_message({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
     assert no_display_message({"DISPLAY": ""}, "linux") is not None  # empty is unset
@@ -72,3 +75,24 @@ def test_screenshots_need_no_display(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.startswith("setting-app: There is no casebook"), result.stderr
+
+
+def test_a_local_display_with_no_x_server_is_no_display(tmp_path: Path) -> None:
+    message = no_display_message({"DISPLAY": ":7"}, "linux", tmp_path)
+    assert message is not None and "no X server is running for DISPLAY=:7" in message
+    assert no_display_message({"DISPLAY": ":7", "QT_QPA_PLATFORM": "offscreen"}, "linux", tmp_path) is None
+
+
+def test_a_stale_display_says_so_instead_of_aborting(tmp_path: Path) -> None:
+    display = next(f":{n}" for n in range(900, 1000) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    env = {**_without_display(), "DISPLAY": display}
+    result = subprocess.run(
+        [sys.executable, "-m", "setting_app", "--data-dir", str(tmp_path / "casebook"), "gui"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert f"no X server is running for DISPLAY={display}" in result.stderr

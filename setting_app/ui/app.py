@@ -27,23 +27,41 @@ class NoDisplay(AppError):
     pass
 
 
-def no_display_message(environ: Mapping[str, str] | None = None, platform: str | None = None) -> str | None:
+X11_SOCKETS = Path("/tmp/.X11-unix")
+LOCAL_X_DISPLAY = re.compile(r"^:(\d+)(\.\d+)?$")
+WHAT_TO_DO = (
+    "Start it from the desktop or over 'ssh -X', or run 'xvfb-run setting-app' for a virtual screen; "
+    "'setting-app gui --screenshots DIR' saves every screen as pictures without one."
+)
+
+
+def no_display_message(
+    environ: Mapping[str, str] | None = None, platform: str | None = None, x11_sockets: Path = X11_SOCKETS
+) -> str | None:
     """Why a window cannot open here, in one line, or None if it can (or Qt was told where to draw).
 
     Without this, Qt on Linux with no X or Wayland display aborts the process (exit 134) after a
-    hint about libxcb-cursor0, which is not the cause. Windows and macOS always have a screen plugin.
+    hint about libxcb-cursor0, which is not the cause. The same abort follows a DISPLAY naming a
+    local X server that is not running (":1" after the session ended), which shows as a missing
+    socket in /tmp/.X11-unix; remote displays ("localhost:10" over ssh -X) are left to Qt. Windows
+    and macOS always have a screen plugin.
     """
     environ = os.environ if environ is None else environ
     platform = sys.platform if platform is None else platform
     if platform in ("win32", "darwin") or platform.startswith("cygwin"):
         return None
-    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY") or environ.get("QT_QPA_PLATFORM"):
+    if environ.get("WAYLAND_DISPLAY") or environ.get("QT_QPA_PLATFORM"):
         return None
-    return (
-        "There is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
-        "Start it from the desktop or over 'ssh -X', or run 'xvfb-run setting-app' for a virtual screen; "
-        "'setting-app gui --screenshots DIR' saves every screen as pictures without one."
-    )
+    display = environ.get("DISPLAY") or ""
+    if not display:
+        return f"There is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). {WHAT_TO_DO}"
+    local = LOCAL_X_DISPLAY.match(display)
+    if local and not (x11_sockets / f"X{local.group(1)}").exists():
+        return (
+            f"There is no display to open the window on: no X server is running for DISPLAY={display}. "
+            f"{WHAT_TO_DO}"
+        )
+    return None
 
 
 # What a Qt platform plugin says when asked to do what it cannot (the offscreen one used for
