@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 
 APP_DIR_NAME = "setting-app"
+# %LOCALAPPDATA%\FamilySupportLog on Windows (the installer's uninstall question names it too) and
+# ~/Library/Application Support/FamilySupportLog on macOS.
+DATA_DIR_NAME = "FamilySupportLog"
 
 
 def is_frozen() -> bool:
@@ -47,11 +50,12 @@ def pyproject_path() -> Path:
 
 
 def default_data_dir() -> Path:
-    """The platform's per-user data folder."""
+    """The platform's per-user data folder: on Windows in %LOCALAPPDATA%, which stays on the PC (it
+    does not roam with the profile) and belongs to the Windows account alone."""
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "FamilySupportLog"
+        return base / DATA_DIR_NAME
     if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "FamilySupportLog"
+        return Path.home() / "Library" / "Application Support" / DATA_DIR_NAME
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / APP_DIR_NAME

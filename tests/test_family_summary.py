@@ -446,7 +446,10 @@ def test_a_failed_write_or_print_leaves_no_audit_row(session, casebook, out, mon
     assert len(_print_rows(session, family_id)) == 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root ignores folder permissions; Windows folders are not made unwritable by chmod",
+)
 def test_an_unwritable_folder_leaves_no_file_and_no_audit_row(session, casebook, tmp_path) -> None:
     folder = tmp_path / "read-only"
     folder.mkdir()

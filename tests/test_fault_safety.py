@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from setting_app.storage import database
 from setting_app.storage.database import WriteFailed, network_share_warning
 from setting_app.storage.entry_repo import EntryFilter
 from tests.conftest import PASSPHRASE
+
+resource = pytest.importorskip("resource", reason="file-size limits (RLIMIT_FSIZE) are POSIX only")
 
 ROOT = Path(__file__).resolve().parents[1]
 

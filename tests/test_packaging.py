@@ -192,9 +192,11 @@ def test_inno_setup_script_matches_the_build() -> None:
     icon = re.search(r"^SetupIconFile=(.+)$", code, re.MULTILINE).group(1)
     assert (ISS.parent / icon.replace("\\", "/")).resolve().is_file()
     assert "PrivilegesRequired=lowest" in code
-    # Uninstalling or upgrading must never delete casebooks: only the install folder is touched.
+    # Uninstalling or upgrading never deletes casebooks by itself: only the install folder is touched
+    # (the one question that can delete them is checked in tests/test_windows_installer.py).
     assert not re.search(r"^\[UninstallDelete\]", code, re.MULTILINE)
-    assert "{localappdata}" not in code.lower() and "{userappdata}" not in code.lower()
+    setup_sections = code.split("\n[Code]")[0].lower()
+    assert "{localappdata}" not in setup_sections and "{userappdata}" not in setup_sections
     install_delete = code.split("[InstallDelete]")[1].split("\n[")[0]
     assert re.findall(r'Name: "([^"]+)"', install_delete) == ["{app}\\_internal"]
 

@@ -41,6 +41,9 @@ OutputBaseFilename=FamilySupportLog-{#AppVersion}-setup
 Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
+; The app holds these mutexes while open (APP_MUTEX_NAMES in setting_app/ui/app.py): setup and the
+; uninstaller see it is running, in this session or another user's, and ask for it to be closed.
+AppMutex=FamilySupportLog.Running,Global\FamilySupportLog.Running
 ; An upgrade closes a running copy first (Windows Restart Manager) and reopens nothing by itself.
 CloseApplications=yes
 RestartApplications=no
@@ -66,4 +69,37 @@ Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppExe}"; Tasks: desktopico
 [Run]
 Filename: "{app}\{#AppExe}"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent
 
-; No [UninstallDelete] for the data folder, on purpose: uninstalling must never delete casebooks.
+; No [UninstallDelete] for the data folder, on purpose: uninstalling keeps the casebook unless the
+; person uninstalling asks, below (never in a silent uninstall).
+
+[Code]
+// The casebook of the Windows account running the uninstaller: default_data_dir() in
+// setting_app/paths.py, and the app's logs beside it (default_log_dir() in setting_app/ui/errors.py).
+function CasebookFolder(): String;
+begin
+  Result := ExpandConstant('{localappdata}\FamilySupportLog');
+end;
+
+function LogFolder(): String;
+begin
+  Result := ExpandConstant('{localappdata}\setting-app-logs');
+end;
+
+// After the program is removed, and only in the uninstaller's own window: ask whether to delete the
+// records too. "No" is the default button; a silent uninstall never asks and never deletes.
+procedure CurUninstallStepChanged(CurUninstallStep: TUninstallStep);
+begin
+  if (CurUninstallStep = usPostUninstall) and (not UninstallSilent()) and DirExists(CasebookFolder()) then
+  begin
+    if MsgBox('Family Support Log has been removed. Your records (the casebook) are still on this PC, in' + #13#10 +
+              CasebookFolder() + #13#10#13#10 +
+              'Keep them unless you are sure they are no longer needed: your setting must keep records for its ' +
+              'retention period, and once deleted only a backup can bring them back.' + #13#10#13#10 +
+              'Delete the records as well?', mbConfirmation, MB_YESNO or MB_DEFBUTTON2) = IDYES then
+    begin
+      DelTree(LogFolder(), True, True, True);
+      if not DelTree(CasebookFolder(), True, True, True) then
+        MsgBox('Some files could not be deleted. They are in ' + CasebookFolder(), mbError, MB_OK);
+    end;
+  end;
+end;

@@ -1,9 +1,11 @@
-"""Private files: 0600 in a 0700 directory whatever the umask, and atomic replacement."""
+"""Private files: 0600 in a 0700 directory whatever the umask (on Windows, a folder whose access-control
+list names only its owner), and atomic replacement."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +27,15 @@ def private_umask() -> Iterator[None]:
 def ensure_private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
     os.chmod(path, PRIVATE_DIR_MODE)
+    if on_windows():  # chmod there only sets the read-only flag: an access-control list instead
+        from setting_app.storage.winacl import restrict_to_owner
+
+        restrict_to_owner(path)
     return path
+
+
+def on_windows() -> bool:
+    return sys.platform == "win32"
 
 
 def make_private(path: Path) -> None:

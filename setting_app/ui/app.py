@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
@@ -21,12 +23,105 @@ log = logging.getLogger("setting_app.ui")
 APP_NAME = "Family Support Log"
 
 
+class NoDisplay(AppError):
+    pass
+
+
+X11_SOCKETS = Path("/tmp/.X11-unix")
+LOCAL_X_DISPLAY = re.compile(r"^:(\d+)(\.\d+)?$")
+WHAT_TO_DO = (
+    "Start it from the desktop or over 'ssh -X', or run 'xvfb-run setting-app' for a virtual screen; "
+    "'setting-app gui --screenshots DIR' saves every screen as pictures without one."
+)
+
+
+def no_display_message(
+    environ: Mapping[str, str] | None = None, platform: str | None = None, x11_sockets: Path = X11_SOCKETS
+) -> str | None:
+    """Why a window cannot open here, in one line, or None if it can (or Qt was told where to draw).
+
+    Without this, Qt on Linux with no X or Wayland display aborts the process (exit 134) after a
+    hint about libxcb-cursor0, which is not the cause. The same abort follows a DISPLAY naming a
+    local X server that is not running (":1" after the session ended), which shows as a missing
+    socket in /tmp/.X11-unix; remote displays ("localhost:10" over ssh -X) are left to Qt. Windows
+    and macOS always have a screen plugin.
+    """
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform in ("win32", "darwin") or platform.startswith("cygwin"):
+        return None
+    if environ.get("WAYLAND_DISPLAY") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    display = environ.get("DISPLAY") or ""
+    if not display:
+        return f"There is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). {WHAT_TO_DO}"
+    local = LOCAL_X_DISPLAY.match(display)
+    if local and not (x11_sockets / f"X{local.group(1)}").exists():
+        return (
+            f"There is no display to open the window on: no X server is running for DISPLAY={display}. "
+            f"{WHAT_TO_DO}"
+        )
+    return None
+
+
+# What a Qt platform plugin says when asked to do what it cannot (the offscreen one used for
+# screenshots has no window manager to raise a window or pass size hints to): nothing to act on.
+UNSUPPORTED_BY_PLATFORM = re.compile(r"^This plugin does not support \w+\(\)$")
+_previous_handler = None
+_quietened = False
+
+
+def quieten_platform_notices() -> None:
+    """Drop the platform plugin's "does not support ..." notices; every other Qt message goes on
+    to the handler before (or to stderr, as Qt's own handler would). Once per process."""
+    global _previous_handler, _quietened
+    if _quietened:
+        return
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(mode, context, message: str) -> None:
+        if UNSUPPORTED_BY_PLATFORM.match(message):
+            return
+        if _previous_handler is not None:
+            _previous_handler(mode, context, message)
+        elif sys.stderr is not None:
+            sys.stderr.write(message + "\n")
+
+    _previous_handler = qInstallMessageHandler(handler)
+    _quietened = True
+
+
+# Held while the app is open, so that Inno Setup (AppMutex in packaging/windows/setting_app.iss) sees
+# it running, in this session or another user's, and asks for it to be closed before an upgrade or
+# uninstall. One instance per casebook is the instance lock's job (storage/instance_lock.py).
+APP_MUTEX_NAMES = ("FamilySupportLog.Running", "Global\\FamilySupportLog.Running")
+_mutex_handles: list[int] = []
+
+
+def announce_running(platform: str | None = None) -> list[int]:
+    """On Windows, create the named mutexes the installer looks for (kept until the process ends);
+    elsewhere nothing. A name that cannot be created (Global\\ in a locked-down session) is skipped."""
+    if (platform or sys.platform) != "win32" or _mutex_handles:
+        return list(_mutex_handles)
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateMutexW.restype = ctypes.c_void_p
+    kernel32.CreateMutexW.argtypes = (ctypes.c_void_p, ctypes.c_bool, ctypes.c_wchar_p)
+    for name in APP_MUTEX_NAMES:
+        handle = kernel32.CreateMutexW(None, False, name)
+        if handle:
+            _mutex_handles.append(handle)
+    return list(_mutex_handles)
+
+
 def _application():
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from setting_app.paths import resource_path
 
+    quieten_platform_notices()
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
@@ -54,7 +149,11 @@ def run_app(
         _application()
         with InstanceLock(data_dir):
             return take_screenshots(data_dir, screenshots_dir, user=user, clock=clock)
+    problem = no_display_message()
+    if problem:
+        raise NoDisplay(problem)  # before Qt, which would abort the whole process
     app = _application()
+    announce_running()
     try:
         instance_lock = InstanceLock(data_dir).acquire()
     except AppError as error:
