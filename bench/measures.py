@@ -29,7 +29,7 @@ from setting_app.services.la_export.tables import collect
 from setting_app.services.monthly_summary import Month, compute_summary, monthly_summary
 from setting_app.services.report_pdf import render_monthly_pdf
 from setting_app.services.session import Session
-from setting_app.storage import entry_repo, family_repo, keyslots, setting_repo
+from setting_app.storage import database, entry_repo, family_repo, keyslots, setting_repo
 from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME
 from setting_app.storage.database import CACHE_SIZE_KIB, open_database
 
@@ -317,6 +317,8 @@ def _plain_connection(path: Path, *, same_engine: bool) -> Any:
     conn.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA foreign_keys = ON")
+    # What open_database gives every casebook connection: sealed fields read as their stand-ins.
+    conn.create_function("unsealed", 5, database.sealed_stand_in, deterministic=True)
     return conn
 
 

@@ -266,11 +266,11 @@ def open_database(path: Path, key: bytes, *, create: bool = False) -> Connection
     _finish_interrupted_checkpoint(conn, path)
     conn.row_factory = Row
     # Sealed fields read as their neutral stand-in unless a manager's key is attached (restricted_content).
-    conn.create_function("unsealed", 5, _stand_in, deterministic=True)
+    conn.create_function("unsealed", 5, sealed_stand_in, deterministic=True)
     return conn
 
 
-def _stand_in(table: str, row_id: int, sealed: bytes, field: str, plain: object) -> object:
+def sealed_stand_in(table: str, row_id: int, sealed: bytes, field: str, plain: object) -> object:
     return plain
 
 
