@@ -38,6 +38,7 @@ def _entry(row: Row) -> SupportEntry:
         created_at=to_datetime(row["created_at"]),
         version=row["version"],
         restricted=bool(row["restricted"]),
+        carer=row["carer"],
     )
 
 
@@ -79,11 +80,18 @@ def add_entry(conn: Connection, entry: NewEntry, now: datetime) -> SupportEntry:
     entry_id = int(cur.lastrowid)
     if entry.restricted:
         set_restricted(conn, entry_id, True)
+    if entry.carer:
+        set_carer(conn, entry_id, entry.carer)
     return get_entry(conn, entry_id)
 
 
 def set_restricted(conn: Connection, entry_id: int, restricted: bool) -> None:
     conn.execute("UPDATE support_entries SET restricted = ? WHERE id = ?", (int(restricted), entry_id))
+
+
+def set_carer(conn: Connection, entry_id: int, carer: str) -> None:
+    """Which carer the entry is about (their name; "" for none in particular)."""
+    conn.execute("UPDATE support_entries SET carer = ? WHERE id = ?", (carer.strip(), entry_id))
 
 
 #: The columns an amendment may change, as (attribute, column).
@@ -229,14 +237,17 @@ def list_versions(conn: Connection, entry_id: int) -> list[EntryVersion]:
 
 
 def add_entries(conn: Connection, entries: list[NewEntry], now: datetime) -> None:
-    """Many entries in order; restricted ones keep their mark (one statement each, they are few)."""
-    if not any(e.restricted for e in entries):
+    """Many entries in order; restricted ones and those about one carer keep their mark (one statement
+    each, they are few)."""
+    if not any(e.restricted or e.carer for e in entries):
         conn.executemany(INSERT_ENTRY_SQL, [entry_params(e, now) for e in entries])
         return
     for entry in entries:
         cur = conn.execute(INSERT_ENTRY_SQL, entry_params(entry, now))
         if entry.restricted:
             set_restricted(conn, int(cur.lastrowid), True)
+        if entry.carer:
+            set_carer(conn, int(cur.lastrowid), entry.carer)
 
 
 def get_entry(conn: Connection, entry_id: int) -> SupportEntry | None:

@@ -65,6 +65,7 @@ def _referral(row: Row) -> TrackedReferral:
         note=row["note"],
         created_at=to_datetime(row["created_at"]),
         restricted=bool(row["restricted"]),
+        carer=row["carer"],
         service_id=row["service_id"],
         route=Route(row["route"]),
         urgency=Urgency(row["urgency"]),
@@ -150,6 +151,8 @@ def insert_referral(
             int(referral.restricted or r.restricted),
         ),
     )
+    if r.carer:
+        set_carer(conn, int(cur.lastrowid), r.carer)
     return int(cur.lastrowid)
 
 
@@ -203,6 +206,11 @@ def update_referral_details(
 
 def set_restricted(conn: Connection, referral_id: int, restricted: bool) -> None:
     conn.execute("UPDATE referrals SET restricted = ? WHERE id = ?", (int(restricted), referral_id))
+
+
+def set_carer(conn: Connection, referral_id: int, carer: str) -> None:
+    """Which carer the referral is about (their name; "" for none in particular)."""
+    conn.execute("UPDATE referrals SET carer = ? WHERE id = ?", (carer.strip(), referral_id))
 
 
 def set_status(
