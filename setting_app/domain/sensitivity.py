@@ -22,8 +22,10 @@ Pure: no database, no Qt. The services gather the items and the marks, this modu
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
 from setting_app.domain.codes import ServiceCategory
@@ -334,6 +336,26 @@ def default_exemption(reasons: tuple[Reason, ...]) -> Exemption:
     return Exemption.SERIOUS_HARM_SOCIAL_WORK
 
 
+# --- the one-month clock ----------------------------------------------------------------------------
+
+
+def subject_access_due(received_on: date) -> date:
+    """When a reply to a subject access request is due: one calendar month from the day it was received.
+
+    As the ICO counts it: the same day of the next month (3 January -> 3 February); the last day of the
+    next month when it has no such day (31 January -> 28 or 29 February); moved to the next working day
+    when it falls on a Saturday or Sunday (bank holidays are for the manager to allow for).
+    """
+    year, month = (
+        (received_on.year + 1, 1) if received_on.month == 12 else (received_on.year, received_on.month + 1)
+    )
+    day = min(received_on.day, calendar.monthrange(year, month)[1])
+    due = date(year, month, day)
+    while due.weekday() >= 5:
+        due += timedelta(days=1)
+    return due
+
+
 __all__ = [
     "SAFEGUARDING_ACTIVITIES",
     "SENSITIVE_CATEGORIES",
@@ -348,4 +370,5 @@ __all__ = [
     "areas_in",
     "default_exemption",
     "left_out_reasons",
+    "subject_access_due",
 ]

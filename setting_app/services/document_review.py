@@ -129,6 +129,8 @@ def reader_for(session: Session, family: Family, person: str | None) -> Reader:
     if person is None or not person.strip():
         if len(carers) == 1:
             return Reader(carers=carers, carer=carers[0])
+        if not carers:  # no carer recorded: the document is for whoever holds parental responsibility
+            return Reader(carers=())
         names = _choices(carers, children)
         raise AppError(
             f"Say who the document for {family.ref} is for: "

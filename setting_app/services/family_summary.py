@@ -630,9 +630,7 @@ def prepare_summary(
 def _audit_detail(prepared: PreparedSummary, how: str) -> str:
     pages = _plural(prepared.pages, "page", "pages")
     notes = "with staff notes" if prepared.summary.include_notes else "without staff notes"
-    s = prepared.summary
-    review = f", {len(s.left_out)} left out, {len(s.put_back)} put back by a manager"
-    return f"{AUDIT_DETAIL} {how} ({pages}, {notes}{review})"
+    return f"{AUDIT_DETAIL} {how} ({pages}, {notes})"
 
 
 def _recheck(session: Session, prepared: PreparedSummary) -> Family:

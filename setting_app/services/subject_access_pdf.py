@@ -218,6 +218,8 @@ def _intro(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
     title = (
         f"Subject access pack: {escape(pack.child.name)}"
         if pack.child
+        else f"Subject access pack: {escape(pack.made_for)}"
+        if pack.made_for
         else f"Subject access pack: family {escape(pack.family.ref)}"
     )
     rows = [
@@ -226,15 +228,25 @@ def _intro(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
         ("Family reference", escape(pack.family.ref)),
         (
             "About",
-            escape(f"{pack.child.name}, one child of the family") if pack.child else "The whole family",
+            escape(f"{pack.child.name}, one child of the family")
+            if pack.child
+            else escape(pack.made_for or "The whole family"),
         ),
         ("Produced", f"{_when(pack.produced_at)} by {escape(pack.produced_by)}"),
         ("Prepared for", escape(pack.recipient)),
     ]
+    if pack.received_on is not None and pack.due_on is not None:
+        rows += [
+            ("Request received", _day(pack.received_on)),
+            ("Reply due by", f"{_day(pack.due_on)} (one calendar month)"),
+        ]
     scope = (
         f"It holds {escape(pack.child.name)}'s details, the support entries and referrals about "
         f"{escape(pack.child.name)} and those about the whole family, "
         if pack.child
+        else f"It holds {escape(pack.made_for)}'s details, the children's, the support entries and "
+        f"referrals about {escape(pack.made_for)} and the whole family, "
+        if pack.made_for
         else "It holds the family's details, carers and children, every support entry and referral, "
     )
     flow: list[Flowable] = [
@@ -267,6 +279,17 @@ def _intro(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
                 st.body,
             )
         )
+    # Said in every pack, whether or not anything was held back, so it gives nothing away.
+    flow.append(
+        Paragraph(
+            "The law allows some information to be held back from a copy like this one: information about "
+            "other people, and information that could cause serious harm to someone or that is about "
+            "keeping a child safe (Data Protection Act 2018, Schedules 2 and 3). We looked at every record "
+            "before making this copy. If you think something is missing, please ask us, or contact the "
+            "Information Commissioner's Office.",
+            st.body,
+        )
+    )
     restricted = sum(e.restricted for e in pack.entries) + sum(x.restricted for x in pack.referrals)
     if restricted:
         flow.append(
