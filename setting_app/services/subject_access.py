@@ -822,9 +822,10 @@ def review(
     *,
     person: str | None = None,
     include_staff: bool = False,
+    choices: Choices | None = None,
 ) -> tuple[SubjectAccessPack, list[RedactionCandidate]]:
-    """The pack as it stands and the texts the manager should consider redacting."""
-    pack = gather_pack(session, ref, child, person=person)
+    """The pack as it stands (with the manager's choices) and the texts to consider redacting."""
+    pack = gather_pack(session, ref, child, person=person, choices=choices)
     return pack, redaction_candidates(session, pack, include_staff=include_staff)
 
 
