@@ -573,3 +573,47 @@ def test_record_format_4_carries_the_carer_and_older_versions_still_read(session
         records.parse_record_file(wrong, today=session.clock.today())
     # A family without carer marks still exports as version 3 for an older app.
     assert records.export_families(session, ["FAM-0002"], version=3)["version"] == 3
+
+
+def test_cli_marks_sensitive_items_and_logs_for_one_carer(cli, tmp_path) -> None:
+    assert cli.init().code == 0
+    session = unlock(cli.data_dir, "manager", PASSPHRASE, clock=fixed_clock())
+    try:
+        build_family(session)
+    finally:
+        session.close()
+    logged = cli(
+        "log", "add", "--family", "FAM-0001", "--domain", "family_wellbeing", "--minutes", "10",
+        "--carer", "craig hussain", "--note", "Craig-cli-canary",
+    )  # fmt: skip
+    assert logged.code == 0, logged.err
+    wrong = cli(
+        "log",
+        "add",
+        "--family",
+        "FAM-0001",
+        "--domain",
+        "family_wellbeing",
+        "--minutes",
+        "10",
+        "--carer",
+        "Nobody",
+    )
+    assert wrong.code == 1 and "is not a carer of family FAM-0001" in wrong.err
+    marked = cli("sensitive", "mark", "--service", "Islington Baby Bank", "--category", "housing")
+    assert marked.code == 0 and "1 service kinds" in marked.out and "1 services" in marked.out
+    listed = cli("sensitive", "list")
+    assert "Islington Baby Bank" in listed.out and "housing" in listed.out
+    out = tmp_path / "s.pdf"
+    made = cli("family", "summary", "FAM-0001", "--for", KASIA, "--out", str(out))
+    assert made.code == 0, made.err
+    assert "Islington Baby Bank" not in pdf_text(out)
+    assert cli("sensitive", "unmark", "--service", "islington baby bank").code == 0
+    cli("family", "summary", "FAM-0001", "--for", KASIA, "--out", str(out))
+    assert "Islington Baby Bank" in pdf_text(out)
+    craigs = tmp_path / "craig.pdf"
+    assert (
+        cli("family", "summary", "FAM-0001", "--for", CRAIG, "--out", str(craigs), "--every-visit").code == 0
+    )
+    # His entry is his, but its note is a staff note: never in a default summary.
+    assert "Craig-cli-canary" not in pdf_text(craigs)

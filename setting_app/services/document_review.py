@@ -285,7 +285,7 @@ def assess(session: Session, family: Family, reader: Reader, document: str) -> A
                 LeftOut(
                     _referral_item(x, child_names),
                     x.made_on,
-                    f"Referral to {x.service_name} ({x.service_category.label})",
+                    f"Referral to {x.service_name} ({x.service_category.label_for(session.setting.nation)})",
                     reasons,
                 )
             )
