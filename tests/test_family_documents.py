@@ -179,6 +179,12 @@ def test_the_rule_says_what_is_sensitive_and_why() -> None:
     assert {r.why for r in left_out_reasons(entry, mum)} == {Why.SAFEGUARDING}
     signpost = DocumentItem(ItemKind.ENTRY, 3, activity_code="mental_health_signpost")
     assert [r.words for r in left_out_reasons(signpost, mum)] == ["About mental health"]
+    # A note or a referral's reason can say it too (a wellbeing check-in about the perinatal team).
+    chat = DocumentItem(
+        ItemKind.ENTRY, 11, activity_code="wellbeing_checkin", text="Shared the perinatal team's leaflet"
+    )
+    assert [r.words for r in left_out_reasons(chat, mum)] == ["About mental health"]
+    assert left_out_reasons(DocumentItem(ItemKind.ENTRY, 12, text="Talked about sleep routines"), mum) == ()
     # What the manager marks sensitive in Settings.
     marks = SensitiveMarks(
         categories=frozenset({ServiceCategory.HOUSING}),

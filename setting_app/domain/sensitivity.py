@@ -10,7 +10,8 @@ An item is left out when it is
 
 * about a sensitive area: domestic abuse, children's social care, mental health, sexual health or
   substance use (from the referral's service category, or words in the service's name, the activity
-  type or, for a sharing record, who it went to and what it was);
+  type, the notes and the reason for a referral, or, for a sharing record, who it went to, what it was
+  and why);
 * an activity type, service or service category the manager has marked sensitive in Settings;
 * a restricted (safeguarding-sensitive) record, or a safeguarding discussion;
 * about another carer (the record says which carer it concerns), about someone no longer listed as a
@@ -203,7 +204,7 @@ class DocumentItem:
     activity_label: str = ""
     service_category: ServiceCategory | None = None
     service_name: str = ""
-    #: Free text the rule reads for a sharing record (who it went to, what, why).
+    #: Free text the rule reads: the note (and a referral's reason); a sharing record's who, what, why.
     text: str = ""
     #: The referral a sharing record is about.
     referral_id: int | None = None

@@ -228,6 +228,7 @@ def _entry_item(e, labels: dict, child_names: dict[int, str]) -> DocumentItem:
         child_name=child_names.get(e.child_id, ""),
         activity_code=e.activity_code,
         activity_label=labels.get((e.domain, e.activity_code or ""), ""),
+        text=e.note,
     )
 
 
@@ -241,6 +242,7 @@ def _referral_item(x, child_names: dict[int, str]) -> DocumentItem:
         child_name=child_names.get(x.child_id, ""),
         service_category=x.service_category,
         service_name=x.service_name,
+        text=" ".join((x.note, x.reason)),
     )
 
 
