@@ -486,10 +486,9 @@ def test_the_mothers_pack_holds_her_own_items_and_not_the_fathers(session, caseb
     assert {r["exemption"] for r in log if r["item"] == f"referral-{casebook['abuse'].id}"} == {
         "serious_harm_social_work"
     }
-    # The access audit in the pack names no withheld record.
-    for key in withheld:
-        kind, number = key.split("-")
-        assert f"{kind} #{number}" not in text
+    # The access audit in the pack names no record by number (a gap in a run could give one away).
+    assert not re.search(r"(entry|referral) #\d", text)
+    assert "entry" in text  # ...but it does list the entries' audit rows
 
 
 def test_the_pack_redacts_the_other_carers_name_in_her_own_notes(session, casebook, tmp_path) -> None:

@@ -550,7 +550,9 @@ def _audit_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
         who = pack.staff_names.get(a.staff_id, "") if a.staff_id is not None else ""
         who = f"{who} ({a.username})" if who and who != a.username else a.username
         record = a.object_type.replace("_", " ")
-        if a.object_id is not None and record:
+        # No record numbers: the pack does not number its entries, and a run of numbers with a gap
+        # could hint at a record held back.
+        if a.object_id is not None and record and a.object_type not in ("entry", "referral"):
             record += f" #{a.object_id}"
         rows.append(
             [
