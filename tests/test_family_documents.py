@@ -622,3 +622,24 @@ def test_cli_marks_sensitive_items_and_logs_for_one_carer(cli, tmp_path) -> None
     )
     # His entry is his, but its note is a staff note: never in a default summary.
     assert "Craig-cli-canary" not in pdf_text(craigs)
+
+
+def test_a_manager_says_which_carer_an_existing_record_concerns(cli, tmp_path) -> None:
+    assert cli.init().code == 0
+    session = unlock(cli.data_dir, "manager", PASSPHRASE, clock=fixed_clock())
+    try:
+        ids = build_family(session)
+    finally:
+        session.close()
+    baby_bank = ids["baby_bank"].id
+    done = cli("family", "carer", "FAM-0001", "--referral", str(baby_bank), "--carer", "craig hussain")
+    assert done.code == 0 and "now about Craig Hussain" in done.out
+    out = tmp_path / "k.pdf"
+    assert cli("family", "summary", "FAM-0001", "--for", KASIA, "--out", str(out)).code == 0
+    assert "Islington Baby Bank" not in pdf_text(out)
+    other = cli("family", "carer", "FAM-0002", "--referral", str(baby_bank), "--carer", "")
+    assert other.code == 1 and "FAM-0002 has no referral" in other.err
+    assert cli("family", "carer", "FAM-0001", "--referral", str(baby_bank), "--carer", "").code == 0
+    assert cli("family", "summary", "FAM-0001", "--for", KASIA, "--out", str(out)).code == 0
+    assert "Islington Baby Bank" in pdf_text(out)
+    assert cli("family", "carer", "FAM-0001", "--carer", KASIA).code == 2

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from setting_app.cli import CliContext, UsageError
 from setting_app.domain.models import Carer, NewChild, NewFamily
+from setting_app.domain.sensitivity import ItemKind
 from setting_app.domain.validation import parse_date, parse_optional_date
-from setting_app.services import families, family_summary, support_log, transfer
+from setting_app.services import document_review, families, family_summary, support_log, transfer
 from setting_app.storage import staff_repo
 from setting_app.storage.family_repo import FamilyFilter
 
@@ -76,6 +77,34 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="list every time the setting helped (default: one line a month)",
     )
     p.set_defaults(handler=cmd_summary)
+
+    p = fam.add_parser(
+        "carer",
+        help="say which carer an entry or referral concerns (managers only)",
+        description="Say which carer of the family an entry or referral concerns, so that documents for "
+        "another carer leave it out. An empty --carer clears it.",
+    )
+    p.add_argument("ref")
+    p.add_argument("--entry", type=int, metavar="ID")
+    p.add_argument("--referral", type=int, metavar="ID")
+    p.add_argument("--carer", required=True, metavar="NAME", help="the carer's name ('' for none)")
+    p.set_defaults(handler=cmd_carer)
+
+
+def cmd_carer(ctx: CliContext, args: argparse.Namespace) -> int:
+    if (args.entry is None) == (args.referral is None):
+        raise UsageError("give one --entry ID or --referral ID")
+    kind = ItemKind.ENTRY if args.entry is not None else ItemKind.REFERRAL
+    item_id = args.entry if args.entry is not None else args.referral
+    with ctx.open_session() as session:
+        family = families.find_family(session, args.ref)
+        name = document_review.set_item_carer(session, family, kind, item_id, args.carer)
+    ctx.print(
+        f"The {kind.value} {item_id} of {args.ref} is now about {name}."
+        if name
+        else f"The {kind.value} {item_id} of {args.ref} is no longer about one carer."
+    )
+    return 0
 
 
 def _child(text: str) -> NewChild:

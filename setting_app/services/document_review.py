@@ -111,6 +111,35 @@ def set_sensitive_marks(session: Session, marks: SensitiveMarks) -> SensitiveMar
     return sensitive_marks(session)
 
 
+# --- which carer a record concerns -----------------------------------------------------------------
+
+
+def set_item_carer(session: Session, family: Family, kind: ItemKind, item_id: int, carer: str) -> str:
+    """Say which carer of ``family`` an entry or referral concerns ("" for none); managers only, audited."""
+    from setting_app.domain import validation
+
+    session.require_manager("say which carer a record concerns")
+    name = validation.check_carer(carer, family)
+    repo = {ItemKind.ENTRY: entry_repo, ItemKind.REFERRAL: referral_repo}.get(kind)
+    if repo is None:
+        raise AppError("Only a support entry or a referral can say which carer it concerns.")
+    table = "support_entries" if kind is ItemKind.ENTRY else "referrals"
+    with unit_of_work(session.conn):
+        row = session.conn.execute(f"SELECT family_id FROM {table} WHERE id = ?", (item_id,)).fetchone()
+        if row is None or row[0] != family.id:
+            raise AppError(f"{family.ref} has no {kind.value} {item_id}. Nothing was changed.")
+        repo.set_carer(session.conn, item_id, name)
+        audit.record(
+            session,
+            audit.UPDATE,
+            object_type=kind.value,
+            object_id=item_id,
+            family_id=family.id,
+            detail="carer concerned: " + ("set" if name else "cleared"),
+        )
+    return name
+
+
 # --- who a document is for -------------------------------------------------------------------------
 
 
