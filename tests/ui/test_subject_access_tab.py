@@ -189,3 +189,13 @@ def test_the_tab_is_on_the_managers_records_screen(session: Session, clock, qtbo
     labels = [screen.tabs.tabText(i).replace("&", "") for i in range(screen.tabs.count())]
     assert "Subject access" in labels
     assert any(isinstance(page, SubjectAccessTab) for page in screen.pages)
+
+
+def test_a_staff_name_left_in_with_a_reason(tab: SubjectAccessTab, built, qtbot) -> None:
+    tab.choose_family(built["ours"].id)
+    tab.include_staff.setChecked(True)
+    _rows(tab)["Mina Manager"].setCheckState(0, Qt.CheckState.Unchecked)
+    tab.keep_reason.setText("Staff carrying out their duties are not withheld")
+    with qtbot.waitSignal(tab.pack_written, timeout=10000) as blocker:
+        tab.write_pack()
+    assert "Mina Manager" not in blocker.args[0].redacted_texts

@@ -243,6 +243,7 @@ class SubjectAccessTab(QWidget):
         }
         recipient = self.recipient.text().strip() or None
         choices = self.choices
+        include_staff = self.include_staff.isChecked()
         day = self.received.date()
         received = date(day.year(), day.month(), day.day())
         self.write_button.setEnabled(False)
@@ -261,6 +262,7 @@ class SubjectAccessTab(QWidget):
                     choices=choices,
                     received_on=received,
                     keep=keep,
+                    include_staff=include_staff,
                 ),
                 self._written,
                 self._write_failed,
