@@ -295,6 +295,17 @@ def test_the_fathers_summary_holds_his_items_and_not_the_mothers(session, casebo
     assert "Hope Refuge Canary" not in text
 
 
+def test_a_young_persons_summary_leaves_out_the_adults_items(session, casebook, tmp_path) -> None:
+    families.add_child(session, casebook["family"].id, NewChild("Zayn Hussain", date(2025, 2, 1)))
+    target = tmp_path / "amira.pdf"
+    prepared = family_summary.write_summary(session, "FAM-0001", target, person="Amira Hussain")
+    text = pdf_text(target)
+    assert prepared.summary.made_for == "Amira Hussain" and "For Amira Hussain" in text
+    assert "Zayn Hussain" not in text and KASIA not in text and CRAIG not in text
+    assert "A chat about how you are" not in text  # about her mother
+    assert "Islington Baby Bank" in text
+
+
 def test_a_summary_is_for_a_person_never_the_family(session, casebook, tmp_path) -> None:
     with pytest.raises(AppError, match="Say who the document for FAM-0001 is for: 'Kasia Hussain' or"):
         family_summary.prepare_summary(session, "FAM-0001")

@@ -460,8 +460,13 @@ def gather_summary(
     shown_back = document_review.include_keys(assessment, choices)
     hidden = assessment.left_out_keys() - shown_back
     nation = session.setting.nation
-    children = tuple(family_repo.list_children(conn, found.id))
-    child_names = {c.id: c.name for c in children}
+    every_child = tuple(family_repo.list_children(conn, found.id))
+    child_names = {c.id: c.name for c in every_child}
+    # A young person's summary shows their own details, not their brothers' and sisters'.
+    reader = assessment.reader
+    children = (
+        tuple(c for c in every_child if c.id == reader.child_id) if reader.is_young_person else every_child
+    )
 
     def about(child_id: int | None) -> str:
         return child_names.get(child_id, "Your child") if child_id is not None else "The whole family"
