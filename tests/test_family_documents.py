@@ -263,6 +263,7 @@ def test_default_summary_for_the_mother_has_the_baby_bank_and_nothing_sensitive(
     # Her own wellbeing check-in is in; Craig's benefits help and the private-note entry are not.
     assert "A chat about how you are" in text and "Help with a benefits or funding form" not in text
     assert [r.service for r in summary.referrals] == ["Islington Baby Bank"]
+    assert [line.about for line in summary.support if line.what == "A chat about how you are"] == ["You"]
     # Counts add up over what is shown.
     assert _count_claims(text) == len(summary.support) == 3
     assert "Who we asked to help you" in text and len(summary.referrals) == 1

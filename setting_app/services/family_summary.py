@@ -468,7 +468,11 @@ def gather_summary(
         tuple(c for c in every_child if c.id == reader.child_id) if reader.is_young_person else every_child
     )
 
-    def about(child_id: int | None) -> str:
+    def about(child_id: int | None, carer: str = "") -> str:
+        if carer.strip():  # the reader's own item says "You"; another's (put back by a manager), the name
+            return (
+                "You" if " ".join(carer.lower().split()) == " ".join(reader.name.lower().split()) else carer
+            )
         return child_names.get(child_id, "Your child") if child_id is not None else "The whole family"
 
     labels = support_log.activity_labels(session)
@@ -482,7 +486,7 @@ def gather_summary(
     support = tuple(
         SupportLine(
             day=e.entry_date,
-            about=about(e.child_id),
+            about=about(e.child_id, e.carer),
             domain=e.domain,
             what=describe_support(e, labels.get((e.domain, e.activity_code or ""), ""), nation),
             how=CONTACT_WORDS.get(e.contact_mode, e.contact_mode.label),
@@ -505,7 +509,7 @@ def gather_summary(
         referrals.append(
             ReferralLine(
                 made_on=x.made_on,
-                about=about(x.child_id),
+                about=about(x.child_id, x.carer),
                 service=x.service_name,
                 kind_of_service=service_words(x.service_category, nation),
                 how=as_said_by(ROUTE_WORDS.get(x.route, ""), made_by),
