@@ -498,6 +498,10 @@ def test_the_mothers_pack_holds_her_own_items_and_not_the_fathers(session, caseb
     assert {r["exemption"] for r in log if r["item"] == f"referral-{casebook['abuse'].id}"} == {
         "serious_harm_social_work"
     }
+    # The pack's own sharing record says Kasia asked: Craig's summary leaves it out.
+    craigs = family_summary.prepare_summary(session, "FAM-0001", person=CRAIG).summary
+    assert all("subject access" not in x.with_whom for x in craigs.sharing)
+    assert any("subject access request" in x.why for x in craigs.left_out)
     # The access audit in the pack names no record by number (a gap in a run could give one away).
     assert not re.search(r"(entry|referral) #\d", text)
     assert "entry" in text  # ...but it does list the entries' audit rows

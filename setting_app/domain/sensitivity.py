@@ -16,7 +16,8 @@ An item is left out when it is
 * a restricted (safeguarding-sensitive) record, or a safeguarding discussion;
 * about another carer (the record says which carer it concerns), about someone no longer listed as a
   carer, or, in a young person's document, about an adult or another child;
-* a sharing record about a referral that is itself left out (so the list does not give it away).
+* a sharing record about a referral that is itself left out (so the list does not give it away), or
+  the record of a subject access pack (it says which carer asked for their records).
 
 Pure: no database, no Qt. The services gather the items and the marks, this module decides.
 """
@@ -140,6 +141,7 @@ class Why(StrEnum):
     ABOUT_AN_ADULT = "about_an_adult"
     OTHER_CHILD = "other_child"
     LINKED = "linked"
+    ACCESS_REQUEST = "access_request"
 
     @property
     def is_about_someone_else(self) -> bool:
@@ -167,6 +169,7 @@ class Reason:
             Why.ABOUT_AN_ADULT: f"About an adult ({d})" if d else "About an adult",
             Why.OTHER_CHILD: f"About another child ({d})" if d else "About another child",
             Why.LINKED: f"About a referral that is left out ({d})" if d else "About a left-out item",
+            Why.ACCESS_REQUEST: "The record of a subject access request (it says who asked)",
         }[self.why]
 
 
@@ -208,6 +211,8 @@ class DocumentItem:
     text: str = ""
     #: The referral a sharing record is about.
     referral_id: int | None = None
+    #: A sharing record of a subject access pack: it says who asked for their records.
+    access_request: bool = False
 
     @property
     def key(self) -> str:
@@ -272,6 +277,8 @@ def left_out_reasons(
         reasons.append(Reason(Why.OTHER_CHILD, item.child_name))
     if item.referral_id is not None and item.referral_id in left_out_referrals:
         reasons.append(Reason(Why.LINKED, f"referral {item.referral_id}"))
+    if item.access_request:
+        reasons.append(Reason(Why.ACCESS_REQUEST))
     return tuple(reasons)
 
 
@@ -326,7 +333,7 @@ _EXEMPTION_LABELS = {
 def default_exemption(reasons: tuple[Reason, ...]) -> Exemption:
     """The exemption a withheld item is logged under unless the manager names another."""
     whys = {r.why for r in reasons}
-    if whys & {Why.OTHER_CARER, Why.NOT_A_CARER, Why.ABOUT_AN_ADULT, Why.OTHER_CHILD}:
+    if whys & {Why.OTHER_CARER, Why.NOT_A_CARER, Why.ABOUT_AN_ADULT, Why.OTHER_CHILD, Why.ACCESS_REQUEST}:
         return Exemption.THIRD_PARTY
     if whys & {Why.RESTRICTED, Why.SAFEGUARDING}:
         return Exemption.CHILD_ABUSE_DATA

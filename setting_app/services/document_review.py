@@ -26,6 +26,7 @@ from pathlib import Path
 from setting_app.domain.codes import ServiceCategory
 from setting_app.domain.errors import AppError, PermissionDenied
 from setting_app.domain.models import Child, Family
+from setting_app.domain.referrals import SharingOccasion
 from setting_app.domain.sensitivity import (
     DocumentItem,
     Exemption,
@@ -281,6 +282,7 @@ def _sharing_item(s) -> DocumentItem:
         s.id,
         text=" ".join((s.recipient, s.what, s.purpose)),
         referral_id=s.referral_id,
+        access_request=s.occasion is SharingOccasion.SUBJECT_ACCESS,
     )
 
 
