@@ -43,12 +43,12 @@ from setting_app.services import (
     support_log,
 )
 from setting_app.services import referrals as R
-from setting_app.services.casebook import unlock
+from setting_app.services.casebook import create_casebook, unlock
 from setting_app.services.document_review import Choices, ReviewRefused
 from setting_app.storage import audit_repo
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
-from tests.conftest import PASSPHRASE, fixed_clock
+from tests.conftest import PASSPHRASE, fixed_clock, setting_details
 
 KASIA, CRAIG = "Kasia Hussain", "Craig Hussain"
 #: Texts of items that must never reach a default document for Kasia.
@@ -575,7 +575,7 @@ def test_cli_pack_review_and_exemption_choice(cli, tmp_path) -> None:
 # --- the record format -----------------------------------------------------------------------------
 
 
-def test_record_format_4_carries_the_carer_and_older_versions_still_read(session, casebook) -> None:
+def test_record_format_4_carries_the_carer_and_older_versions_still_read(session, casebook, tmp_path) -> None:
     doc = records.export_families(session, ["FAM-0001"])
     assert doc["version"] == 4
     family = doc["families"][0]
@@ -592,6 +592,23 @@ def test_record_format_4_carries_the_carer_and_older_versions_still_read(session
     wrong["families"][0]["entries"][1]["carer"] = "Someone Else"
     with pytest.raises(ImportRejected, match="is not the name of a carer of this family"):
         records.parse_record_file(wrong, today=session.clock.today())
+    # It imports into another casebook with the carers kept.
+    other = create_casebook(
+        tmp_path / "elsewhere",
+        setting_details(), "manager", "M", PASSPHRASE, kdf=TEST_ONLY_FAST_KDF, clock=fixed_clock(),
+    ).session  # fmt: skip
+    try:
+        records.import_records(other, {**doc, "families": [family]})
+        moved = families.find_family(other, "FAM-0001")
+        assert sorted(e.carer for e in support_log.family_chronology(other, moved.id)) == [
+            "",
+            "",
+            CRAIG,
+            KASIA,
+        ]
+        assert sorted(x.carer for x in R.family_referrals(other, moved.id)) == ["", "", KASIA]
+    finally:
+        other.close()
     # A family without carer marks still exports as version 3 for an older app.
     assert records.export_families(session, ["FAM-0002"], version=3)["version"] == 3
 
