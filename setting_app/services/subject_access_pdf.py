@@ -412,7 +412,7 @@ def _entry_row(pack: SubjectAccessPack, item: PackEntry, st: _Styles) -> list[ob
         date_text += f"<br/>Follow up {_short_day(e.follow_up_on)}"
     return [
         Paragraph(date_text, st.cell),
-        Paragraph(escape(pack.child_name(e.child_id)), st.cell),
+        Paragraph(escape(e.carer or pack.child_name(e.child_id)), st.cell),
         Paragraph(_entry_what(pack, e.domain, e.kind, e.activity_code, e.minutes, e.contact_mode), st.cell),
         Paragraph(escape(pack.staff_name(e.staff_id)), st.cell),
         Paragraph(paragraph_text(e.note), st.cell),
@@ -447,7 +447,7 @@ def _referral_block(pack: SubjectAccessPack, item: PackReferral, st: _Styles) ->
         if x.consent_given_on:
             consent += f" on {_day(x.consent_given_on)}"
     rows = [
-        ("About", escape(pack.child_name(x.child_id))),
+        ("About", escape(x.carer or pack.child_name(x.child_id))),
         ("Service", f"{escape(x.service_name)} ({escape(category_label(x.service_category, nation))})"),
         ("Need", escape(x.domain.label(nation))),
         ("How", escape(f"{_label(x.route)}, {_label(x.urgency).lower()}")),
