@@ -16,6 +16,7 @@ from setting_app.domain.referrals import LawfulBasis, NewTrackedReferral, Route,
 from setting_app.services import audit, families, family_summary, info_sharing, staff, support_log
 from setting_app.services import referrals as R
 from setting_app.services.casebook import unlock
+from setting_app.services.document_review import Choices
 from setting_app.services.family_summary import SummaryWithheld
 from setting_app.storage import audit_repo
 from setting_app.storage.audit_repo import AuditFilter
@@ -207,7 +208,7 @@ def test_summary_reads_back_in_plain_words(session, casebook, tmp_path) -> None:
     text = pdf_text(path)
     for expected in (
         "Support you have had from Little Acorns Nursery",
-        "For Rosa Brown and family (family reference FAM-0001)",
+        "For Rosa Brown (family reference FAM-0001)",
         "Made on 23 November 2026",
         # who they are
         "Rosa Brown",
@@ -218,8 +219,8 @@ def test_summary_reads_back_in_plain_words(session, casebook, tmp_path) -> None:
         # support, by month, from the activity types, in the setting's words
         "September 2026",
         "October 2026",
-        "Parenting support",
-        "Home learning pack or resources",
+        "Support with parenting",
+        "Things to help your child learn at home",
         "Home visit",
         "45 minutes",
         "1 hour 30 minutes",
@@ -237,7 +238,7 @@ def test_summary_reads_back_in_plain_words(session, casebook, tmp_path) -> None:
         "We gave you their details",
         # holdings, sharing, keeping, rights
         "What we keep about you",
-        "Phone numbers",
+        "Your phone number",
         "Islington Health Visiting Team",
         "So the health visitor could arrange a two-year check",
         "We shared",
@@ -272,7 +273,7 @@ def test_by_default_the_support_is_one_line_a_month(session, casebook, tmp_path)
     assert not prepared.summary.every_visit
     assert "Month by month" in text and "Each time we helped" not in text
     assert "September 2026" in text and "October 2026" in text
-    assert "Parenting support (once)" in text
+    assert "Support with parenting (once)" in text
     assert "Home visit" not in text  # how each visit happened is in the full list only
     assert "ask us for a list of every single time we helped" in text
     (tmp_path / "full").mkdir()
@@ -291,8 +292,16 @@ def test_summary_holds_no_other_familys_data(session, casebook, tmp_path) -> Non
     # ...and the other family's own summary has its own canaries (the check above can fail).
     other_path, _ = _save(session, tmp_path, "FAM-0002")
     other_text = pdf_text(other_path)
-    assert "Xanthippe Vortigern" in other_text and "Okapi Canary Counselling" in other_text
-    assert "Narwhal Canary Housing Trust" in other_text
+    assert "Xanthippe Vortigern" in other_text and "Narwhal Canary Housing Trust" in other_text
+    # Its referral to a counselling service is about mental health: left out unless a manager puts it in.
+    assert "Okapi Canary Counselling" not in other_text
+    other = families.find_family(session, "FAM-0002")
+    assessment = family_summary.assess_summary(session, other.id)
+    (counselling,) = [x for x in assessment.left_out if x.item.kind == "referral"]
+    put_back = family_summary.prepare_summary(
+        session, other.id, choices=Choices(include={counselling.key: "She asked for it to be listed"})
+    )
+    assert [r.service for r in put_back.summary.referrals] == ["Okapi Canary Counselling"]
     assert "Rosa Brown" not in other_text and "Islington Speech Service" not in other_text
 
 
@@ -337,34 +346,26 @@ def test_scottish_setting_uses_its_own_words(session, casebook, tmp_path) -> Non
     assert Domain.INCLUSION_SEND.label(Nation.SCOTLAND) == "Inclusion and ASN"
 
 
-# --- withheld while restricted ---------------------------------------------------------------------
+# --- restricted records: left out for a manager, withheld from a practitioner ----------------------
 
 
-def test_withheld_with_a_restricted_entry_until_the_mark_is_lifted(session, casebook, out) -> None:
-    entry = casebook["entries"][1]
+def test_a_restricted_entry_is_left_out_of_a_managers_summary(session, casebook, out) -> None:
+    entry = casebook["entries"][1]  # the home learning pack for Ava
     support_log.set_entry_restricted(session, entry.id, True)
     target = out / "out.pdf"
-    with pytest.raises(
-        SummaryWithheld,
-        match="A summary cannot be printed for FAM-0001 while it has "
-        "restricted records: 1 restricted support entry",
-    ):
-        family_summary.write_summary(session, "FAM-0001", target)
-    assert not target.exists() and list(out.iterdir()) == []
-    assert _print_rows(session, casebook["ours"].id) == []
-    # Another family is not affected.
-    family_summary.write_summary(session, "FAM-0002", out / "other.pdf")
+    prepared = family_summary.write_summary(session, "FAM-0001", target)
+    text = pdf_text(target)
+    assert "Things to help your child learn at home" not in text
+    assert "We have helped your family twice" in text  # counted over what is shown
+    assert [x.key for x in prepared.summary.left_out] == [f"entry-{entry.id}"]
+    assert "restricted" in prepared.summary.left_out[0].why.lower()
     support_log.set_entry_restricted(session, entry.id, False)
-    family_summary.write_summary(session, "FAM-0001", target)
-    assert target.exists()
+    family_summary.write_summary(session, "FAM-0001", out / "after.pdf")
+    assert "Things to help your child learn at home" in pdf_text(out / "after.pdf")
 
 
-def test_withheld_with_a_restricted_referral_and_for_a_practitioner_too(
-    session, casebook, data_dir, tmp_path
-) -> None:
+def test_withheld_from_a_practitioner_while_restricted(session, casebook, data_dir, tmp_path) -> None:
     R.set_referral_restricted(session, casebook["housing"].id, True)
-    with pytest.raises(SummaryWithheld, match="1 restricted referral"):
-        family_summary.prepare_summary(session, "FAM-0001")
     staff.add_user(session, "pat", Role.PRACTITIONER, "another long passphrase", kdf=TEST_ONLY_FAST_KDF)
     pat = unlock(data_dir, "pat", "another long passphrase", clock=fixed_clock())
     try:
@@ -375,6 +376,8 @@ def test_withheld_with_a_restricted_referral_and_for_a_practitioner_too(
         assert "restricted" not in refused.value.message and "Ask a manager" in refused.value.message
     finally:
         pat.close()
+    managers = family_summary.prepare_summary(session, "FAM-0001")
+    assert "Camden Housing Advice" not in [r.service for r in managers.summary.referrals]
     R.set_referral_restricted(session, casebook["housing"].id, False)
     assert family_summary.prepare_summary(session, "FAM-0001").pages >= 1
 
@@ -383,11 +386,11 @@ def test_a_restriction_added_after_the_preview_stops_the_save(session, casebook,
     prepared = family_summary.prepare_summary(session, "FAM-0001")
     support_log.set_entry_restricted(session, casebook["entries"][0].id, True)
     target = out / "late.pdf"
-    with pytest.raises(SummaryWithheld):
+    with pytest.raises(AppError, match="changed since the summary was made"):
         family_summary.save_summary(session, prepared, target)
     assert list(out.iterdir()) == []
     sent: list[int] = []
-    with pytest.raises(SummaryWithheld):
+    with pytest.raises(AppError, match="changed since"):
         family_summary.print_summary(session, prepared, lambda: sent.append(1) or 1)
     assert sent == [] and _print_rows(session, casebook["ours"].id) == []
 
@@ -489,10 +492,9 @@ def test_cli_family_summary(cli, tmp_path) -> None:
         support_log.set_entry_restricted(session, ids["entries"][0].id, True)
     finally:
         session.close()
-    withheld = cli("family", "summary", "FAM-0001", "--out", str(tmp_path / "w.pdf"))
-    assert withheld.code == 1 and "restricted records" in withheld.err
-    assert len(withheld.err.strip().splitlines()) == 1
-    assert not (tmp_path / "w.pdf").exists()
+    left = cli("family", "summary", "FAM-0001", "--out", str(tmp_path / "w.pdf"))
+    assert left.code == 0 and "1 item was left out" in left.out and "--review" in left.out
+    assert "Talked about sleep" not in pdf_text(tmp_path / "w.pdf")
 
 
 def test_plain_word_helpers() -> None:
@@ -527,11 +529,11 @@ def test_plain_word_helpers() -> None:
 def test_a_safeguarding_discussion_asks_for_a_second_look_before_it_is_handed_over(
     session, casebook, tmp_path
 ) -> None:
-    """Not restricted, so not withheld; but the family would read that one took place."""
+    """Left out by default; a manager who puts it back in is asked to look again before handing over."""
     plain = family_summary.prepare_summary(session, "FAM-0001")
     assert plain.summary.check_first == () and family_summary.check_first_warning(plain.summary) == ""
     family = families.find_family(session, "FAM-0001")
-    support_log.log_entry(
+    talk = support_log.log_entry(
         session,
         NewEntry(
             family.id,
@@ -542,7 +544,12 @@ def test_a_safeguarding_discussion_asks_for_a_second_look_before_it_is_handed_ov
             activity_code="safeguarding_discussion",
         ),
     )
-    prepared = family_summary.prepare_summary(session, "FAM-0001")
+    default = family_summary.prepare_summary(session, "FAM-0001")
+    assert default.summary.check_first == () and len(default.summary.support) == 3
+    assert [x.key for x in default.summary.left_out] == [f"entry-{talk.id}"]
+    prepared = family_summary.prepare_summary(
+        session, "FAM-0001", choices=Choices(include={f"entry-{talk.id}": "Discussed with mum, agreed"})
+    )
     assert prepared.summary.check_first == ("Safeguarding discussion (1)",)
     warning = family_summary.check_first_warning(prepared.summary)
     assert "Check before handing it over" in warning and "Safeguarding discussion (1)" in warning

@@ -483,3 +483,24 @@ def test_a_practitioners_referral_measures_leave_restricted_referrals_out(sessio
         m.category.value for m in referrals.referral_measures(session.conn, *period, viewer=session.user.role)
     }
     assert "other" not in categories
+
+
+def test_a_restricted_referrals_chases_and_status_notes_are_sealed_and_read_back(
+    session, pat, book, data_dir
+) -> None:
+    from setting_app.services import referrals
+
+    secret = book["secret_referral"].id
+    referrals.chase_referral(session, secret, note="Chased Kestrelmoor duty desk")
+    referrals.change_status(session, secret, "acknowledged", note="Kestrelmoor said they have it")
+    chases = [c.note for c in referrals.referral_chases(session, secret)]
+    history = [h.note for h in referrals.referral_history(session, secret)]
+    assert "Chased Kestrelmoor duty desk" in chases and "Kestrelmoor said they have it" in history
+    pat.close()
+    session.close()
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        dump = every_value(conn)
+        assert b"Kestrelmoor" not in dump and b"kestrelmoor" not in dump
+    finally:
+        conn.close()

@@ -236,7 +236,7 @@ def test_export_writes_stable_key_order(session: Session) -> None:
         "follow_up_on",
         "recorded_by",
     ]
-    assert doc["version"] == records.WRITE_VERSION == 3
+    assert doc["version"] == records.WRITE_VERSION == 4
 
 
 # --- version 1 -----------------------------------------------------------------------------------

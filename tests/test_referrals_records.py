@@ -112,7 +112,7 @@ def _fresh(tmp_path: Path, name: str):
 def test_version_3_round_trip_keeps_every_referral_detail(session, tmp_path: Path) -> None:
     _casebook_with_referrals(session)
     first = records.export_families(session)
-    assert first["version"] == 3
+    assert first["version"] == records.WRITE_VERSION == 4
     [family] = first["families"]
     slt = family["referrals"][0]
     assert (

@@ -18,6 +18,7 @@ from setting_app.domain.referrals import NewTrackedReferral, SharingOccasion
 from setting_app.services import audit, families, records, staff, subject_access, support_log
 from setting_app.services import referrals as R
 from setting_app.services.casebook import create_casebook, unlock
+from setting_app.services.document_review import Choices
 from setting_app.storage import audit_repo, sharing_repo
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
@@ -145,15 +146,27 @@ def casebook(session) -> dict:
     return build_casebook(session)
 
 
+def _everything_in(session, ref: str = "FAM-0001", child: str | None = None) -> dict:
+    """A manager's review putting every withheld item back and keeping every flagged name, with reasons."""
+    assessment = subject_access.assess_pack(session, ref, child)
+    _, candidates = subject_access.review(session, ref, child)
+    return {
+        "choices": Choices(
+            include={x.key: "Checked with the DSL: safe to give" for x in assessment.left_out}
+        ),
+        "keep": {c.text: "Checked: the family know them" for c in candidates},
+    }
+
+
 def test_family_pack_holds_everything_about_the_family_and_nothing_of_another(
     session, casebook, tmp_path
 ) -> None:
-    written = subject_access.write_pack(session, "FAM-0001", tmp_path / "pack")
+    written = subject_access.write_pack(session, "FAM-0001", tmp_path / "pack", **_everything_in(session))
     assert written.pdf.name == "FAM-0001-subject-access.pdf"
     assert written.json.name == "FAM-0001-subject-access.json"
     text = _flat(_pdf_text(written.pdf))
     for expected in (
-        "Subject access pack: family FAM-0001",
+        "Subject access pack: Rosa Brown",
         "Rosa Brown",
         "07700 900123",
         "Ava Brown",
@@ -180,11 +193,11 @@ def test_family_pack_holds_everything_about_the_family_and_nothing_of_another(
     assert "Milo Quinn" not in text  # the other family's child appears nowhere (only "Milo" in a note)
     assert written.entries == 4 and written.referrals == 2 and written.redactions == 0
     pages = subprocess.run(["pdfinfo", str(written.pdf)], capture_output=True, text=True, check=True).stdout
-    assert "Subject access pack: family FAM-0001" in pages
+    assert "Subject access pack: Rosa Brown (FAM-0001)" in pages
 
 
 def test_json_is_a_record_file_that_reads_and_imports_back(session, casebook, tmp_path) -> None:
-    written = subject_access.write_pack(session, "FAM-0001", tmp_path)
+    written = subject_access.write_pack(session, "FAM-0001", tmp_path, **_everything_in(session))
     data = records.read_record_file(written.json)
     checked = records.parse_record_file(data, today=session.clock.today())
     (family,) = checked.families
@@ -222,7 +235,9 @@ def test_files_are_private(session, casebook, tmp_path) -> None:
 
 
 def test_child_pack_holds_that_child_and_whole_family_records_only(session, casebook, tmp_path) -> None:
-    written = subject_access.write_pack(session, "FAM-0001", tmp_path, child="Ava")
+    written = subject_access.write_pack(
+        session, "FAM-0001", tmp_path, child="Ava", **_everything_in(session, child="Ava")
+    )
     assert written.pdf.name == "FAM-0001-c1-subject-access.pdf"
     text = _flat(_pdf_text(written.pdf))
     assert "Subject access pack: Ava Brown" in text
@@ -277,10 +292,16 @@ def test_redaction_applies_to_pdf_and_json(session, casebook, tmp_path) -> None:
 
 
 def test_redaction_of_free_text_is_whole_word_and_any_case(session, casebook, tmp_path) -> None:
-    written = subject_access.write_pack(session, "FAM-0001", tmp_path, redact=["church", "  "])
+    written = subject_access.write_pack(
+        session,
+        "FAM-0001",
+        tmp_path,
+        redact=["church", "  "],
+        keep={"Zara Quinn": "She is a family friend the mother named herself"},
+    )
     raw = written.json.read_text(encoding="utf-8")
     assert "Knows Zara Quinn from [redacted]." in raw
-    assert written.redacted_texts == ("church",)
+    assert "church" in written.redacted_texts and "Zara Quinn" not in written.redacted_texts
 
 
 def test_practitioner_is_refused(session, casebook, data_dir, tmp_path) -> None:
@@ -366,12 +387,23 @@ def test_cli_writes_the_pack_with_redactions(cli, tmp_path) -> None:
         assert gone not in raw, gone
     for gone in ("church", "Zara Quinn", "FAM-0002"):
         assert gone not in text, gone
-    assert "Wrote" in result.out and "redacted" in result.out and "restricted" in result.out
+    assert "Wrote" in result.out and "redacted" in result.out and "withheld" in result.out
     # --list shows the candidates and writes nothing.
     listed = cli("subject-access", "FAM-0001", "--child", "Ava", "--list")
     assert listed.code == 0 and "Milo" in listed.out and "Nothing was written" in listed.out
     # --keep leaves a candidate as written.
-    kept = cli("subject-access", "FAM-0001", "--out-dir", str(tmp_path / "kept"), "--keep", "Zara Quinn")
+    no_reason = cli("subject-access", "FAM-0001", "--out-dir", str(tmp_path / "kept"), "--keep", "Zara Quinn")
+    assert no_reason.code == 2 and "--keep-reason" in no_reason.err
+    kept = cli(
+        "subject-access",
+        "FAM-0001",
+        "--out-dir",
+        str(tmp_path / "kept"),
+        "--keep",
+        "Zara Quinn",
+        "--keep-reason",
+        "A family friend the mother named herself",
+    )
     assert kept.code == 0, kept.err
     assert "Zara Quinn" in (tmp_path / "kept" / "FAM-0001-subject-access.json").read_text(encoding="utf-8")
 
@@ -397,12 +429,20 @@ def test_cli_refuses_a_practitioner_and_needs_an_out_dir(cli, tmp_path) -> None:
     assert cli("subject-access", "FAM-0001").code == 2
 
 
-def test_restricted_referrals_are_included_and_marked(session, casebook, tmp_path) -> None:
+def test_restricted_records_are_withheld_unless_put_back_and_then_marked(session, casebook, tmp_path) -> None:
     with unit_of_work(session.conn):
         session.conn.execute(
             "UPDATE referrals SET restricted = 1 WHERE id = ?", (casebook["leo_referral"].id,)
         )
-    written = subject_access.write_pack(session, "FAM-0001", tmp_path / "out")
+    default = subject_access.write_pack(session, "FAM-0001", tmp_path / "default")
+    text = _flat(_pdf_text(default.pdf))
+    assert "Speech and Language Therapy" not in text and "Safeguarding discussion with DSL" not in text
+    assert "Restricted" not in text and default.restricted == 0
+    assert {x.key for x, _ in default.withheld} == {
+        f"referral-{casebook['leo_referral'].id}",
+        f"entry-{casebook['restricted'].id}",
+    }
+    written = subject_access.write_pack(session, "FAM-0001", tmp_path / "out", **_everything_in(session))
     text = _flat(_pdf_text(written.pdf))
     assert "Speech and Language Therapy, 5 October 2026 (Restricted)" in text
     assert "2 records are marked Restricted" in text

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "audit",
     "retention",
     "subject_access",
+    "sensitive",
     "import_csv",
     "transfer",
     "agreement",

@@ -8,8 +8,9 @@ from pathlib import Path
 from setting_app.cli import CliContext, UsageError
 from setting_app.commands.restricted import add_reason_argument, checked_reason, withheld_line
 from setting_app.domain.models import Carer, NewChild, NewFamily
+from setting_app.domain.sensitivity import ItemKind
 from setting_app.domain.validation import parse_date, parse_optional_date
-from setting_app.services import families, family_summary, support_log, transfer
+from setting_app.services import document_review, families, family_summary, support_log, transfer
 from setting_app.storage import staff_repo
 from setting_app.storage.family_repo import FamilyFilter
 
@@ -46,10 +47,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = fam.add_parser(
         "summary",
-        help="save a plain-English summary for the family to keep (withheld while it has restricted records)",
+        help="save a plain-English summary for one carer (or a young person) to keep",
+        description="Save a plain-English summary for one person. Sensitive items (domestic abuse, social "
+        "care, mental health, sexual health, substance use, anything marked sensitive, restricted records, "
+        "safeguarding discussions) and other carers' items are left out. --review FILE.json writes the "
+        "list of what was left out (when FILE does not exist yet) or applies a manager's choices from it.",
     )
     p.add_argument("ref")
-    p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to save the PDF")
+    p.add_argument(
+        "--for",
+        dest="person",
+        metavar="NAME",
+        help="the carer (or young person) it is for; needed when the family has more than one carer",
+    )
+    p.add_argument("--out", metavar="FILE.pdf", help="where to save the PDF")
+    p.add_argument(
+        "--review",
+        type=Path,
+        metavar="FILE.json",
+        help="if FILE does not exist: write every left-out item with why, and no summary; "
+        "if it does: make the summary with the items a manager put back in (each with a reason)",
+    )
     p.add_argument(
         "--include-notes",
         action="store_true",
@@ -61,6 +79,34 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="list every time the setting helped (default: one line a month)",
     )
     p.set_defaults(handler=cmd_summary)
+
+    p = fam.add_parser(
+        "carer",
+        help="say which carer an entry or referral concerns (managers only)",
+        description="Say which carer of the family an entry or referral concerns, so that documents for "
+        "another carer leave it out. An empty --carer clears it.",
+    )
+    p.add_argument("ref")
+    p.add_argument("--entry", type=int, metavar="ID")
+    p.add_argument("--referral", type=int, metavar="ID")
+    p.add_argument("--carer", required=True, metavar="NAME", help="the carer's name ('' for none)")
+    p.set_defaults(handler=cmd_carer)
+
+
+def cmd_carer(ctx: CliContext, args: argparse.Namespace) -> int:
+    if (args.entry is None) == (args.referral is None):
+        raise UsageError("give one --entry ID or --referral ID")
+    kind = ItemKind.ENTRY if args.entry is not None else ItemKind.REFERRAL
+    item_id = args.entry if args.entry is not None else args.referral
+    with ctx.open_session() as session:
+        family = families.find_family(session, args.ref)
+        name = document_review.set_item_carer(session, family, kind, item_id, args.carer)
+    ctx.print(
+        f"The {kind.value} {item_id} of {args.ref} is now about {name}."
+        if name
+        else f"The {kind.value} {item_id} of {args.ref} is no longer about one carer."
+    )
+    return 0
 
 
 def _child(text: str) -> NewChild:
@@ -159,13 +205,38 @@ def cmd_show(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_summary(ctx: CliContext, args: argparse.Namespace) -> int:
+    exporting = args.review is not None and not args.review.expanduser().exists()
+    if args.out is None and not exporting:
+        raise UsageError("say where to save the summary with --out FILE.pdf")
     with ctx.open_session() as session:
+        if exporting:
+            assessment = family_summary.review_file(session, args.ref, args.person, args.review)
+            n = len(assessment.left_out)
+            ctx.print(
+                f"Wrote the review of the summary for {assessment.reader.name} ({assessment.family.ref}) to "
+                f"{args.review}: {n} item{'' if n == 1 else 's'} left out. To put one in, a manager sets "
+                '"include": true and a "reason", then runs this command again with --review. '
+                "No summary was made."
+            )
+            return 0
         prepared = family_summary.write_summary(
-            session, args.ref, Path(args.out), include_notes=args.include_notes, every_visit=args.every_visit
+            session,
+            args.ref,
+            Path(args.out),
+            person=args.person,
+            include_notes=args.include_notes,
+            every_visit=args.every_visit,
+            review=args.review,
         )
     pages = f"{prepared.pages} page{'s' if prepared.pages != 1 else ''}"
     notes = "with staff notes" if prepared.summary.include_notes else "without staff notes"
-    ctx.print(f"Saved the family summary for {prepared.summary.family.ref} to {args.out} ({pages}, {notes}).")
+    summary = prepared.summary
+    ctx.print(
+        f"Saved the summary for {summary.made_for} ({summary.family.ref}) to {args.out} ({pages}, {notes})."
+    )
+    left_out = family_summary.left_out_note(summary)
+    if left_out:
+        ctx.print(left_out + ("" if args.review else " To see them: --review FILE.json."))
     warning = family_summary.check_first_warning(prepared.summary)
     if warning:
         ctx.print(warning)

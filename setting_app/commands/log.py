@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--minutes", required=True, help="time spent, 1 to 600")
     p.add_argument("--date", help="YYYY-MM-DD (default today)")
     p.add_argument("--child", help="the child's name (or key) in that family")
+    p.add_argument(
+        "--carer", default="", help="the carer it is about (their name), when it is about one carer"
+    )
     p.add_argument("--activity", help="activity type code for that domain")
     p.add_argument(
         "--mode", default=ContactMode.IN_PERSON.value, help="; ".join(m.value for m in ContactMode)
@@ -61,6 +64,7 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
                 contact_mode=mode,
                 note=args.note,
                 follow_up_on=follow_up,
+                carer=args.carer,
             ),
         )
     ctx.print(entry.id)

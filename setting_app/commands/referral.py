@@ -80,6 +80,9 @@ def _register_referral(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--domain", help=f"{_codes(Domain)} (default: the service's usual domain)")
     p.add_argument("--date", help="date made, YYYY-MM-DD (default today)")
     p.add_argument("--child", help="the child's name (or key) in that family")
+    p.add_argument(
+        "--carer", default="", help="the carer it is about (their name), when it is about one carer"
+    )
     p.add_argument("--route", default=Route.REFERRED.value, help=_codes(Route))
     p.add_argument("--urgency", default=Urgency.ROUTINE.value, help=_codes(Urgency))
     p.add_argument("--reason", default="", help="why the family is referred")
@@ -281,6 +284,7 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
             status=ReferralStatus.SENT if args.sent else ReferralStatus.DRAFT,
             child_id=child.id if child else None,
             note=args.note,
+            carer=args.carer,
             service_id=service.id if service and service.category is category else None,
             route=route,
             urgency=urgency,

@@ -129,6 +129,8 @@ class NewEntry:
     follow_up_on: date | None = None
     #: Safeguarding-sensitive: only managers see it.
     restricted: bool = False
+    #: The carer this is about (their name as the family's record gives it); "" when not one carer's.
+    carer: str = ""
 
     @property
     def effective_kind(self) -> Kind:
@@ -154,6 +156,8 @@ class SupportEntry:
     version: int = 1
     #: Safeguarding-sensitive: only managers see it.
     restricted: bool = False
+    #: The carer this is about (their name as the family's record gives it); "" when not one carer's.
+    carer: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,8 @@ class NewReferral:
     note: str = ""
     #: Safeguarding-sensitive: only managers see it.
     restricted: bool = False
+    #: The carer this is about (their name as the family's record gives it); "" when not one carer's.
+    carer: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,8 @@ class Referral:
     created_at: datetime
     #: Safeguarding-sensitive: only managers see it.
     restricted: bool = False
+    #: The carer this is about (their name as the family's record gives it); "" when not one carer's.
+    carer: str = ""
 
 
 @dataclass(frozen=True)

@@ -362,6 +362,7 @@ class TrackedReferral(Referral):
             child_id=self.child_id,
             made_by=self.made_by,
             note=self.note,
+            carer=self.carer,
             service_id=self.service_id,
             route=self.route,
             urgency=self.urgency,

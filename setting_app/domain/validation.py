@@ -220,6 +220,20 @@ def check_new_family(family: NewFamily, today: date) -> NewFamily:
     )
 
 
+def check_carer(carer: str, family: Family) -> str:
+    """The carer an entry or referral is about: one of the family's carers (their name as written), or ""."""
+    wanted = " ".join((carer or "").lower().split())
+    if not wanted:
+        return ""
+    for c in family.carers:
+        if " ".join(c.name.lower().split()) == wanted:
+            return c.name
+    names = ", ".join(repr(c.name) for c in family.carers) or "none"
+    raise ValidationError(
+        "carer", f"{carer.strip()!r} is not a carer of family {family.ref} (carers: {names})"
+    )
+
+
 def check_new_entry(entry: NewEntry, family: Family, children: Iterable[Child], today: date) -> NewEntry:
     """An entry must fall within the family's record and name only that family's children."""
     minutes = parse_minutes(entry.minutes)
@@ -249,6 +263,7 @@ def check_new_entry(entry: NewEntry, family: Family, children: Iterable[Child], 
         contact_mode=contact_mode,
         note=check_note(entry.note),
         follow_up_on=entry.follow_up_on,
+        carer=check_carer(entry.carer, family),
     )
 
 
@@ -274,4 +289,5 @@ def check_new_referral(
         child_id=referral.child_id,
         made_by=referral.made_by,
         note=check_note(referral.note),
+        carer=check_carer(referral.carer, family),
     )

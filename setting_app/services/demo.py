@@ -1014,6 +1014,8 @@ class _Builder:
             child_id=ref.child_id,
             made_by=ref.staff_id,
             note="",
+            # A mental health referral is about the parent (the perinatal team sees the mother).
+            carer=ref.carer_name if ref.category is ServiceCategory.MENTAL_HEALTH else "",
             service_id=service_id,
             route=story.route,
             urgency=story.urgency,

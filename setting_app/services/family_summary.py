@@ -6,9 +6,17 @@ how to ask for a copy or a correction. It is the family's own information, so an
 make one; but only a manager may include the notes staff write for each other (off by default, and
 the summary says so either way).
 
-A summary is withheld while the family has any restricted (safeguarding-sensitive) entry or referral,
-whoever asks: the check counts every record, not only those the person asking may see. A manager is
-told why; a practitioner, who must not learn that restricted records exist, is told to ask a manager.
+A summary is made for one person: a named carer (or a young person), never "the family". Sensitive
+items (domestic abuse, children's social care, mental health, sexual health, substance use, anything
+marked sensitive in Settings, restricted records, safeguarding discussions) and another carer's items
+are left out by default, by the one rule in ``domain.sensitivity``; the other carers' details are not
+shown either. A manager reviews what was left out and may put an item back in with a reason
+(``services.document_review``); that decision is kept and audited when the summary is saved or
+printed. Everything the summary counts, it counts over what it shows.
+
+A practitioner gets no summary while the family has any restricted record (they must not learn that
+such records exist, nor review them): they are told to ask a manager. A manager gets one with the
+restricted records left out.
 
 Saving or printing one writes a PRINT audit row (no personal data) in the same transaction as the
 restricted check and the file's rename into place (or the printing): if the file cannot be written or
@@ -28,7 +36,8 @@ from setting_app.domain.codes import ContactMode, Domain, Kind, Nation, Referral
 from setting_app.domain.errors import AppError
 from setting_app.domain.models import Child, Family, SettingDetails, SupportEntry
 from setting_app.domain.referrals import Route, SharingDecision, SharingRecord, StatusReason
-from setting_app.services import audit, families, retention, support_log
+from setting_app.services import audit, document_review, families, retention, support_log
+from setting_app.services.document_review import Assessment, Choices, LeftOut
 from setting_app.services.session import Session
 from setting_app.storage import (
     entry_repo,
@@ -155,10 +164,51 @@ def duration_words(minutes: int) -> str:
     return " ".join(parts)
 
 
+#: The built-in activity types in words for parents (the staff labels say "signposting", "liaison").
+ACTIVITY_WORDS: dict[str, str] = {
+    "home_learning_pack": "Things to help your child learn at home",
+    "development_advice": "Advice on how your child is growing, or on routines",
+    "stay_and_play": "A stay-and-play or parent session",
+    "progress_check": "A talk about how your child is getting on",
+    "health_visitor_liaison": "We talked to your health visitor",
+    "support_plan": "A plan for your child's extra support, or a check of how it is going",
+    "ehcp_application": "Help asking for an assessment or plan for your child's needs",
+    "inclusion_advice": "Advice on helping your child join in",
+    "specialist_liaison": "We talked to a specialist who helps your child",
+    "transition_support": "Help getting ready for a new room, nursery or school",
+    "wellbeing_checkin": "A chat about how you are",
+    "parenting_support": "Support with parenting",
+    "mental_health_signpost": "We put you in touch with support for how you are feeling",
+    "safeguarding_discussion": "A talk about keeping your child safe",
+    "early_help_contact": "We asked early help to support your family",
+    "food_bank_voucher": "A food bank or baby bank voucher",
+    "benefits_form_help": "Help with a benefits or funding form",
+    "debt_advice_signpost": "We put you in touch with money or debt advice",
+    "housing_signpost": "We put you in touch with help with housing",
+    "essentials_provided": "Clothes, nappies or other things you needed",
+}
+
+
+def plain_activity(code: str | None, label: str) -> str:
+    """An activity in words for parents: the built-in wording, or the setting's own label made plain."""
+    if code and code in ACTIVITY_WORDS:
+        return ACTIVITY_WORDS[code]
+    text = label.strip()
+    for staff_word, plain in (
+        ("Signposting to ", "We put you in touch with "),
+        ("Signposting ", "We put you in touch with "),
+        ("signposting", "putting you in touch"),
+        ("Signposted to ", "We put you in touch with "),
+        ("Liaison with ", "We talked to "),
+    ):
+        text = text.replace(staff_word, plain)
+    return text
+
+
 def describe_support(entry: SupportEntry, activity_label: str, nation: Nation) -> str:
     """What was done, from the activity type, or in general words for the area when none was chosen."""
-    if activity_label:
-        return activity_label
+    if activity_label or entry.activity_code in ACTIVITY_WORDS:
+        return plain_activity(entry.activity_code, activity_label)
     label = entry.domain.label(nation)
     area = label[:1].lower() + label[1:]  # "inclusion and SEND": keep the capitals of an abbreviation
     if entry.kind is Kind.INDIRECT:
@@ -243,6 +293,13 @@ class FamilySummary:
     #: Where and when the family's record came from, if another setting sent it here.
     received_from: str = ""
     received_on: date | None = None
+    #: Who the summary is for (a carer's name, or a young person's), and the review behind it.
+    made_for: str = ""
+    assessment: Assessment | None = None
+    choices: Choices | None = None
+    #: The left-out items that stay out, and the ones a manager put back in (with the reasons).
+    left_out: tuple[LeftOut, ...] = ()
+    put_back: tuple[LeftOut, ...] = ()
 
     @property
     def nation(self) -> Nation:
@@ -250,10 +307,14 @@ class FamilySummary:
 
     @property
     def carer_names(self) -> str:
-        names = [c.name for c in self.family.carers if c.name.strip()]
-        if not names:
-            return ""
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        """Who the summary is for (one person: a document is never for "the family")."""
+        return self.made_for
+
+    @property
+    def own_carers(self) -> tuple:
+        """The carers whose details the summary shows: only the person it is for."""
+        key = " ".join(self.made_for.lower().split())
+        return tuple(c for c in self.family.carers if " ".join(c.name.lower().split()) == key)
 
     @property
     def total_minutes(self) -> int:
@@ -296,27 +357,15 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def check_not_withheld(session: Session, family: Family) -> None:
-    """Raise ``SummaryWithheld`` while the family has any restricted entry or referral."""
+    """For a practitioner, raise ``SummaryWithheld`` while the family has any restricted record.
+
+    A manager's summary leaves the restricted records out instead (they are listed at the review).
+    """
     entries, referrals = restricted_counts(session.conn, family.id)
-    if not (entries or referrals):
+    if not (entries or referrals) or session.user.is_manager:
         return
-    if not session.user.is_manager:
-        raise SummaryWithheld(
-            f"A summary cannot be printed for {family.ref} at the moment. Ask a manager about it."
-        )
-    held = [
-        _plural(n, f"restricted {one}", f"restricted {many}")
-        for n, one, many in (
-            (entries, "support entry", "support entries"),
-            (referrals, "referral", "referrals"),
-        )
-        if n
-    ]
     raise SummaryWithheld(
-        f"A summary cannot be printed for {family.ref} while it has restricted records: "
-        f"{' and '.join(held)}. It is held back so that nothing about a safeguarding concern reaches "
-        "the family by mistake. When the restriction is no longer needed, lift it on the family page "
-        "and try again."
+        f"A summary cannot be printed for {family.ref} at the moment. Ask a manager about it."
     )
 
 
@@ -344,6 +393,22 @@ def _check_first(entries, labels: dict) -> tuple[str, ...]:
     return tuple(f"{label} ({n})" for label, n in sorted(counts.items()))
 
 
+def left_out_note(summary: FamilySummary) -> str:
+    """A sentence for the person making the summary: what was left out, and how to review it."""
+    n, back = len(summary.left_out), len(summary.put_back)
+    if not n and not back:
+        return ""
+    text = ""
+    if n:
+        text = (
+            f"{_plural(n, 'item was', 'items were')} left out of the summary for {summary.made_for} "
+            "(sensitive, or about someone else). A manager can review them and put one in with a reason."
+        )
+    if back:
+        text += f" A manager put {_plural(back, 'left-out item', 'left-out items')} back in."
+    return text.strip()
+
+
 def check_first_warning(summary: FamilySummary) -> str:
     """A sentence for the person printing, or "" when nothing needs a second look."""
     if not summary.check_first:
@@ -355,20 +420,59 @@ def check_first_warning(summary: FamilySummary) -> str:
     )
 
 
+def assess_summary(session: Session, family: str | int, person: str | None = None) -> Assessment:
+    """What a summary for ``person`` leaves out by default, and why (the review's list)."""
+    found = _family_by_ref_or_id(session, family)
+    check_not_withheld(session, found)
+    reader = document_review.reader_for(session, found, person)
+    return document_review.assess(session, found, reader, document_review.FAMILY_SUMMARY)
+
+
+def review_file(session: Session, family: str | int, person: str | None, target: Path) -> Assessment:
+    """Write the review (every left-out item with why) as JSON at ``target``; no summary is made."""
+    assessment = assess_summary(session, family, person)
+    document_review.write_review_file(target, document_review.review_document(assessment))
+    return assessment
+
+
 def gather_summary(
-    session: Session, family: str | int, *, include_notes: bool = False, every_visit: bool = False
+    session: Session,
+    family: str | int,
+    *,
+    person: str | None = None,
+    include_notes: bool = False,
+    every_visit: bool = False,
+    choices: Choices | None = None,
+    review: Path | None = None,
 ) -> FamilySummary:
-    """Everything the summary says, for one family only (by reference or id). Withheld while restricted."""
+    """Everything the summary for ``person`` says, for one family only (by reference or id).
+
+    Left-out items stay out unless ``choices`` (or the review file ``review``) puts them back in.
+    """
     if include_notes:
         session.require_manager("include staff notes in a family summary")
     conn = session.conn
     found = _family_by_ref_or_id(session, family)
-    check_not_withheld(session, found)
+    assessment = assess_summary(session, found.id, person)
+    if review is not None:
+        choices = document_review.read_review(review, assessment)
+    document_review.check_choices(session, assessment, choices)
+    shown_back = document_review.include_keys(assessment, choices)
+    hidden = assessment.left_out_keys() - shown_back
     nation = session.setting.nation
-    children = tuple(family_repo.list_children(conn, found.id))
-    child_names = {c.id: c.name for c in children}
+    every_child = tuple(family_repo.list_children(conn, found.id))
+    child_names = {c.id: c.name for c in every_child}
+    # A young person's summary shows their own details, not their brothers' and sisters'.
+    reader = assessment.reader
+    children = (
+        tuple(c for c in every_child if c.id == reader.child_id) if reader.is_young_person else every_child
+    )
 
-    def about(child_id: int | None) -> str:
+    def about(child_id: int | None, carer: str = "") -> str:
+        if carer.strip():  # the reader's own item says "You"; another's (put back by a manager), the name
+            return (
+                "You" if " ".join(carer.lower().split()) == " ".join(reader.name.lower().split()) else carer
+            )
         return child_names.get(child_id, "Your child") if child_id is not None else "The whole family"
 
     labels = support_log.activity_labels(session)
@@ -377,12 +481,12 @@ def gather_summary(
     sender = arrived.other_setting_name if arrived else ""
     received_entries = transfer_repo.received_entry_ids(conn, found.id) if arrived else set()
     received_referrals = transfer_repo.received_referral_ids(conn, found.id) if arrived else set()
-    # No restricted record exists (checked above), so the unfiltered read holds nothing hidden.
-    entries = entry_repo.list_family_entries(conn, found.id)
+    # Every record is read, then what is left out (restricted, sensitive, another carer's) is dropped.
+    entries = [e for e in entry_repo.list_family_entries(conn, found.id) if f"entry-{e.id}" not in hidden]
     support = tuple(
         SupportLine(
             day=e.entry_date,
-            about=about(e.child_id),
+            about=about(e.child_id, e.carer),
             domain=e.domain,
             what=describe_support(e, labels.get((e.domain, e.activity_code or ""), ""), nation),
             how=CONTACT_WORDS.get(e.contact_mode, e.contact_mode.label),
@@ -393,7 +497,9 @@ def gather_summary(
         for e in sorted(entries, key=lambda e: (e.entry_date, e.id))
     )
 
-    tracked = referral_repo.list_family_referrals(conn, found.id)
+    tracked = [
+        x for x in referral_repo.list_family_referrals(conn, found.id) if f"referral-{x.id}" not in hidden
+    ]
     histories = referral_repo.history_for(conn, [x.id for x in tracked])
     referrals = []
     for x in sorted(tracked, key=lambda x: (x.made_on, x.id)):
@@ -403,7 +509,7 @@ def gather_summary(
         referrals.append(
             ReferralLine(
                 made_on=x.made_on,
-                about=about(x.child_id),
+                about=about(x.child_id, x.carer),
                 service=x.service_name,
                 kind_of_service=service_words(x.service_category, nation),
                 how=as_said_by(ROUTE_WORDS.get(x.route, ""), made_by),
@@ -415,7 +521,11 @@ def gather_summary(
             )
         )
 
-    records = sharing_repo.list_records(conn, SharingFilter(family_id=found.id), limit=100_000)
+    records = [
+        s
+        for s in sharing_repo.list_records(conn, SharingFilter(family_id=found.id), limit=100_000)
+        if f"sharing-{s.id}" not in hidden
+    ]
     sharing = tuple(_sharing_line(s) for s in sorted(records, key=lambda s: (s.decided_on, s.id)))
 
     sched = retention.schedule(session)
@@ -429,7 +539,7 @@ def gather_summary(
         support=support,
         referrals=tuple(referrals),
         sharing=sharing,
-        holdings=_holdings(found, children, entries, bool(tracked), bool(records)),
+        holdings=_holdings(found, children, entries, bool(tracked), bool(records), assessment.reader),
         closed_years=sched.closed_years,
         safeguarding_age=sched.safeguarding_age,
         key_worker=names.get(found.key_worker_id, "") if found.key_worker_id is not None else "",
@@ -441,6 +551,11 @@ def gather_summary(
         check_first=_check_first(entries, labels),
         received_from=sender,
         received_on=(arrived.received_on or arrived.created_at.date()) if arrived else None,
+        made_for=assessment.reader.name,
+        assessment=assessment,
+        choices=choices,
+        left_out=tuple(x for x in assessment.left_out if x.key in hidden),
+        put_back=tuple(x for x in assessment.left_out if x.key in shown_back),
     )
 
 
@@ -456,12 +571,13 @@ def _holdings(
     entries: list[SupportEntry],
     has_referrals: bool,
     has_sharing: bool,
+    reader=None,
 ) -> tuple[str, ...]:
-    """The categories of information held, in plain words (only those that apply)."""
+    """The categories of information held, in plain words (only those that apply, over what is shown)."""
     held = ["Your family reference number and the date your record was opened (and closed, if it is)"]
     people = []
     if family.carers:
-        people.append("the names of parents and carers, and how they are related to the children")
+        people.append("your name, and how you are related to the children")
     if children:
         people.append(
             "the children's names and dates of birth"
@@ -470,8 +586,9 @@ def _holdings(
         )
     if people:
         held.append(people[0][0].upper() + "; ".join(people)[1:])
-    if any(c.phone.strip() for c in family.carers):
-        held.append("Phone numbers")
+    own = [c for c in family.carers if reader is None or c.name == reader.carer]
+    if any(c.phone.strip() for c in own):
+        held.append("Your phone number")
     if family.postcode.strip() or family.home_la_code.strip():
         held.append("Your postcode and which local council area you live in")
     if family.key_worker_id is not None:
@@ -491,12 +608,27 @@ def _holdings(
 
 
 def prepare_summary(
-    session: Session, family: str | int, *, include_notes: bool = False, every_visit: bool = False
+    session: Session,
+    family: str | int,
+    *,
+    person: str | None = None,
+    include_notes: bool = False,
+    every_visit: bool = False,
+    choices: Choices | None = None,
+    review: Path | None = None,
 ) -> PreparedSummary:
     """Gather and render the summary in memory, for a preview (nothing is saved or audited)."""
     from setting_app.services.family_summary_pdf import render_summary_pdf
 
-    summary = gather_summary(session, family, include_notes=include_notes, every_visit=every_visit)
+    summary = gather_summary(
+        session,
+        family,
+        person=person,
+        include_notes=include_notes,
+        every_visit=every_visit,
+        choices=choices,
+        review=review,
+    )
     rendered = render_summary_pdf(summary)
     return PreparedSummary(summary, rendered.data, rendered.pages)
 
@@ -511,11 +643,21 @@ def _audit_detail(prepared: PreparedSummary, how: str) -> str:
 
 
 def _recheck(session: Session, prepared: PreparedSummary) -> Family:
-    """Inside the transaction: the family is still there and still has no restricted record."""
-    if prepared.summary.include_notes:
+    """Inside the transaction: the family is still there, a practitioner's has no restricted record,
+    and the records are as they were reviewed (else the preview could show what should be left out);
+    the manager's choices are kept."""
+    summary = prepared.summary
+    if summary.include_notes:
         session.require_manager("include staff notes in a family summary")
-    family = families.get_family(session, prepared.summary.family.id)
+    family = families.get_family(session, summary.family.id)
     check_not_withheld(session, family)
+    if summary.assessment is not None:
+        now = assess_summary(session, family.id, summary.made_for)
+        if now.fingerprint != summary.assessment.fingerprint:
+            raise document_review.ReviewRefused(
+                f"{family.ref}'s records changed since the summary was made: make it again. Nothing was saved."
+            )
+        document_review.record_decisions(session, summary.assessment, summary.choices)
     return family
 
 
@@ -582,21 +724,40 @@ def print_summary(session: Session, prepared: PreparedSummary, send: Callable[[]
 
 
 def write_summary(
-    session: Session, ref: str, target: Path, *, include_notes: bool = False, every_visit: bool = False
+    session: Session,
+    ref: str,
+    target: Path,
+    *,
+    person: str | None = None,
+    include_notes: bool = False,
+    every_visit: bool = False,
+    choices: Choices | None = None,
+    review: Path | None = None,
 ) -> PreparedSummary:
-    """Make and save a family's summary in one go (the command line)."""
-    prepared = prepare_summary(session, ref, include_notes=include_notes, every_visit=every_visit)
+    """Make and save a summary for one person in one go (the command line)."""
+    prepared = prepare_summary(
+        session,
+        ref,
+        person=person,
+        include_notes=include_notes,
+        every_visit=every_visit,
+        choices=choices,
+        review=review,
+    )
     save_summary(session, prepared, target)
     return prepared
 
 
 def suggested_file_name(summary: FamilySummary) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in summary.family.ref)
-    return f"{safe}-family-summary.pdf"
+    person = "".join(ch if ch.isalnum() else "-" for ch in summary.made_for).strip("-")
+    return f"{safe}-{person}-summary.pdf" if person else f"{safe}-family-summary.pdf"
 
 
 __all__ = [
     "FamilySummary",
+    "assess_summary",
+    "review_file",
     "PreparedSummary",
     "SummaryWithheld",
     "check_not_withheld",

@@ -82,7 +82,7 @@ def _times(n: int) -> str:
 
 def _intro(s: FamilySummary, st: _Styles) -> list[Flowable]:
     setting = escape(s.setting.name)
-    for_whom = f"For {escape(s.carer_names)} and family" if s.carer_names else "For your family"
+    for_whom = f"For {escape(s.made_for)}" if s.made_for else "For you"
     flow: list[Flowable] = [
         Paragraph(f"Support you have had from {setting}", st.title),
         Paragraph(f"{for_whom} (family reference {escape(s.family.ref)})", st.subtitle),
@@ -122,17 +122,17 @@ def _family_section(s: FamilySummary, st: _Styles) -> list[Flowable]:
     if family.closed_on:
         opened += f" We closed it on {_day(family.closed_on)}."
     flow.append(Paragraph(opened, st.body))
-    if family.carers:
+    if s.own_carers:  # only the person it is for: another adult's details are theirs
         rows = [
             [
                 Paragraph(paragraph_text(c.name), st.cell),
                 Paragraph(paragraph_text(c.relationship) or "Not written down", st.cell),
                 Paragraph(paragraph_text(c.phone) or "None", st.cell),
             ]
-            for c in family.carers
+            for c in s.own_carers
         ]
         flow += [
-            Paragraph("Parents and carers", st.h3),
+            Paragraph("Your details", st.h3),
             grid([_head(["Name", "Who they are", "Phone"], st), *rows], [70 * mm, 52 * mm, 52 * mm]),
         ]
     if s.children:
@@ -424,6 +424,6 @@ def render_summary_pdf(s: FamilySummary) -> RenderedPdf:
         author=s.setting.name,
         subject=f"Family summary for {s.family.ref}",
         keywords="family summary, personal data",
-        footer_left=f"{s.setting.name}: family summary for {s.family.ref}. Private: for the family.",
+        footer_left=f"{s.setting.name}: summary for {s.made_for or 'you'} ({s.family.ref}). Private.",
         header_right=f"{s.setting.name} \u00b7 {s.family.ref} \u00b7 {_day(s.produced_at.date())}",
     )

@@ -11,6 +11,9 @@ Version 3 (what export writes now) adds the referral workflow: route, urgency, r
 response and follow-up dates, consent details or a manager's override, and each referral's status
 ``history`` and ``chases``. Version 1 and 2 files are still read; their referrals get one history row
 (their status on the day they were made) and a follow-up date, as the casebook's upgrade gives them.
+Version 4 (what export writes now) adds ``carer`` to entries and referrals: the name of the family's
+carer the record concerns (one of its ``carers``), or null when it is not one carer's. Family-facing
+documents leave another carer's items out. Files of versions 1 to 3 are still read (no carer).
 """
 
 from __future__ import annotations
@@ -64,10 +67,10 @@ from setting_app.storage.unit_of_work import unit_of_work
 
 FORMAT = "setting-app/records"
 #: The version export writes.
-WRITE_VERSION = 3
-READ_VERSIONS = (1, 2, 3)
-#: Versions export can write (2 for a casebook on an app that does not read 3 yet).
-WRITE_VERSIONS = (2, 3)
+WRITE_VERSION = 4
+READ_VERSIONS = (1, 2, 3, 4)
+#: Versions export can write (2 or 3 for a casebook on an app that does not read 4 yet).
+WRITE_VERSIONS = (2, 3, 4)
 MAX_FILE_BYTES = 200 * 1024 * 1024
 #: How many problems one refusal lists at most (the first is the message; all are in ``problems``).
 MAX_PROBLEMS = 20
@@ -149,6 +152,8 @@ class FileEntry:
     recorded_by: str | None = None
     #: Safeguarding-sensitive: managers only. Written only when true (version 3 files).
     restricted: bool = False
+    #: The carer it concerns, by name (version 4 files); "" when not one carer's.
+    carer: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,8 @@ class FileReferral:
     chases: tuple[FileChase, ...] = ()
     #: True when the file gave the workflow fields (version 3), so ``due_on`` is taken as written.
     workflow: bool = False
+    #: The carer it concerns, by name (version 4 files); "" when not one carer's.
+    carer: str = ""
 
 
 @dataclass(frozen=True)
@@ -578,16 +585,25 @@ def _parse_family(
     children, keys = _parse_children(r, raw.get("children"), today)
     bound = opened_on if opened_on not in (None, _BAD) else None
 
+    names = tuple(c.name for c in carers)
     entries = [
         e
         for i, raw_entry in enumerate(r.items(raw.get("entries"), "entries"))
-        if (e := _parse_entry(r, raw_entry, f"entries[{i}]", v2, today, bound, keys, version=version))
+        if (
+            e := _parse_entry(
+                r, raw_entry, f"entries[{i}]", v2, today, bound, keys, version=version, carers=names
+            )
+        )
         is not None
     ]
     referrals = [
         x
         for i, raw_ref in enumerate(r.items(raw.get("referrals"), "referrals"))
-        if (x := _parse_referral(r, raw_ref, f"referrals[{i}]", v2, today, bound, keys, version=version))
+        if (
+            x := _parse_referral(
+                r, raw_ref, f"referrals[{i}]", v2, today, bound, keys, version=version, carers=names
+            )
+        )
         is not None
     ]
     if opened_on is None:
@@ -676,6 +692,20 @@ def _child_ref(r: _Reader, value: object, path: str, keys: set[str]) -> str | No
     return value.strip()
 
 
+def _carer_ref(r: _Reader, value: object, path: str, carers: tuple[str, ...]) -> str | Any:
+    """A ``carer`` field: null, or the name of one of the family's carers (any case, extra spaces)."""
+    if value is None:
+        return ""
+    wanted = " ".join(value.lower().split()) if isinstance(value, str) else None
+    for name in carers:
+        if wanted and " ".join(name.lower().split()) == wanted:
+            return name
+    known = ", ".join(json.dumps(n, ensure_ascii=False) for n in carers) or "none"
+    shown = json.dumps(value, ensure_ascii=False)[:60]
+    r.problem(path, f"{shown} is not the name of a carer of this family (carers: {known})")
+    return _BAD
+
+
 def _check_dated(r: _Reader, path: str, day: date, today: date, opened_on: date | None) -> bool:
     if r.check(path, validation.check_not_future, day, path, today) is _BAD:
         return False
@@ -697,15 +727,22 @@ def _parse_entry(
     keys: set[str],
     *,
     version: int = 2,
+    carers: tuple[str, ...] = (),
 ) -> FileEntry | None:
     v3 = version >= 3
+    v4 = version >= 4
     newer = {} if v2 else dict.fromkeys(_ENTRY_FIELDS_V2_ONLY, 2)
     if not v3:
         newer["restricted"] = 3
+    if not v4:
+        newer["carer"] = 4
     entry = r.obj(
         raw,
         path,
-        _ENTRY_FIELDS_V1 + (_ENTRY_FIELDS_V2_ONLY if v2 else ()) + (("restricted",) if v3 else ()),
+        _ENTRY_FIELDS_V1
+        + (_ENTRY_FIELDS_V2_ONLY if v2 else ())
+        + (("restricted",) if v3 else ())
+        + (("carer",) if v4 else ()),
         newer,
     )
     if entry is None:
@@ -731,11 +768,25 @@ def _parse_entry(
         ok = False
     recorded_by = r.check(f"{path}.recorded_by", _username, entry.get("recorded_by"), "recorded_by")
     restricted = r.check(f"{path}.restricted", _flag, entry.get("restricted"), "restricted")
-    values = (day, domain, kind, minutes, child, note, activity, mode, follow_up, recorded_by, restricted)
+    carer = _carer_ref(r, entry.get("carer"), f"{path}.carer", carers)
+    values = (
+        day,
+        domain,
+        kind,
+        minutes,
+        child,
+        note,
+        activity,
+        mode,
+        follow_up,
+        recorded_by,
+        restricted,
+        carer,
+    )
     if not ok or _BAD in values:
         return None
     return FileEntry(
-        day, domain, kind, minutes, child, note, activity, mode, follow_up, recorded_by, restricted
+        day, domain, kind, minutes, child, note, activity, mode, follow_up, recorded_by, restricted, carer
     )
 
 
@@ -749,16 +800,21 @@ def _parse_referral(
     keys: set[str],
     *,
     version: int = 2,
+    carers: tuple[str, ...] = (),
 ) -> FileReferral | None:
     v3 = version >= 3
+    v4 = version >= 4
     allowed = (
         _REFERRAL_FIELDS_V1
         + (_REFERRAL_FIELDS_V2_ONLY if v2 else ())
         + (_REFERRAL_FIELDS_V3_ONLY + ("restricted",) if v3 else ())
+        + (("carer",) if v4 else ())
     )
     newer = {} if v2 else dict.fromkeys(_REFERRAL_FIELDS_V2_ONLY, 2)
     if not v3:
         newer.update(dict.fromkeys((*_REFERRAL_FIELDS_V3_ONLY, "restricted"), 3))
+    if not v4:
+        newer["carer"] = 4
     referral = r.obj(raw, path, allowed, newer)
     if referral is None:
         return None
@@ -781,12 +837,24 @@ def _parse_referral(
     made_by = r.check(f"{path}.made_by", _username, referral.get("made_by"), "made_by")
     note = r.check(f"{path}.note", _note, referral.get("note"), "note")
     restricted = r.check(f"{path}.restricted", _flag, referral.get("restricted"), "restricted")
-    values = (service, category, domain, made_on, consent, status, child, made_by, note, restricted)
+    carer = _carer_ref(r, referral.get("carer"), f"{path}.carer", carers)
+    values = (service, category, domain, made_on, consent, status, child, made_by, note, restricted, carer)
     workflow = _parse_workflow(r, referral, path, today, made_on, status) if v3 else {}
     if not ok or _BAD in values or workflow is None:
         return None
     return FileReferral(
-        service, category, domain, made_on, consent, status, child, made_by, note, restricted, **workflow
+        service,
+        category,
+        domain,
+        made_on,
+        consent,
+        status,
+        child,
+        made_by,
+        note,
+        restricted,
+        **workflow,
+        carer=carer,
     )
 
 
@@ -979,6 +1047,7 @@ def import_records(session: Session, data: object) -> ImportSummary:
                     note=e.note,
                     follow_up_on=e.follow_up_on,
                     restricted=e.restricted,
+                    carer=e.carer,
                 )
                 for e in fam.entries
             )
@@ -996,6 +1065,7 @@ def import_records(session: Session, data: object) -> ImportSummary:
                         made_by=staff_ids[x.made_by] if x.made_by else None,
                         note=x.note,
                         restricted=x.restricted,
+                        carer=x.carer,
                         route=x.route,
                         urgency=x.urgency,
                         reason=x.reason,
@@ -1119,8 +1189,15 @@ def _add_referrals(
 # --- export --------------------------------------------------------------------------------------
 
 
-def export_families(session: Session, refs: list[str] | None = None, *, version: int = WRITE_VERSION) -> dict:
-    """The record file (current version, or 2 for an older app) for the families named, or for all when None."""
+def export_families(
+    session: Session,
+    refs: list[str] | None = None,
+    *,
+    version: int = WRITE_VERSION,
+    only: RecordSelection | None = None,
+) -> dict:
+    """The record file (current version, or an older one for an older app) for the families named, or
+    for all when None. ``only`` keeps a subset of one family's records (a subject access pack)."""
     session.require_manager("export family records")
     if version not in WRITE_VERSIONS:
         raise AppError(
@@ -1140,8 +1217,18 @@ def export_families(session: Session, refs: list[str] | None = None, *, version:
     return {
         "format": FORMAT,
         "version": version,
-        "families": [_export_family(conn, family_id, usernames, version) for family_id in ids],
+        "families": [_export_family(conn, family_id, usernames, version, only) for family_id in ids],
     }
+
+
+@dataclass(frozen=True)
+class RecordSelection:
+    """The part of a family's record a document holds: these entries, referrals and carers only."""
+
+    entry_ids: frozenset[int]
+    referral_ids: frozenset[int]
+    #: Carers' names kept (None: all of them).
+    carers: frozenset[str] | None = None
 
 
 def export_family(session: Session, ref: str) -> dict:
@@ -1153,7 +1240,11 @@ def _iso(value: date | None) -> str | None:
 
 
 def _export_family(
-    conn: Connection, family_id: int, usernames: dict[int, str], version: int = WRITE_VERSION
+    conn: Connection,
+    family_id: int,
+    usernames: dict[int, str],
+    version: int = WRITE_VERSION,
+    only: RecordSelection | None = None,
 ) -> dict:
     family = family_repo.get_family(conn, family_id)
     if version < 3 and _has_restricted(conn, family_id):
@@ -1161,11 +1252,22 @@ def _export_family(
             f"{family.ref} has restricted records, which version {version} of the format cannot mark; "
             "export version 3 instead. Nothing was written."
         )
+    if version < 4 and _has_carer_marks(conn, family_id):
+        raise AppError(
+            f"{family.ref} has records marked as about one carer, which version {version} of the format "
+            "cannot mark; export version 4 instead. Nothing was written."
+        )
+    entries = entry_repo.list_family_entries(conn, family_id)
+    carers = family.carers
+    if only is not None:
+        entries = [e for e in entries if e.id in only.entry_ids]
+        if only.carers is not None:
+            carers = tuple(c for c in carers if c.name in only.carers)
     children = family_repo.list_children(conn, family_id)
     keys = {c.id: c.key for c in children}
     return {
         "ref": family.ref,
-        "carers": [{"name": c.name, "relationship": c.relationship, "phone": c.phone} for c in family.carers],
+        "carers": [{"name": c.name, "relationship": c.relationship, "phone": c.phone} for c in carers],
         "postcode": family.postcode,
         "home_la_code": family.home_la_code,
         "key_worker": usernames.get(family.key_worker_id),
@@ -1188,11 +1290,21 @@ def _export_family(
                 "follow_up_on": _iso(e.follow_up_on),
                 "recorded_by": usernames.get(e.staff_id),
                 **({"restricted": True} if e.restricted and version >= 3 else {}),
+                **({"carer": e.carer} if e.carer and version >= 4 else {}),
             }
-            for e in entry_repo.list_family_entries(conn, family_id)
+            for e in entries
         ],
-        "referrals": _export_referrals(conn, family_id, keys, usernames, version),
+        "referrals": _export_referrals(conn, family_id, keys, usernames, version, only),
     }
+
+
+def _has_carer_marks(conn: Connection, family_id: int) -> bool:
+    row = conn.execute(
+        """SELECT EXISTS (SELECT 1 FROM support_entries WHERE family_id = ? AND carer != '')
+               OR EXISTS (SELECT 1 FROM referrals WHERE family_id = ? AND carer != '')""",
+        (family_id, family_id),
+    ).fetchone()
+    return bool(row[0])
 
 
 def _has_restricted(conn: Connection, family_id: int) -> bool:
@@ -1202,9 +1314,16 @@ def _has_restricted(conn: Connection, family_id: int) -> bool:
 
 
 def _export_referrals(
-    conn: Connection, family_id: int, keys: dict[int, str], usernames: dict[int, str], version: int
+    conn: Connection,
+    family_id: int,
+    keys: dict[int, str],
+    usernames: dict[int, str],
+    version: int,
+    only: RecordSelection | None = None,
 ) -> list[dict]:
     referrals = referral_repo.list_family_referrals(conn, family_id)
+    if only is not None:
+        referrals = [x for x in referrals if x.id in only.referral_ids]
     histories = referral_repo.history_for(conn, [x.id for x in referrals]) if version >= 3 else {}
     exported = []
     for x in referrals:
@@ -1219,6 +1338,8 @@ def _export_referrals(
             "made_by": usernames.get(x.made_by),
             "note": x.note,
         }
+        if version >= 4 and x.carer:
+            item["carer"] = x.carer
         if version >= 3:
             if x.restricted:
                 item["restricted"] = True

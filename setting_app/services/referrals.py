@@ -76,7 +76,7 @@ def _clean_consent(r: NewTrackedReferral) -> NewTrackedReferral:
 def check_referral(referral: NewTrackedReferral, family: Family, children, today: date) -> NewTrackedReferral:
     """The core checks (service, dates, child) plus the workflow's own."""
     core = validation.check_new_referral(referral, family, children, today)
-    r = replace(referral, service_name=core.service_name, note=core.note)
+    r = replace(referral, service_name=core.service_name, note=core.note, carer=core.carer)
     if len(r.reason.strip()) > MAX_REASON_LENGTH:
         raise ValidationError("reason for referral", f"is too long (at most {MAX_REASON_LENGTH} characters)")
     r = replace(r, reason=r.reason.strip())

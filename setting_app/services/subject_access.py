@@ -10,10 +10,23 @@ earlier versions, the audit or the sharing record, so those are in the PDF only.
 A child's pack holds that child's entries and referrals and the whole-family ones (naming no child),
 and no other child of the family.
 
-Before the pack is written the manager reviews redaction candidates: other families' references and
-names, and optionally staff names, found in the pack's free text. Chosen texts read ``[redacted]`` in
-both files. Producing a pack is for managers only; it writes an audit row and an information-sharing
-row in the same transaction as the files.
+A pack is made for one person, the requester: a named carer (or a young person), never "the
+family". As the ICO's guidance on subject access asks:
+
+* Sensitive items (domestic abuse, children's social care, mental health, sexual health, substance
+  use, anything marked sensitive, restricted records, safeguarding discussions) and another carer's
+  items are withheld by default, each under a named exemption of the Data Protection Act 2018
+  (Schedule 2, Part 3, paragraph 16 for information about others; Schedule 3 for health, social work
+  and child abuse data, with the serious-harm test). A manager reviews them (``document_review``) and
+  may put one in with a recorded reason. Every withheld item is kept in a withheld log in the
+  casebook (``document_decisions``), never in the pack itself: the pack says, whatever was withheld,
+  that the law allows some information to be held back, so it gives nothing away.
+* Other people's names found in the free text (other families, other carers of the family, staff if
+  asked) are redacted, or left in with a recorded reason.
+* The one-month clock: the day the request was received and the day the reply is due.
+
+Producing a pack is for managers only; it writes an audit row, an information-sharing row and the
+decisions in the same transaction as the files.
 """
 
 from __future__ import annotations
@@ -23,7 +36,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from setting_app.domain.codes import ContactMode, Domain, Kind
@@ -37,7 +50,9 @@ from setting_app.domain.referrals import (
     StatusChange,
     TrackedReferral,
 )
-from setting_app.services import audit, families, info_sharing, records, support_log
+from setting_app.domain.sensitivity import subject_access_due
+from setting_app.services import audit, document_review, families, info_sharing, records, support_log
+from setting_app.services.document_review import Assessment, Choices, LeftOut
 from setting_app.services.session import Session
 from setting_app.storage import audit_repo, entry_repo, family_repo, referral_repo, sharing_repo, staff_repo
 from setting_app.storage.audit_repo import AuditFilter, AuditRow
@@ -119,11 +134,23 @@ class SubjectAccessPack:
     redactions: int = 0
     #: Who the pack is for, when known.
     recipient: str = ""
+    #: The person the pack is for (a carer's or a young person's name) and the review behind it.
+    made_for: str = ""
+    assessment: Assessment | None = None
+    choices: Choices | None = None
+    #: Items withheld (with the exemption each is logged under) and items a manager put back in.
+    withheld: tuple[LeftOut, ...] = ()
+    put_back: tuple[LeftOut, ...] = ()
+    #: The one-month clock: when the request was received and when the reply is due.
+    received_on: date | None = None
+    due_on: date | None = None
 
     @property
     def subject(self) -> str:
         if self.child is not None:
             return f"{self.child.name} ({self.family.ref})"
+        if self.made_for:
+            return f"{self.made_for} ({self.family.ref})"
         return f"family {self.family.ref}"
 
     def staff_name(self, staff_id: int | None) -> str:
@@ -167,25 +194,62 @@ class PackWritten:
     redacted_texts: tuple[str, ...] = field(default_factory=tuple)
     #: Restricted (safeguarding-sensitive) entries and referrals included: to check before sending.
     restricted: int = 0
+    made_for: str = ""
+    #: Withheld items (kept in the casebook's withheld log), with their exemptions.
+    withheld: tuple[tuple[LeftOut, str], ...] = ()
+    put_back: int = 0
+    received_on: date | None = None
+    due_on: date | None = None
 
 
 # --- gathering -----------------------------------------------------------------------------------
 
 
-def gather_pack(session: Session, ref: str, child: str | None = None) -> SubjectAccessPack:
-    """Everything held about a family (or one child of it), unredacted. Managers only."""
+def assess_pack(
+    session: Session, ref: str, child: str | None = None, *, person: str | None = None
+) -> Assessment:
+    """What a pack for ``person`` (or for the child ``child``) withholds by default, and why."""
+    session.require_manager("produce a subject access pack")
+    family = families.find_family(session, ref)
+    if child and child.strip():
+        chosen = families.find_child(session, family, child)
+        reader = document_review.reader_for(session, family, chosen.key)
+    else:
+        reader = document_review.reader_for(session, family, person)
+    return document_review.assess(session, family, reader, document_review.SUBJECT_ACCESS)
+
+
+def gather_pack(
+    session: Session,
+    ref: str,
+    child: str | None = None,
+    *,
+    person: str | None = None,
+    choices: Choices | None = None,
+    received_on: date | None = None,
+) -> SubjectAccessPack:
+    """Everything held about the person the pack is for, but what is withheld; unredacted. Managers only."""
     session.require_manager("produce a subject access pack")
     conn = session.conn
-    family = families.find_family(session, ref)
+    assessment = assess_pack(session, ref, child, person=person)
+    document_review.check_choices(session, assessment, choices)
+    shown_back = document_review.include_keys(assessment, choices)
+    hidden = assessment.left_out_keys() - shown_back
+    family = assessment.family
+    reader = assessment.reader
     all_children = family_repo.list_children(conn, family.id)
-    chosen = families.find_child(session, family, child) if child and child.strip() else None
+    chosen = next((c for c in all_children if c.id == reader.child_id), None)
     children = (chosen,) if chosen else tuple(all_children)
 
     def about_subject(child_id: int | None) -> bool:
         return chosen is None or child_id is None or child_id == chosen.id
 
     staff_names = {s.id: s.display_name for s in staff_repo.list_staff(conn)}
-    entries = [e for e in entry_repo.list_family_entries(conn, family.id) if about_subject(e.child_id)]
+    entries = [
+        e
+        for e in entry_repo.list_family_entries(conn, family.id)
+        if about_subject(e.child_id) and f"entry-{e.id}" not in hidden
+    ]
     flags = {
         r["id"]: (r["version"], bool(r["restricted"]))
         for r in conn.execute(
@@ -200,7 +264,11 @@ def gather_pack(session: Session, ref: str, child: str | None = None) -> Subject
         for e in entries
     )
 
-    referrals = [x for x in referral_repo.list_family_referrals(conn, family.id) if about_subject(x.child_id)]
+    referrals = [
+        x
+        for x in referral_repo.list_family_referrals(conn, family.id)
+        if about_subject(x.child_id) and f"referral-{x.id}" not in hidden
+    ]
     restricted_referrals = {
         r[0]
         for r in conn.execute("SELECT id FROM referrals WHERE family_id = ? AND restricted = 1", (family.id,))
@@ -219,15 +287,31 @@ def gather_pack(session: Session, ref: str, child: str | None = None) -> Subject
     sharing = tuple(
         s
         for s in reversed(sharing_repo.list_records(conn, SharingFilter(family_id=family.id), limit=100_000))
-        if s.referral_id is None or s.referral_id in referral_ids
+        if (s.referral_id is None or s.referral_id in referral_ids) and f"sharing-{s.id}" not in hidden
     )
+    hidden_ids = {
+        kind: {int(k.split("-")[1]) for k in hidden if k.startswith(f"{kind}-")}
+        for kind in ("entry", "referral")
+    }
     trail = tuple(
-        reversed(audit_repo.list_audit(conn, AuditFilter(family_id=family.id), limit=MAX_AUDIT_ROWS))
+        row
+        for row in reversed(
+            audit_repo.list_audit(conn, AuditFilter(family_id=family.id), limit=MAX_AUDIT_ROWS)
+        )
+        if not _gives_away(row, hidden_ids)
     )
 
-    document = records.export_families(session, [family.ref])
+    selection = records.RecordSelection(
+        entry_ids=frozenset(e.id for e in entries),
+        referral_ids=frozenset(x.id for x in referrals),
+        carers=None if reader.is_young_person else frozenset({reader.carer}),
+    )
+    document = records.export_families(session, [family.ref], only=selection)
     if chosen is not None:
         document = _document_for_child(document, chosen.key)
+    if not reader.is_young_person:  # only the requester's own details
+        family = replace(family, carers=tuple(c for c in family.carers if c.name == reader.carer))
+    received = received_on or session.clock.today()
     return SubjectAccessPack(
         setting=session.setting,
         family=family,
@@ -242,7 +326,23 @@ def gather_pack(session: Session, ref: str, child: str | None = None) -> Subject
         produced_at=session.clock.now(),
         produced_by=session.user.display_name,
         document=document,
+        made_for=reader.name,
+        assessment=assessment,
+        choices=choices,
+        withheld=tuple(x for x in assessment.left_out if x.key in hidden),
+        put_back=tuple(x for x in assessment.left_out if x.key in shown_back),
+        received_on=received,
+        due_on=subject_access_due(received),
     )
+
+
+def _gives_away(row: AuditRow, hidden_ids: dict[str, set[int]]) -> bool:
+    """An audit row that would tell the reader about a withheld item (or that items were reviewed)."""
+    if row.object_type in hidden_ids and row.object_id in hidden_ids[row.object_type]:
+        return True
+    if row.action == audit.VIEW_RESTRICTED or "restricted" in row.detail:
+        return True
+    return "left-out" in row.detail
 
 
 def _earlier_versions(
@@ -465,6 +565,14 @@ def redaction_candidates(
 
     whole: dict[str, tuple[str, str]] = {}  # lower text -> (why, kind)
     parts: dict[str, tuple[str, str]] = {}
+    # The family's other carers are third parties to a carer's pack (a young person's pack keeps them).
+    everyone = family_repo.get_family(conn, pack.family.id)
+    others = [c for c in (everyone.carers if everyone else ()) if _key(c.name) and _key(c.name) not in own]
+    for c in others:
+        whole.setdefault(_key(c.name), ("another carer of the family", "third_party"))
+        for part in _name_parts(c.name):
+            if part.lower() not in own_parts:
+                parts.setdefault(part, ("part of another carer's name", "third_party"))
     for row in conn.execute("SELECT id, ref FROM families WHERE id != ?", (pack.family.id,)):
         whole.setdefault(_key(row["ref"]), (f"another family's reference ({row['ref']})", "other_family"))
     people = conn.execute(
@@ -483,6 +591,10 @@ def redaction_candidates(
                 parts.setdefault(part, (f"part of a {role}'s name in another family ({ref})", "other_family"))
     own_phones = {_phone_digits(c.phone) for c in pack.family.carers} - {""}
     phones: dict[str, tuple[str, str]] = {}
+    for c in others:
+        digits = _phone_digits(c.phone)
+        if digits and digits not in own_phones:
+            phones.setdefault(digits, ("another carer's phone number", "third_party"))
     for row in conn.execute(
         """SELECT f.ref, c.phone FROM carers c JOIN families f ON f.id = c.family_id
            WHERE f.id != ? AND c.phone != ''""",
@@ -539,7 +651,7 @@ def redaction_candidates(
                 if digits in phones:
                     _note(found, digits, match.group(0), phones[digits], text, match.start(), match.end())
     candidates = [RedactionCandidate(t, why, kind, n, ex) for t, why, kind, n, ex in found.values()]
-    return sorted(candidates, key=lambda c: (c.kind != "other_family", c.text.lower()))
+    return sorted(candidates, key=lambda c: (c.kind == "staff", c.kind != "other_family", c.text.lower()))
 
 
 def _note(
@@ -577,13 +689,23 @@ def write_pack(
     out_dir: Path,
     *,
     child: str | None = None,
+    person: str | None = None,
     redact: Iterable[str] = (),
-    recipient: str = DEFAULT_RECIPIENT,
+    recipient: str | None = None,
+    choices: Choices | None = None,
+    review: Path | None = None,
+    received_on: date | None = None,
+    keep: dict[str, str] | None = None,
+    include_staff: bool = False,
 ) -> PackWritten:
-    """Write ``<REF>-subject-access.pdf`` and ``.json`` (0600) into ``out_dir``, redacting ``redact``.
+    """Write ``<REF>-subject-access.pdf`` and ``.json`` (0600) into ``out_dir`` for one person.
 
-    The audit row, the information-sharing row and the files are one step: if a file cannot be
-    written, neither row is kept and no half-written file is left.
+    Withheld items stay out unless ``choices`` (or the review file ``review``) puts them back with a
+    reason. Other people's names found in the free text are redacted, but those in ``keep`` (text ->
+    reason) and, from a review file, those marked to include; ``redact`` adds texts to redact.
+
+    The audit row, the information-sharing row, the withheld log and the files are one step: if a file
+    cannot be written, none of the rows is kept and no half-written file is left.
     """
     from setting_app.services.subject_access_pdf import render_pack_pdf
 
@@ -592,8 +714,27 @@ def write_pack(
     if out_dir.exists() and not out_dir.is_dir():
         raise AppError(f"{out_dir} is a file, not a folder: give a folder to write the pack into.")
     session.check_output_path(out_dir)
-    recipient = (recipient or "").strip() or DEFAULT_RECIPIENT
-    pack = replace(redact_pack(gather_pack(session, ref, child), redact), recipient=recipient)
+    if review is not None:
+        choices = document_review.read_review(review, assess_pack(session, ref, child, person=person))
+    keep_texts = {**(choices.keep_texts if choices else {}), **(keep or {})}
+    choices = Choices(
+        include=dict(choices.include) if choices else {},
+        exemptions=dict(choices.exemptions) if choices else {},
+        keep_texts=keep_texts,
+    )
+    gathered = gather_pack(session, ref, child, person=person, choices=choices, received_on=received_on)
+    kept = {t.strip().lower() for t in keep_texts}
+    candidates = redaction_candidates(session, gathered, include_staff=include_staff)
+    unknown_kept = sorted(
+        t for t in keep_texts if t.strip().lower() not in {c.text.lower() for c in candidates}
+    )
+    if unknown_kept:
+        raise AppError(
+            f"'{unknown_kept[0]}' is not a name flagged in this pack, so it cannot be kept. Nothing was written."
+        )
+    to_redact = [c.text for c in candidates if c.text.lower() not in kept] + list(redact)
+    recipient = (recipient or "").strip() or f"{gathered.made_for} (subject access request)"
+    pack = replace(redact_pack(gathered, to_redact), recipient=recipient)
     pdf = render_pack_pdf(pack)
     json_bytes = records.dumps_record_file(pack.document)
     stem = pack_file_stem(pack)
@@ -602,13 +743,26 @@ def write_pack(
         (
             "Subject access pack for one child's record"
             if pack.child
-            else "Subject access pack for the family's record"
+            else "Subject access pack for one person's record"
         )
         + ": details, support entries with earlier versions, referrals, information-sharing record and access audit"
     )
     written: list[Path] = []
     try:
         with unit_of_work(session.conn):
+            now = assess_pack(session, ref, child, person=person)
+            if now.fingerprint != gathered.assessment.fingerprint:
+                raise document_review.ReviewRefused(
+                    f"{gathered.family.ref}'s records changed while the pack was made: make it again. "
+                    "Nothing was written."
+                )
+            document_review.record_decisions(
+                session,
+                gathered.assessment,
+                choices,
+                log_withheld=True,
+                redacted=Redactor(to_redact).texts,
+            )
             audit.record(
                 session,
                 audit.EXPORT,
@@ -643,6 +797,7 @@ def write_pack(
         raise AppError(
             f"Could not write the pack in {out_dir}: {exc.strerror or exc}. Nothing was written."
         ) from None
+    exemptions = choices.exemptions
     return PackWritten(
         pdf=pdf_path,
         json=json_path,
@@ -650,17 +805,51 @@ def write_pack(
         entries=len(pack.entries),
         referrals=len(pack.referrals),
         redactions=pack.redactions,
-        redacted_texts=Redactor(redact).texts,
+        redacted_texts=Redactor(to_redact).texts,
         restricted=sum(e.restricted for e in pack.entries) + sum(x.restricted for x in pack.referrals),
+        made_for=pack.made_for,
+        withheld=tuple((x, (exemptions.get(x.key) or x.exemption).label) for x in pack.withheld),
+        put_back=len(pack.put_back),
+        received_on=pack.received_on,
+        due_on=pack.due_on,
     )
 
 
 def review(
-    session: Session, ref: str, child: str | None = None, *, include_staff: bool = False
+    session: Session,
+    ref: str,
+    child: str | None = None,
+    *,
+    person: str | None = None,
+    include_staff: bool = False,
+    choices: Choices | None = None,
 ) -> tuple[SubjectAccessPack, list[RedactionCandidate]]:
-    """The pack as it stands and the texts the manager should consider redacting."""
-    pack = gather_pack(session, ref, child)
+    """The pack as it stands (with the manager's choices) and the texts to consider redacting."""
+    pack = gather_pack(session, ref, child, person=person, choices=choices)
     return pack, redaction_candidates(session, pack, include_staff=include_staff)
+
+
+def review_file(
+    session: Session,
+    ref: str,
+    target: Path,
+    child: str | None = None,
+    *,
+    person: str | None = None,
+    include_staff: bool = False,
+) -> tuple[SubjectAccessPack, list[RedactionCandidate]]:
+    """Write the review (withheld items with their exemptions, flagged names) as JSON; no pack is made."""
+    pack, candidates = review(session, ref, child, person=person, include_staff=include_staff)
+    document_review.write_review_file(
+        target, document_review.review_document(pack.assessment, candidates=candidates)
+    )
+    return pack, candidates
+
+
+def withheld_log(session: Session, ref: str) -> list[dict]:
+    """The family's withheld log: every decision kept when a pack or summary was made (managers only)."""
+    family = families.find_family(session, ref)
+    return document_review.decisions(session, family.id)
 
 
 __all__ = [
@@ -671,6 +860,9 @@ __all__ = [
     "gather_pack",
     "redact_pack",
     "redaction_candidates",
+    "assess_pack",
     "review",
+    "review_file",
+    "withheld_log",
     "write_pack",
 ]

@@ -218,6 +218,8 @@ def _intro(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
     title = (
         f"Subject access pack: {escape(pack.child.name)}"
         if pack.child
+        else f"Subject access pack: {escape(pack.made_for)}"
+        if pack.made_for
         else f"Subject access pack: family {escape(pack.family.ref)}"
     )
     rows = [
@@ -226,15 +228,25 @@ def _intro(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
         ("Family reference", escape(pack.family.ref)),
         (
             "About",
-            escape(f"{pack.child.name}, one child of the family") if pack.child else "The whole family",
+            escape(f"{pack.child.name}, one child of the family")
+            if pack.child
+            else escape(pack.made_for or "The whole family"),
         ),
         ("Produced", f"{_when(pack.produced_at)} by {escape(pack.produced_by)}"),
         ("Prepared for", escape(pack.recipient)),
     ]
+    if pack.received_on is not None and pack.due_on is not None:
+        rows += [
+            ("Request received", _day(pack.received_on)),
+            ("Reply due by", f"{_day(pack.due_on)} (one calendar month)"),
+        ]
     scope = (
         f"It holds {escape(pack.child.name)}'s details, the support entries and referrals about "
         f"{escape(pack.child.name)} and those about the whole family, "
         if pack.child
+        else f"It holds {escape(pack.made_for)}'s details, the children's, the support entries and "
+        f"referrals about {escape(pack.made_for)} and the whole family, "
+        if pack.made_for
         else "It holds the family's details, carers and children, every support entry and referral, "
     )
     flow: list[Flowable] = [
@@ -267,6 +279,17 @@ def _intro(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
                 st.body,
             )
         )
+    # Said in every pack, whether or not anything was held back, so it gives nothing away.
+    flow.append(
+        Paragraph(
+            "The law allows some information to be held back from a copy like this one: information about "
+            "other people, and information that could cause serious harm to someone or that is about "
+            "keeping a child safe (Data Protection Act 2018, Schedules 2 and 3). We looked at every record "
+            "before making this copy. If you think something is missing, please ask us, or contact the "
+            "Information Commissioner's Office.",
+            st.body,
+        )
+    )
     restricted = sum(e.restricted for e in pack.entries) + sum(x.restricted for x in pack.referrals)
     if restricted:
         flow.append(
@@ -389,7 +412,7 @@ def _entry_row(pack: SubjectAccessPack, item: PackEntry, st: _Styles) -> list[ob
         date_text += f"<br/>Follow up {_short_day(e.follow_up_on)}"
     return [
         Paragraph(date_text, st.cell),
-        Paragraph(escape(pack.child_name(e.child_id)), st.cell),
+        Paragraph(escape(e.carer or pack.child_name(e.child_id)), st.cell),
         Paragraph(_entry_what(pack, e.domain, e.kind, e.activity_code, e.minutes, e.contact_mode), st.cell),
         Paragraph(escape(pack.staff_name(e.staff_id)), st.cell),
         Paragraph(paragraph_text(e.note), st.cell),
@@ -424,7 +447,7 @@ def _referral_block(pack: SubjectAccessPack, item: PackReferral, st: _Styles) ->
         if x.consent_given_on:
             consent += f" on {_day(x.consent_given_on)}"
     rows = [
-        ("About", escape(pack.child_name(x.child_id))),
+        ("About", escape(x.carer or pack.child_name(x.child_id))),
         ("Service", f"{escape(x.service_name)} ({escape(category_label(x.service_category, nation))})"),
         ("Need", escape(x.domain.label(nation))),
         ("How", escape(f"{_label(x.route)}, {_label(x.urgency).lower()}")),
@@ -527,7 +550,9 @@ def _audit_section(pack: SubjectAccessPack, st: _Styles) -> list[Flowable]:
         who = pack.staff_names.get(a.staff_id, "") if a.staff_id is not None else ""
         who = f"{who} ({a.username})" if who and who != a.username else a.username
         record = a.object_type.replace("_", " ")
-        if a.object_id is not None and record:
+        # No record numbers: the pack does not number its entries, and a run of numbers with a gap
+        # could hint at a record held back.
+        if a.object_id is not None and record and a.object_type not in ("entry", "referral"):
             record += f" #{a.object_id}"
         rows.append(
             [

@@ -39,6 +39,7 @@ def _entry(row: Row) -> SupportEntry:
         created_at=to_datetime(row["created_at"]),
         version=row["version"],
         restricted=bool(row["restricted"]),
+        carer=row["carer"],
     )
 
 
@@ -77,8 +78,10 @@ INSERT_RESTRICTED_ENTRY_SQL = INSERT_ENTRY_SQL.replace("created_at)", "created_a
 
 def add_entry(conn: Connection, entry: NewEntry, now: datetime) -> SupportEntry:
     sql = INSERT_RESTRICTED_ENTRY_SQL if entry.restricted else INSERT_ENTRY_SQL
-    cur = conn.execute(sql, entry_params(entry, now))
-    return get_entry(conn, int(cur.lastrowid))
+    entry_id = int(conn.execute(sql, entry_params(entry, now)).lastrowid)
+    if entry.carer:
+        set_carer(conn, entry_id, entry.carer)
+    return get_entry(conn, entry_id)
 
 
 def set_restricted(conn: Connection, entry_id: int, restricted: bool) -> None:
@@ -94,6 +97,12 @@ def set_restricted(conn: Connection, entry_id: int, restricted: bool) -> None:
     ).rowcount
     if restricted and changed:
         purge_removed_text(conn)
+
+
+def set_carer(conn: Connection, entry_id: int, carer: str) -> None:
+    """Which carer the entry is about (their name; "" for none in particular)."""
+    restricted_content.open_for_update(conn, "support_entries", entry_id)
+    conn.execute("UPDATE support_entries SET carer = ? WHERE id = ?", (carer.strip(), entry_id))
 
 
 #: The columns an amendment may change, as (attribute, column).
@@ -246,14 +255,17 @@ def list_versions(conn: Connection, entry_id: int) -> list[EntryVersion]:
 
 
 def add_entries(conn: Connection, entries: list[NewEntry], now: datetime) -> None:
-    """Many entries in order; restricted ones keep their mark (one statement each, they are few)."""
-    if not any(e.restricted for e in entries):
+    """Many entries in order; restricted ones and those about one carer keep their mark (one statement
+    each, they are few)."""
+    if not any(e.restricted or e.carer for e in entries):
         conn.executemany(INSERT_ENTRY_SQL, [entry_params(e, now) for e in entries])
         return
     for entry in entries:
-        conn.execute(
+        cur = conn.execute(
             INSERT_RESTRICTED_ENTRY_SQL if entry.restricted else INSERT_ENTRY_SQL, entry_params(entry, now)
         )
+        if entry.carer:
+            set_carer(conn, int(cur.lastrowid), entry.carer)
 
 
 def get_entry(conn: Connection, entry_id: int) -> SupportEntry | None:

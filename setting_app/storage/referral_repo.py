@@ -66,6 +66,7 @@ def _referral(row: Row) -> TrackedReferral:
         note=row["note"],
         created_at=to_datetime(row["created_at"]),
         restricted=bool(row["restricted"]),
+        carer=row["carer"],
         service_id=row["service_id"],
         route=Route(row["route"]),
         urgency=Urgency(row["urgency"]),
@@ -151,6 +152,8 @@ def insert_referral(
             int(referral.restricted or r.restricted),
         ),
     )
+    if r.carer:
+        set_carer(conn, int(cur.lastrowid), r.carer)
     return int(cur.lastrowid)
 
 
@@ -208,6 +211,12 @@ def set_restricted(conn: Connection, referral_id: int, restricted: bool) -> None
     if not restricted:
         restricted_content.open_for_update(conn, "referrals", referral_id, with_related=True)
     conn.execute("UPDATE referrals SET restricted = ? WHERE id = ?", (int(restricted), referral_id))
+
+
+def set_carer(conn: Connection, referral_id: int, carer: str) -> None:
+    """Which carer the referral is about (their name; "" for none in particular)."""
+    restricted_content.open_for_update(conn, "referrals", referral_id)
+    conn.execute("UPDATE referrals SET carer = ? WHERE id = ?", (carer.strip(), referral_id))
 
 
 def set_status(

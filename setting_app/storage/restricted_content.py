@@ -63,7 +63,7 @@ _ENTRY_FIELDS: dict[str, object] = {
 }
 
 TABLES: dict[str, SealedTable] = {
-    "support_entries": SealedTable(_ENTRY_FIELDS, "t.restricted = 1"),
+    "support_entries": SealedTable({**_ENTRY_FIELDS, "carer": ""}, "t.restricted = 1"),
     "support_entry_versions": SealedTable(_ENTRY_FIELDS, _RESTRICTED_ENTRY),
     "referrals": SealedTable(
         {
@@ -77,6 +77,7 @@ TABLES: dict[str, SealedTable] = {
             "consent_scope": "",
             "consent_note": "",
             "override_rationale": "",
+            "carer": "",
         },
         "t.restricted = 1",
     ),
@@ -310,6 +311,17 @@ class _OpenedRow:
         return iter(self._values)
 
 
+#: A column that tells which sealed table a ``SELECT *`` row comes from (several share field names).
+_MARKERS = (
+    ("support_entry_versions", "replaced_at"),
+    ("support_entries", "entry_date"),
+    ("referral_status_history", "changed_on"),
+    ("referral_chases", "chased_on"),
+    ("information_sharing", "decision"),
+    ("referrals", "made_on"),
+)
+
+
 class ManagerRowFactory:
     """Row factory for a manager's connection: sealed fields of ``SELECT *`` rows are opened."""
 
@@ -325,7 +337,14 @@ class ManagerRowFactory:
         table = None
         if "sealed" in names and "id" in names:
             present = set(names)
-            table = next((t for t, spec in TABLES.items() if all(f in present for f in spec.fields)), None)
+            table = next(
+                (
+                    t
+                    for t, marker in _MARKERS
+                    if marker in present and all(f in present for f in TABLES[t].fields)
+                ),
+                None,
+            )
         layout = (
             description,
             table,

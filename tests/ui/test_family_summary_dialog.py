@@ -59,7 +59,7 @@ def test_dialog_previews_and_saves_with_an_audit_row(ctx, session, family, qtbot
     dialog = opened(qtbot, ctx, family_id)
     assert dialog.prepared is not None and not dialog.withheld
     assert dialog.preview.page_count() == dialog.prepared.pages >= 1
-    assert dialog.windowTitle() == "Family summary for FAM-0042"
+    assert dialog.windowTitle() == "Summary for Petra Lime (FAM-0042)"
     assert "2 support entries" in dialog.status_label.text()
     assert dialog.save_button.isEnabled() and dialog.print_button.isEnabled()
     assert dialog.notes_box.isEnabled() and not dialog.notes_box.isChecked()
@@ -67,7 +67,7 @@ def test_dialog_previews_and_saves_with_an_audit_row(ctx, session, family, qtbot
     target = dialog.save_to(tmp_path / "summary.pdf")
     raw = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
     text = " ".join(raw.split())
-    assert "Support you have had from Little Acorns Nursery" in text and "Wellbeing check-in" in text
+    assert "Support you have had from Little Acorns Nursery" in text and "A chat about how you are" in text
     assert "Dialog-note-canary" not in text
     (row,) = audit_repo.list_audit(session.conn, AuditFilter(family_id=family_id, action=audit.PRINT))
     assert row.detail.startswith("family summary saved as PDF")
@@ -78,18 +78,64 @@ def test_dialog_previews_and_saves_with_an_audit_row(ctx, session, family, qtbot
     assert dialog.prepared.summary.include_notes and "with staff notes" in dialog.status_label.text()
 
 
-def test_dialog_shows_the_withheld_message_instead_of_a_preview(ctx, session, family, qtbot) -> None:
+def test_a_restricted_entry_is_left_out_and_reviewed_with_a_reason(ctx, session, family, qtbot) -> None:
     family_id, entry_id = family
     support_log.set_entry_restricted(session, entry_id, True)
     dialog = opened(qtbot, ctx, family_id)
-    assert dialog.withheld and dialog.prepared is None
-    assert dialog.preview.page_count() == 0
-    assert "cannot be printed for FAM-0042 while it has restricted records" in dialog.status_label.text()
-    assert not dialog.save_button.isEnabled() and not dialog.print_button.isEnabled()
-    support_log.set_entry_restricted(session, entry_id, False)
-    dialog.refresh()
+    assert not dialog.withheld and dialog.prepared is not None
+    assert len(dialog.prepared.summary.support) == 1
+    assert "1 item was left out of the summary for Petra Lime" in dialog.status_label.text()
+    review = dialog.review_dialog()
+    qtbot.addWidget(review)
+    key = f"entry-{entry_id}"
+    assert list(review.items) == [key] and "restricted" in review.items[key].text(review.WHY)
+    review.set_included(key, True)
+    assert "Write why it is safe" in review.problem_text()
+    review.accept()
+    assert review.result() != review.DialogCode.Accepted and "Write why" in review.problem.text()
+    review.set_included(key, True, "Agreed with the DSL")
+    assert review.problem_text() == ""
+    dialog.apply_review(review)
     settle(qtbot, dialog)
-    assert not dialog.withheld and dialog.preview.page_count() >= 1
+    assert len(dialog.prepared.summary.support) == 2
+    assert "put 1 left-out item back in" in dialog.status_label.text()
+
+
+def test_a_practitioner_is_told_to_ask_a_manager_while_restricted(session, family, data_dir, qtbot) -> None:
+    family_id, entry_id = family
+    support_log.set_entry_restricted(session, entry_id, True)
+    staff.add_user(session, "pat2", Role.PRACTITIONER, "another long passphrase", kdf=TEST_ONLY_FAST_KDF)
+    pat = unlock(data_dir, "pat2", "another long passphrase", clock=fixed_clock())
+    try:
+        dialog = opened(qtbot, AppContext(pat, fixed_clock()), family_id)
+        assert dialog.withheld and dialog.prepared is None and dialog.preview.page_count() == 0
+        assert (
+            "Ask a manager" in dialog.status_label.text() and "restricted" not in dialog.status_label.text()
+        )
+        assert not dialog.save_button.isEnabled() and not dialog.print_button.isEnabled()
+    finally:
+        pat.close()
+
+
+def test_choosing_another_carer_makes_their_summary(ctx, session, qtbot) -> None:
+    fam = families.add_family(
+        session,
+        NewFamily(
+            "FAM-0043", date(2026, 1, 5), carers=(Carer("Ana Mum", "mother"), Carer("Ben Dad", "father"))
+        ),
+    )
+    support_log.log_entry(
+        session,
+        NewEntry(fam.id, date(2026, 10, 1), Domain.FINANCIAL_HARDSHIP, 30, activity_code="benefits_form_help", carer="Ben Dad"),
+    )  # fmt: skip
+    dialog = opened(qtbot, ctx, fam.id)
+    assert dialog.prepared.summary.made_for == "Ana Mum" and dialog.prepared.summary.support == ()
+    review = dialog.review_dialog()
+    qtbot.addWidget(review)
+    assert "About another carer (Ben Dad)" in next(iter(review.items.values())).text(review.WHY)
+    dialog.person.setCurrentIndex(dialog.person.findData("Ben Dad"))
+    settle(qtbot, dialog)
+    assert dialog.prepared.summary.made_for == "Ben Dad" and len(dialog.prepared.summary.support) == 1
 
 
 def test_practitioner_cannot_tick_notes(session, family, data_dir, qtbot) -> None:

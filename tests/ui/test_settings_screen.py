@@ -253,3 +253,35 @@ def test_a_practitioner_changes_their_own_passphrase(practitioner, data_dir, clo
     assert "changed" in tab.message.text()
     practitioner.close()
     casebook.unlock(data_dir, "pat", "pat's brand new passphrase", clock=clock).close()
+
+
+def test_sensitive_items_tab_marks_more_and_keeps_the_fixed_ones(session, clock, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from setting_app.services import document_review
+
+    from setting_app.ui.context import AppContext
+    from setting_app.ui.screens.sensitive_items_tab import SensitiveItemsTab
+
+    tab = SensitiveItemsTab(AppContext(session, clock))
+    qtbot.addWidget(tab)
+    tab.refresh()
+    labels = {
+        tab.categories.item(i).data(Qt.ItemDataRole.UserRole): tab.categories.item(i)
+        for i in range(tab.categories.count())
+    }
+    abuse = labels["domestic_abuse"]
+    assert abuse.checkState() == Qt.CheckState.Checked and not abuse.flags() & Qt.ItemFlag.ItemIsEnabled
+    labels["housing"].setCheckState(Qt.CheckState.Checked)
+    acts = {
+        tab.activities.item(i).data(Qt.ItemDataRole.UserRole): tab.activities.item(i)
+        for i in range(tab.activities.count())
+    }
+    assert acts["safeguarding_discussion"].checkState() == Qt.CheckState.Checked
+    acts["parenting_support"].setCheckState(Qt.CheckState.Checked)
+    tab.services.setPlainText("Hope Street Clinic\n\n")
+    tab.save()
+    assert "Saved: 1 service kinds, 1 activity types and 1 services" in tab.message.text()
+    marks = document_review.sensitive_marks(session)
+    assert {c.value for c in marks.categories} == {"housing"}
+    assert marks.activities == {"parenting_support"} and marks.services == {"Hope Street Clinic"}

@@ -63,7 +63,9 @@ def test_choosing_a_family_lists_names_to_review(tab: SubjectAccessTab, built) -
         "Ava Brown",
         "Leo Brown",
     ]
-    assert "4 entries, 2 referrals" in tab.summary.text() and "1 restricted record" in tab.summary.text()
+    # The restricted safeguarding entry is withheld unless a manager puts it in.
+    assert "3 entries, 2 referrals" in tab.summary.text() and "1 item is withheld" in tab.summary.text()
+    assert [tab.person.itemText(i) for i in range(tab.person.count())] == ["Rosa Brown (mother)"]
     assert tab.write_button.isEnabled()
     # Staff names only when asked.
     assert "Mina Manager" not in rows
@@ -74,6 +76,7 @@ def test_choosing_a_family_lists_names_to_review(tab: SubjectAccessTab, built) -
 def test_writing_the_pack_redacts_only_what_is_ticked(tab: SubjectAccessTab, built, qtbot, tmp_path) -> None:
     tab.choose_family(built["ours"].id)
     _rows(tab)["Zara Quinn"].setCheckState(0, Qt.CheckState.Unchecked)
+    tab.keep_reason.setText("A family friend she named herself")
     tab.extra.setText("church")
     tab.add_extra()
     tab.child.setCurrentIndex(0)
@@ -89,7 +92,35 @@ def test_writing_the_pack_redacts_only_what_is_ticked(tab: SubjectAccessTab, bui
     ).stdout
     assert "[redacted]" in text and "Milo" not in text
     assert oct(os.stat(written.pdf).st_mode & 0o777) == "0o600"
-    assert written.pdf.name in tab.result.text()
+    assert written.pdf.name in tab.result.text() and "withheld" in tab.result.text()
+    assert "The reply is due by 23 December 2026" in tab.result.text()
+    assert "Safeguarding discussion with DSL" not in text
+
+
+def test_the_review_of_withheld_items_puts_one_in_with_a_reason(tab: SubjectAccessTab, built, qtbot) -> None:
+    tab.choose_family(built["ours"].id)
+    review = tab.review_dialog()
+    qtbot.addWidget(review)
+    key = f"entry-{built['restricted'].id}"
+    assert list(review.items) == [key]
+    assert review.exemptions[key].currentData() == "child_abuse_data"
+    review.set_included(key, True, "The DSL agreed it can be given")
+    tab.apply_review(review)
+    assert "4 entries" in tab.summary.text() and "(1 put back in)" in tab.summary.text()
+    tab.keep_reason.setText("Checked")
+    with qtbot.waitSignal(tab.pack_written, timeout=10000) as blocker:
+        tab.write_pack()
+    written = blocker.args[0]
+    assert written.entries == 4 and written.put_back == 1 and written.withheld == ()
+
+
+def test_an_unticked_name_without_a_reason_is_refused(tab: SubjectAccessTab, built, qtbot) -> None:
+    tab.choose_family(built["ours"].id)
+    _rows(tab)["Zara Quinn"].setCheckState(0, Qt.CheckState.Unchecked)
+    with qtbot.waitSignal(tab.write_failed, timeout=10000) as failed:
+        tab.write_pack()
+    assert "without a reason" in str(failed.args[0])
+    assert not (tab.chosen["folder"]).exists()
 
 
 def test_a_child_pack_from_the_tab(tab: SubjectAccessTab, built, qtbot) -> None:
@@ -158,3 +189,13 @@ def test_the_tab_is_on_the_managers_records_screen(session: Session, clock, qtbo
     labels = [screen.tabs.tabText(i).replace("&", "") for i in range(screen.tabs.count())]
     assert "Subject access" in labels
     assert any(isinstance(page, SubjectAccessTab) for page in screen.pages)
+
+
+def test_a_staff_name_left_in_with_a_reason(tab: SubjectAccessTab, built, qtbot) -> None:
+    tab.choose_family(built["ours"].id)
+    tab.include_staff.setChecked(True)
+    _rows(tab)["Mina Manager"].setCheckState(0, Qt.CheckState.Unchecked)
+    tab.keep_reason.setText("Staff carrying out their duties are not withheld")
+    with qtbot.waitSignal(tab.pack_written, timeout=10000) as blocker:
+        tab.write_pack()
+    assert "Mina Manager" not in blocker.args[0].redacted_texts

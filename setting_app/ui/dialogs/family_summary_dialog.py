@@ -1,4 +1,8 @@
-"""Family summary…: preview the family-facing summary, then print it or save it as a PDF.
+"""Family summary…: preview the summary for one person (a carer or a young person), review what it
+leaves out, then print it or save it as a PDF.
+
+The summary is for the person chosen in "For": sensitive items and other carers' items are left out.
+"Review left-out items…" lists them with why; a manager may tick one in with a reason.
 
 The PDF is made in memory, on a worker thread with its own connection (a long history takes seconds),
 when the dialog opens and again when the manager ticks "Include staff notes"; nothing is written or audited until it is printed or saved, and then the service re-checks
@@ -15,6 +19,7 @@ from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -26,10 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from setting_app.domain.errors import AppError
-from setting_app.services import family_summary
+from setting_app.services import families, family_summary
+from setting_app.services.document_review import Choices
 from setting_app.services.family_summary import PreparedSummary, SummaryWithheld
 
 from setting_app.ui.context import AppContext
+from setting_app.ui.dialogs.document_review_dialog import DocumentReviewDialog
 from setting_app.ui.widgets.pdf_preview import PdfPreview
 from setting_app.ui.workers import report_error, run_with_session
 
@@ -49,15 +56,35 @@ class FamilySummaryDialog(QDialog):
         #: The message shown instead of a preview (withheld, or another problem); empty when shown.
         self.message = ""
         self.withheld = False
+        #: The manager's choices at the review (items put back in, with reasons).
+        self.choices: Choices | None = None
         self.setWindowTitle("Family summary")
         self.setAccessibleName("Family summary")
 
         intro = QLabel(
-            "A summary in plain words for the family to keep: the support they have had, who they were "
-            "referred to, what the setting holds about them and who it has been shared with. "
+            "A summary in plain words for one person to keep: the support they have had, who they were "
+            "referred to, what the setting holds about them and who it has been shared with. Sensitive "
+            "items and other carers' items are left out: review them before handing it over. "
             "Printing or saving it is recorded in the audit trail."
         )
         intro.setWordWrap(True)
+        self.person = QComboBox()
+        self.person.setAccessibleName("Who the summary is for")
+        if ctx.is_unlocked:
+            family = families.get_family(ctx.session, family_id)
+            for c in family.carers:
+                if c.name.strip():
+                    self.person.addItem(f"{c.name} ({c.relationship})" if c.relationship else c.name, c.name)
+            for child in families.list_children(ctx.session, family_id):
+                self.person.addItem(f"{child.name} (young person)", child.key)
+        self.review_button = QPushButton("Re&view left-out items…")
+        self.review_button.setAccessibleName("Review the items left out of the summary")
+        self.review_button.clicked.connect(self.open_review)
+        for_row = QHBoxLayout()
+        for_row.addWidget(QLabel("&For:"))
+        for_row.itemAt(0).widget().setBuddy(self.person)
+        for_row.addWidget(self.person, 1)
+        for_row.addWidget(self.review_button)
         self.notes_box = QCheckBox("Include staff &notes")
         self.notes_box.setAccessibleName("Include the notes staff wrote")
         manager = ctx.is_unlocked and ctx.user.is_manager
@@ -95,10 +122,12 @@ class FamilySummaryDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addLayout(for_row)
         layout.addWidget(self.status_label)
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
 
+        self.person.currentIndexChanged.connect(self._on_person_changed)
         self.notes_box.toggled.connect(self.refresh)
         self.every_visit_box.toggled.connect(self.refresh)
         self.print_button.clicked.connect(self._on_print_clicked)
@@ -129,13 +158,20 @@ class FamilySummaryDialog(QDialog):
         include_notes = self.notes_box.isChecked()
         every_visit = self.every_visit_box.isChecked()
         family_id = self.family_id
+        person = self.person.currentData()
+        choices = self.choices
         self.status_label.setText("Making the summary…")
         self.preview.clear("Making the summary…")
         self._update_buttons()
         run_with_session(
             self.ctx,
             lambda session: family_summary.prepare_summary(
-                session, family_id, include_notes=include_notes, every_visit=every_visit
+                session,
+                family_id,
+                person=person,
+                include_notes=include_notes,
+                every_visit=every_visit,
+                choices=choices,
             ),
             lambda prepared: self._on_prepared(job, prepared),
             lambda error: self._on_failed(job, error),
@@ -171,13 +207,14 @@ class FamilySummaryDialog(QDialog):
             return
         self.prepared = prepared
         summary = prepared.summary
-        self.setWindowTitle(f"Family summary for {summary.family.ref}")
+        self.setWindowTitle(f"Summary for {summary.made_for} ({summary.family.ref})")
         notes = "with staff notes" if summary.include_notes else "without staff notes"
         self.status_label.setText(
             f"{len(summary.support)} support entr{'y' if len(summary.support) == 1 else 'ies'}, "
             f"{len(summary.referrals)} referral{'' if len(summary.referrals) == 1 else 's'}, "
             f"{len(summary.sharing)} sharing record{'' if len(summary.sharing) == 1 else 's'}; "
             f"{pages} page{'' if pages == 1 else 's'}, {notes}."
+            + (f" {note}" if (note := family_summary.left_out_note(summary)) else "")
             + (f" {warning}" if (warning := family_summary.check_first_warning(summary)) else "")
         )
         self._update_buttons()
@@ -195,6 +232,8 @@ class FamilySummaryDialog(QDialog):
         self.save_button.setEnabled(ready)
         self.notes_box.setEnabled(self._may_include_notes and not self.is_busy)
         self.every_visit_box.setEnabled(not self.is_busy)
+        self.person.setEnabled(not self.is_busy)
+        self.review_button.setEnabled(self.prepared is not None and not self.is_busy)
 
     # --- printing and saving -----------------------------------------------------------------------
 
@@ -253,6 +292,34 @@ class FamilySummaryDialog(QDialog):
             self.print_to(printer)
         except AppError as exc:
             QMessageBox.warning(self, "Not printed", exc.message)
+
+    # --- the review ----------------------------------------------------------------------------------
+
+    def review_dialog(self) -> DocumentReviewDialog | None:
+        """The review of what the previewed summary leaves out (None before a preview)."""
+        if self.prepared is None or self.prepared.summary.assessment is None:
+            return None
+        return DocumentReviewDialog(
+            self.prepared.summary.assessment,
+            may_include=self.ctx.is_unlocked and self.ctx.user.is_manager,
+            choices=self.choices,
+            parent=self,
+        )
+
+    def apply_review(self, dialog: DocumentReviewDialog) -> None:
+        """Make the summary again with the manager's choices (checked again by the service)."""
+        if dialog.may_include:
+            self.choices = dialog.choices()
+            self.refresh()
+
+    def open_review(self) -> None:
+        dialog = self.review_dialog()
+        if dialog is not None and dialog.exec() == QDialog.DialogCode.Accepted:
+            self.apply_review(dialog)
+
+    def _on_person_changed(self, _index: int) -> None:
+        self.choices = None  # choices are for one person's summary
+        self.refresh()
 
     def _forget_job(self, _result: int = 0) -> None:
         self._current_job = 0

@@ -49,6 +49,7 @@ from setting_app.services import (
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 
 from setting_app.ui.context import AppContext
+from setting_app.ui.screens.sensitive_items_tab import SensitiveItemsTab
 from setting_app.ui.screens.transfer_tab import choose_key_file_target, key_file_name
 from setting_app.ui.widgets.domain_chip import domain_icon
 
@@ -693,12 +694,14 @@ class SettingsScreen(QWidget):
         self.staff_tab = StaffTab(ctx, lambda: self.kdf)
         self.activities_tab = ActivityTypesTab(ctx)
         self.security_tab = SecurityTab(ctx, lambda: self.kdf)
+        self.sensitive_tab = SensitiveItemsTab(ctx)
         for tab in (self.details_tab, self.security_tab):
             _readable_width(tab)
         self.tabs.addTab(self._left(self.details_tab), "&Setting")
         self.tabs.addTab(self.staff_tab, "S&taff accounts")
         self.tabs.addTab(self.activities_tab, "Acti&vity types")
         self.tabs.addTab(self._left(self.security_tab), "Securit&y")
+        self.tabs.addTab(self.sensitive_tab, "Sensitive &items")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
 
@@ -722,3 +725,4 @@ class SettingsScreen(QWidget):
             self.staff_tab.refresh()
         self.activities_tab.refresh()
         self.security_tab.refresh()
+        self.sensitive_tab.refresh()
