@@ -1,0 +1,1 @@
+"""A Python port of DfE's eesyscreener, for the tests: see ``screener``."""

@@ -1837,8 +1837,11 @@ def _safe(check_name: str, call) -> Result:
         return out(check_name, FAIL, f"The check stopped with an error: {exc}")
 
 
-def screen_dfs(data: Frame, meta: Frame, *, dd_checks: bool = True) -> list[Result]:
-    """Every stage in the package's order; stops after the first stage with a FAIL."""
+def screen_dfs(data: Frame, meta: Frame, *, dd_checks: bool = True, skip: Iterable[str] = ()) -> list[Result]:
+    """Every stage in the package's order; stops after the first stage with a FAIL. Checks named in
+    ``skip`` are left out (for a file that a lookup cannot apply to, such as a Scottish authority against
+    England's list), so the stages after theirs still run."""
+    skipped = set(skip)
     stages = [
         (
             "Precheck columns",
@@ -1969,7 +1972,7 @@ def screen_dfs(data: Frame, meta: Frame, *, dd_checks: bool = True) -> list[Resu
     stages.append(("Check API", api))
     results: list[Result] = []
     for stage, run in stages:
-        results += [Result(r.check, r.result, r.message, stage) for r in run()]
+        results += [Result(r.check, r.result, r.message, stage) for r in run() if r.check not in skipped]
         if any(r.result == FAIL for r in results):
             break
     return results
@@ -2031,6 +2034,7 @@ def screen_files(
     metafilename: str,
     *,
     dd_checks: bool = True,
+    skip: Iterable[str] = (),
 ) -> ScreenResult:
     """``screen_csv`` on two files' contents and names."""
     if not (_mime_ok(Path(datafilename)) and _mime_ok(Path(metafilename))):
@@ -2045,7 +2049,7 @@ def screen_files(
     names = screen_filenames(datafilename, metafilename)
     if any(r.result == FAIL for r in names):
         return ScreenResult(names, False, False, "filename checks")
-    results = names + screen_dfs(data, meta, dd_checks=dd_checks)
+    results = names + screen_dfs(data, meta, dd_checks=dd_checks, skip=skip)
     failed = [r for r in results if r.result == FAIL]
     if failed:
         return ScreenResult(results, False, False, f"{failed[0].stage} checks")
@@ -2053,8 +2057,15 @@ def screen_files(
     return ScreenResult(results, True, api, "Passed")
 
 
-def screen_csv(data_path: Path, meta_path: Path, *, dd_checks: bool = True) -> ScreenResult:
+def screen_csv(
+    data_path: Path, meta_path: Path, *, dd_checks: bool = True, skip: Iterable[str] = ()
+) -> ScreenResult:
     data_path, meta_path = Path(data_path), Path(meta_path)
     return screen_files(
-        data_path.read_bytes(), meta_path.read_bytes(), data_path.name, meta_path.name, dd_checks=dd_checks
+        data_path.read_bytes(),
+        meta_path.read_bytes(),
+        data_path.name,
+        meta_path.name,
+        dd_checks=dd_checks,
+        skip=skip,
     )
