@@ -258,3 +258,18 @@ def test_every_period_has_ees_time_columns(code: str, time_period: str, identifi
         screener.check_time_period_six,
     ):
         assert check(one).result == screener.PASS, (code, check.__name__)
+
+
+def test_an_empty_casebooks_return_and_its_merge_pass(tmp_path: Path) -> None:
+    """No support, no referrals, no self-evaluation: filters with one value drop out of the metadata."""
+    from test_la_builders import new_casebook, new_setting
+
+    session = new_casebook(tmp_path / "cb", new_setting("EY777777"))
+    try:
+        write_return(session, prepare_export(session, "2026-10"), tmp_path / "return")
+    finally:
+        session.close()
+    merge_returns([tmp_path / "return"], tmp_path / "merged", today=TODAY)
+    assert _assert_passes({"return": tmp_path / "return", "merge": tmp_path / "merged"}) == 19
+    with (tmp_path / "return" / "families_by_home_la.meta.csv").open(encoding="utf-8") as handle:
+        assert [r["col_name"] for r in csv.DictReader(handle)] == ["families_supported"]

@@ -87,12 +87,12 @@ class Geography:
     region_code: str = ""
     region_name: str = ""
 
-    def columns(self, *, with_region: bool = True) -> dict[str, str]:
-        """The geography columns, in order; ``with_region=False`` gives the version 1 layout."""
-        columns = {"country_code": self.country_code, "country_name": self.country_name}
-        if with_region:
-            columns |= {"region_code": self.region_code, "region_name": self.region_name}
-        return columns | {
+    def columns(self) -> dict[str, str]:
+        return {
+            "country_code": self.country_code,
+            "country_name": self.country_name,
+            "region_code": self.region_code,
+            "region_name": self.region_name,
             "new_la_code": self.new_la_code,
             "la_name": self.la_name,
             "old_la_code": self.old_la_code,
