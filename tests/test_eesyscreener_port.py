@@ -447,6 +447,8 @@ def test_filenames() -> None:
 
 def test_without_a_lookup_a_check_says_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(s, "dataset", lambda name: None)
+    monkeypatch.setattr(s, "_LOOKUP_CACHE", {})
+    monkeypatch.setattr(s, "_DICTIONARY", {})
     la = frame(
         geographic_level="Local authority", new_la_code="E09000019", la_name="Islington", old_la_code="206"
     )

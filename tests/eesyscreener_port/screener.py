@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -1086,11 +1086,14 @@ LOOKUPS = {
 
 
 def _lookup_rows(name: str, columns: Sequence[str]) -> list[tuple[Cell, ...]] | None:
-    found = dataset(name)
-    if found is None:
-        return None
-    frame = Frame.from_dataset(found)
-    return frame.cols(columns)
+    key = (name, tuple(columns))
+    if key not in _LOOKUP_CACHE:
+        found = dataset(name)
+        _LOOKUP_CACHE[key] = None if found is None else Frame.from_dataset(found).cols(columns)
+    return _LOOKUP_CACHE[key]
+
+
+_LOOKUP_CACHE: dict[tuple[str, tuple[str, ...]], list[tuple[Cell, ...]] | None] = {}
 
 
 def _geog_combos(
@@ -1098,7 +1101,7 @@ def _geog_combos(
     check: str,
     code_col: str,
     name_col: str,
-    acceptable: list[tuple[Cell, ...]] | None,
+    lookup: Callable[[], list[tuple[Cell, ...]] | None],
     restricted_level: str | None = None,
     extra_code_col: str | None = None,
 ) -> Result:
@@ -1109,6 +1112,7 @@ def _geog_combos(
             PASS,
             f"At least one of the {' / '.join(all_cols)} columns is not present in this data file.",
         )
+    acceptable = lookup()
     if acceptable is None:
         return out(check, NOT_RUN, "The package's lookup for this geography is not available here.")
     extra = [(("z",) if extra_code_col else ()) + option for option in ref.EXTRA_GEOG_OPTIONS]
@@ -1125,8 +1129,6 @@ def _geog_combos(
     label = " / ".join(all_cols)
     if not invalid:
         return out(check, PASS, f"All {label} combinations are valid.")
-    shown = ["NA" if v is None else v for v in invalid[0]]
-    del shown
     return out(
         check,
         FAIL,
@@ -1139,19 +1141,26 @@ def _geog_combos(
 
 def check_geog_country_combos(data: Frame) -> Result:
     return _geog_combos(
-        data, "geog_country_combos", "country_code", "country_name", list(ref.ACCEPTABLE_COUNTRIES)
+        data, "geog_country_combos", "country_code", "country_name", lambda: list(ref.ACCEPTABLE_COUNTRIES)
     )
 
 
 def check_geog_region_combos(data: Frame) -> Result:
     return _geog_combos(
-        data, "geog_region_combos", "region_code", "region_name", list(ref.ACCEPTABLE_REGIONS), "Regional"
+        data,
+        "geog_region_combos",
+        "region_code",
+        "region_name",
+        lambda: list(ref.ACCEPTABLE_REGIONS),
+        "Regional",
     )
 
 
 def _lookup_combos(data: Frame, check: str, code_col: str, name_col: str) -> Result:
     name, level = LOOKUPS[code_col]
-    return _geog_combos(data, check, code_col, name_col, _lookup_rows(name, [code_col, name_col]), level)
+    return _geog_combos(
+        data, check, code_col, name_col, lambda: _lookup_rows(name, [code_col, name_col]), level
+    )
 
 
 def check_geog_ward_combos(data: Frame) -> Result:
@@ -1181,9 +1190,13 @@ def check_geog_eda_combos(data: Frame) -> Result:
 
 
 def check_geog_la_combos(data: Frame) -> Result:
-    acceptable = _lookup_rows("acceptable_las", ["old_la_code", "new_la_code", "la_name"])
     return _geog_combos(
-        data, "geog_la_combos", "new_la_code", "la_name", acceptable, extra_code_col="old_la_code"
+        data,
+        "geog_la_combos",
+        "new_la_code",
+        "la_name",
+        lambda: _lookup_rows("acceptable_las", ["old_la_code", "new_la_code", "la_name"]),
+        extra_code_col="old_la_code",
     )
 
 
@@ -1757,8 +1770,13 @@ def check_api_char_filter_items(data: Frame, meta: Frame) -> Result:
 
 
 def _dictionary() -> Frame | None:
-    found = dataset("data_dictionary")
-    return Frame.from_dataset(found) if found else None
+    if "frame" not in _DICTIONARY:
+        found = dataset("data_dictionary")
+        _DICTIONARY["frame"] = Frame.from_dataset(found) if found else None
+    return _DICTIONARY["frame"]
+
+
+_DICTIONARY: dict[str, Frame | None] = {}
 
 
 def _meta_dd_cols(meta: Frame, dictionary: Frame) -> list[tuple[Cell, str, bool]]:
