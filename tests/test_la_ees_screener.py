@@ -273,3 +273,14 @@ def test_an_empty_casebooks_return_and_its_merge_pass(tmp_path: Path) -> None:
     assert _assert_passes({"return": tmp_path / "return", "merge": tmp_path / "merged"}) == 19
     with (tmp_path / "return" / "families_by_home_la.meta.csv").open(encoding="utf-8") as handle:
         assert [r["col_name"] for r in csv.DictReader(handle)] == ["families_supported"]
+
+
+def test_the_port_screens_a_folder_from_the_command_line(
+    england: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from eesyscreener_port.__main__ import main
+
+    assert main([str(england["return 5 2026-Q3"])]) == 0
+    assert capsys.readouterr().out.count(": passed") == 9
+    assert main([str(FIXTURES / "return-v1-2026-Q4")]) == 1
+    assert "FAIL     time_id_valid" in capsys.readouterr().out
