@@ -513,3 +513,5 @@ def test_a_return_made_by_format_version_1_still_verifies_and_merges(tmp_path: P
         "23",
         "27",
     )
+    # Version 1 named the children indicator children_supported; it is read under children_count.
+    assert (total["children_count"], total["children_count_lower"]) == ("20", "18")
