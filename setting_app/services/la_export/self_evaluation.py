@@ -308,7 +308,10 @@ def authority_tables(
     )
     provider_columns = dict(authority_columns) | {"geographic_level": SETTING_LEVEL}
     by_fields = writer.identity_fields(provider_columns | {PROVIDER_CODE: "", PROVIDER_NAME: ""})
-    by_fields[-2]["constraints"] = {"required": True, "enum": list(urns)}
+    next(f for f in by_fields if f["name"] == PROVIDER_CODE)["constraints"] = {
+        "required": True,
+        "enum": list(urns),
+    }
     by_fields += [
         {"name": "integration_model", "title": "Integration model", "type": "string"},
         _ingredient_field(),
