@@ -284,3 +284,19 @@ def test_the_port_screens_a_folder_from_the_command_line(
     assert capsys.readouterr().out.count(": passed") == 9
     assert main([str(FIXTURES / "return-v1-2026-Q4")]) == 1
     assert "FAIL     time_id_valid" in capsys.readouterr().out
+
+
+def test_without_the_package_every_other_rule_still_runs(
+    england: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on a machine where the package is not available: only the big-lookup checks are not run."""
+    monkeypatch.setattr(screener, "dataset", lambda name: None)
+    monkeypatch.setattr(screener, "_LOOKUP_CACHE", {})
+    monkeypatch.setattr(screener, "_DICTIONARY", {})
+    for result in screen_package(england["exact merge 2026-Q3"]).values():
+        assert result.passed and result.results[-1].stage == "Check API"
+        assert {r.check for r in result.by_result(screener.NOT_RUN)} == {
+            "geog_la_combos",
+            "data_dict_col_name",
+            "data_dict_fil_item",
+        }
