@@ -74,26 +74,24 @@ def test_known_counts_are_published_exactly_as_the_rule_says(exported: Path) -> 
     assert families == {
         ("child_development", "direct"): "10",  # 12
         ("child_development", "indirect"): "c",  # 0, but all indirect support was hardship: dominance
-        ("child_development", "total"): "10",
+        ("child_development", "Total"): "10",
         ("inclusion_send", "direct"): "0",
         ("inclusion_send", "indirect"): "c",
-        ("inclusion_send", "total"): "0",
+        ("inclusion_send", "Total"): "0",
         ("family_wellbeing", "direct"): "10",  # 8
         ("family_wellbeing", "indirect"): "c",
-        ("family_wellbeing", "total"): "10",
+        ("family_wellbeing", "Total"): "10",
         ("financial_hardship", "direct"): "0",
         ("financial_hardship", "indirect"): "c",  # 3
-        ("financial_hardship", "total"): "c",
-        ("total", "direct"): "20",  # 20
-        ("total", "indirect"): "c",  # 3
-        ("total", "total"): "25",  # 23
+        ("financial_hardship", "Total"): "c",
+        ("Total", "direct"): "20",  # 20
+        ("Total", "indirect"): "c",  # 3
+        ("Total", "Total"): "25",  # 23
     }
-    assert t[("total", "total")]["children_supported"] == "20"
-    assert t[("financial_hardship", "total")]["children_supported"] == "0"
+    assert t[("Total", "Total")]["children_count"] == "20"
+    assert t[("financial_hardship", "Total")]["children_count"] == "0"
 
-    ages = {
-        k[0]: r["children_supported"] for k, r in table(exported, "children_by_age_band", "age_band").items()
-    }
+    ages = {k[0]: r["children_count"] for k, r in table(exported, "children_by_age_band", "age_band").items()}
     assert ages == {
         "under_1": "0",
         "age_1": "10",
@@ -101,14 +99,14 @@ def test_known_counts_are_published_exactly_as_the_rule_says(exported: Path) -> 
         "age_3": "10",
         "age_4_plus": "0",
         "unknown": "0",
-        "total": "20",
+        "Total": "20",
     }
 
     homes = {
         k[0]: r["families_supported"]
         for k, r in table(exported, "families_by_home_la", "home_la_code").items()
     }
-    assert homes == {"E09000007": "c", "E09000019": "20", "total": "25"}
+    assert homes == {"E09000007": "c", "E09000019": "20", "Total": "25"}
 
     contacts = table(exported, "contacts_and_hours", "need_domain")
     assert {k[0]: (r["contacts"], r["staff_hours"]) for k, r in contacts.items()} == {
@@ -116,7 +114,7 @@ def test_known_counts_are_published_exactly_as_the_rule_says(exported: Path) -> 
         "inclusion_send": ("0", "0.0"),
         "family_wellbeing": ("10", "4.0"),
         "financial_hardship": ("c", "c"),
-        "total": ("35", "c"),  # one domain's hours hidden: the total would give them away
+        "Total": ("35", "c"),  # one domain's hours hidden: the total would give them away
     }
 
     outcomes = table(exported, "referral_outcomes", "service_category")
@@ -133,39 +131,64 @@ def test_known_counts_are_published_exactly_as_the_rule_says(exported: Path) -> 
     assert outcomes[("social_care",)]["families_referred"] == "c"
     assert outcomes[("social_care",)]["median_days_to_acknowledgement"] == "c"
     assert outcomes[("housing",)]["median_days_to_acknowledgement"] == "z"
-    assert outcomes[("total",)]["families_referred"] == "15"
+    assert outcomes[("Total",)]["families_referred"] == "15"
 
 
 def test_every_row_carries_the_ees_time_and_geography_columns(exported: Path) -> None:
     rows = read_csv(exported / "support_by_domain_and_type.csv")
     first = list(rows[0])
-    assert first[:10] == [
+    assert first[:13] == [
         "time_period",
         "time_identifier",
         "geographic_level",
         "country_code",
         "country_name",
+        "region_code",
+        "region_name",
         "new_la_code",
         "la_name",
         "old_la_code",
-        "provider_urn",
+        "provider_ukprn",
+        "provider_name",
         "integration_model",
     ]
-    assert first[10:] == ["need_domain", "support_type", "families_supported", "children_supported"]
+    assert first[13:] == ["need_domain", "support_type", "families_supported", "children_count"]
     assert {(r["time_period"], r["time_identifier"], r["geographic_level"]) for r in rows} == {
         ("2026", "October", "Provider")
     }
     assert {
-        (r["country_code"], r["new_la_code"], r["la_name"], r["old_la_code"], r["provider_urn"]) for r in rows
-    } == {("E92000001", "E09000019", "Islington", "206", "EY123456")}
+        (
+            r["country_code"],
+            r["region_code"],
+            r["region_name"],
+            r["new_la_code"],
+            r["la_name"],
+            r["old_la_code"],
+            r["provider_ukprn"],
+            r["provider_name"],
+        )
+        for r in rows
+    } == {
+        (
+            "E92000001",
+            "E12000007",
+            "London",
+            "E09000019",
+            "Islington",
+            "206",
+            "EY123456",
+            "Little Acorns Nursery",
+        )
+    }
     meta = read_csv(exported / "support_by_domain_and_type.meta.csv")
     assert [m["col_name"] for m in meta] == [
         "need_domain",
         "support_type",
         "families_supported",
-        "children_supported",
+        "children_count",
     ]
     assert [m["col_type"] for m in meta] == ["Filter", "Filter", "Indicator", "Indicator"]
+    assert [m["filter_default"] for m in meta] == ["Total", "Total", "", ""]
 
 
 def test_package_declares_types_symbols_keys_and_sdc_fields(exported: Path) -> None:
@@ -180,9 +203,9 @@ def test_package_declares_types_symbols_keys_and_sdc_fields(exported: Path) -> N
         "inclusion_send",
         "family_wellbeing",
         "financial_hardship",
-        "total",
+        "Total",
     ]
-    assert fields["support_type"]["constraints"]["enum"] == ["direct", "indirect", "total"]
+    assert fields["support_type"]["constraints"]["enum"] == ["direct", "indirect", "Total"]
     assert fields["families_supported"]["sdc"] == "count"
     assert fields["families_supported"]["type"] == "integer"
     counts = [
@@ -321,7 +344,7 @@ def test_a_return_is_recorded_and_refuses_a_folder_that_is_not_empty(known: Sess
 
 def test_quarter_and_financial_year_returns_carry_ees_time_columns(known: Session, tmp_path: Path) -> None:
     for code, period, identifier in (
-        ("2026-Q4", "2026", "Calendar year Q4"),
+        ("2026-Q4", "202627", "Financial year Q3"),
         ("FY2026-27", "202627", "Financial year"),
     ):
         out = tmp_path / code
@@ -446,7 +469,11 @@ def test_a_scottish_return_uses_scotlands_codes(tmp_path: Path) -> None:
         "City of Edinburgh",
         "z",
     )
-    assert row["provider_urn"] == "CS2003012345"
+    assert (row["provider_ukprn"], row["region_code"], row["region_name"]) == (
+        "CS2003012345",
+        "z",
+        "Outside of England",
+    )
     assert verify_package(out).ok
     assert frictionless.validate(str(out / "datapackage.json")).valid
 
@@ -476,7 +503,7 @@ def test_a_return_made_by_format_version_1_still_verifies_and_merges(tmp_path: P
     summary = merge_returns([FIXTURE_RETURN], tmp_path / "merged", today=date(2026, 11, 23))
     assert summary.returns == 1
     rows = read_csv(tmp_path / "merged" / "support_by_domain_and_type.csv")
-    total = next(r for r in rows if (r["need_domain"], r["support_type"]) == ("total", "total"))
+    total = next(r for r in rows if (r["need_domain"], r["support_type"]) == ("Total", "Total"))
     assert (
         total["families_supported"],
         total["families_supported_lower"],
@@ -486,3 +513,5 @@ def test_a_return_made_by_format_version_1_still_verifies_and_merges(tmp_path: P
         "23",
         "27",
     )
+    # Version 1 named the children indicator children_supported; it is read under children_count.
+    assert (total["children_count"], total["children_count_lower"]) == ("20", "18")

@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 import tempfile
 from datetime import date, timedelta
@@ -36,6 +39,9 @@ from setting_app.storage.unit_of_work import unit_of_work
 START = date(2026, 10, 1)
 #: Published on purpose (they identify the return, not a person), or parsed as codes by the app.
 NOT_FREE_TEXT = {("setting", "urn"), ("setting", "la_code"), ("setting", "provider_type")}
+#: Free text a return publishes on purpose: the setting's own name, in EES's provider_name column (and
+#: the manifest), unless the setting is a childminder (test_la_export checks that case).
+PUBLISHED = {("setting", "name")}
 #: Keys, names and hashes, not free text (the vault holds only ciphertexts, named by the app).
 SKIP_TABLES = ("app_settings", "audit_log", "manager_vault", "audit_heads")
 #: Each example builds a casebook: shrinking a failure would take minutes, so report it as found.
@@ -151,7 +157,8 @@ def plant_canaries(session: Session, tag: str) -> list[bytes]:
                     conn.execute(f"UPDATE {table} SET {name} = ? || rowid", (canary,))
             except Exception:  # a code column with a CHECK: not free text
                 continue
-            canaries.append(canary.encode())
+            if (table, name) not in PUBLISHED:
+                canaries.append(canary.encode())
     return canaries
 
 
@@ -170,12 +177,24 @@ def test_no_canary_and_no_full_date_reaches_any_byte_of_the_return(families, rul
             write_return(session, prepare_export(session, "2026-10", SdcParams(*rule)), out, exact_for=public)
         finally:
             session.close()
+        setting_name = f"Zq{tag}setname".encode()
         for path in out.iterdir():
             data = path.read_bytes()
             for canary in canaries:
                 assert canary not in data, (canary, path.name)
             if path.name != "exact.enc":
                 assert not FULL_DATE.search(data), path.name
+            # The setting's name only where EES asks for it.
+            if path.suffix == ".csv" and setting_name in data:
+                named = [r for r in csv.DictReader(io.StringIO(data.decode())) if r.get("provider_name")]
+                assert data.count(setting_name) == len(named), path.name
+            elif path.name == "manifest.json":
+                assert (
+                    data.count(setting_name) == 1
+                    and setting_name.decode() in json.loads(data)["provider_name"]
+                )
+            else:
+                assert setting_name not in data, path.name
 
 
 def _families(n: int, domain: Domain, kind: Kind, born: date | None = None) -> list:

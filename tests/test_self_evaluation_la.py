@@ -92,7 +92,7 @@ def test_the_return_carries_the_latest_ratings_in_the_window(exported: dict) -> 
     assert rows["partnership_structures"]["rating_label"] == "Embedded"
     assert {r["evaluation_month"] for r in rows.values()} == {"2026-06"}
     first = rows["shared_ethos"]
-    assert (first["provider_urn"], first["time_period"], first["time_identifier"]) == (
+    assert (first["provider_ukprn"], first["time_period"], first["time_identifier"]) == (
         "EY000001",
         "2026",
         "October",
@@ -160,10 +160,10 @@ def test_merge_across_three_settings_gives_the_distribution(
     assert partnership["median_rating"] == "4.0"
     support = rows["support_capacity"]  # 2 and 1
     assert (support["rated_1"], support["rated_2"], support["median_rating"]) == ("1", "1", "1.5")
-    assert ethos["geographic_level"] == "Local authority" and "provider_urn" not in ethos
+    assert ethos["geographic_level"] == "Local authority" and "provider_ukprn" not in ethos
 
     by_setting = {
-        (r["provider_urn"], r["ingredient"]): r for r in read(out / "self_evaluation_by_setting.csv")
+        (r["provider_ukprn"], r["ingredient"]): r for r in read(out / "self_evaluation_by_setting.csv")
     }
     assert len(by_setting) == 18
     assert by_setting[("EY000002", "co_location_outreach")]["rating"] == "4"
@@ -171,6 +171,9 @@ def test_merge_across_three_settings_gives_the_distribution(
     assert by_setting[("EY000003", "training_spotting_need")]["rating"] == "x"
     assert by_setting[("EY000001", "shared_ethos")]["geographic_level"] == "Provider"
     assert by_setting[("EY000001", "shared_ethos")]["integration_model"] == "hub"
+    assert by_setting[("EY000001", "shared_ethos")]["provider_name"] == "Little Acorns Nursery"
+    meta = [r["col_name"] for r in read(out / "self_evaluation_by_setting.meta.csv")]
+    assert "provider_ukprn" not in meta and "provider_name" not in meta  # geography, not filters
     for table in ("self_evaluation_summary", "self_evaluation_by_setting"):
         indicators = [r["col_name"] for r in read(out / f"{table}.meta.csv") if r["col_type"] == "Indicator"]
         assert "rating_label" not in indicators and "ingredient" not in indicators

@@ -49,7 +49,13 @@ def prepare_export(session: Session, period: Period | str, params: SdcParams | N
         period = parse_period(period, today=session.clock.today())
     setting = setting_repo.get_setting(session.conn)
     identity = ReturnIdentity.for_setting(
-        setting.urn, setting.nation, setting.la_code, setting.la_name, setting.integration_model
+        setting.urn,
+        setting.nation,
+        setting.la_code,
+        setting.la_name,
+        setting.integration_model,
+        setting.name,
+        setting.provider_type,
     )
     counts = collect(session.conn, period, setting)
     return build_export(counts, period, identity, params or SdcParams())
@@ -59,10 +65,14 @@ def return_manifest(export: LaExport, made_in: str, exact_fingerprint: str | Non
     identity = export.identity
     return {
         "format": writer.MANIFEST_FORMAT,
-        "version": 1,
+        "version": writer.FORMAT_VERSION,
         "kind": writer.KIND_SETTING,
         "period": period_block(export.period),
         "provider_urn": identity.provider_urn,
+        "provider_name": identity.provider_name,
+        "provider_id_scheme": (
+            "care_inspectorate_number" if identity.geography.country_code.startswith("S") else "ofsted_urn"
+        ),
         "nation": "scotland" if identity.geography.country_code.startswith("S") else "england",
         "la_code": identity.geography.new_la_code,
         "la_name": identity.geography.la_name,

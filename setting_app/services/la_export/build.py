@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from setting_app.domain.codes import IntegrationModel, Nation
+from setting_app.domain.codes import IntegrationModel, Nation, ProviderType
 from setting_app.services.la_export import spec
 from setting_app.services.la_export.geography import Geography, geography_for
 from setting_app.services.la_export.periods import Period
@@ -21,24 +21,52 @@ from setting_app.services.la_export.sdc import (
 from setting_app.services.la_export.spec import TOTAL, CellKey, TableSpec
 from setting_app.services.la_export.tables import ExactCounts
 
+#: EES's level for an early years provider; its columns are ``provider_ukprn`` and ``provider_name``
+#: (see docs/ees-conventions.md for why, and for what the code column holds).
 SETTING_LEVEL = "Provider"
 AUTHORITY_LEVEL = "Local authority"
+PROVIDER_CODE = "provider_ukprn"
+PROVIDER_NAME = "provider_name"
+
+
+def published_provider_name(name: str, urn: str, provider_type: ProviderType | str | None = None) -> str:
+    """The setting's name as a return publishes it. A childminder is registered as a person and the
+    setting's name is often the childminder's own, so it is withheld (as Ofsted withholds it): the name
+    column then says ``Childminder EY123456``. A setting with no name recorded is named the same way."""
+    if provider_type == ProviderType.CHILDMINDER:
+        return f"Childminder {urn}"
+    return " ".join(name.split()) or f"Early years setting {urn}"
 
 
 @dataclass(frozen=True)
 class ReturnIdentity:
-    """Who the return is from: nothing here identifies a person."""
+    """Who the return is from: a setting (its registration number and published name) or an
+    authority. Nothing here identifies a family."""
 
     geography: Geography
     geographic_level: str
     provider_urn: str = ""
     integration_model: str = ""
+    provider_name: str = ""
 
     @classmethod
     def for_setting(
-        cls, urn: str, nation: Nation, la_code: str, la_name: str, model: IntegrationModel
+        cls,
+        urn: str,
+        nation: Nation,
+        la_code: str,
+        la_name: str,
+        model: IntegrationModel,
+        name: str = "",
+        provider_type: ProviderType | None = None,
     ) -> ReturnIdentity:
-        return cls(geography_for(la_code, nation, la_name), SETTING_LEVEL, urn, model.value)
+        return cls(
+            geography_for(la_code, nation, la_name),
+            SETTING_LEVEL,
+            urn,
+            model.value,
+            published_provider_name(name, urn, provider_type),
+        )
 
     @classmethod
     def for_authority(cls, nation: Nation, la_code: str, la_name: str) -> ReturnIdentity:
@@ -85,7 +113,8 @@ class LaExport:
             **self.identity.geography.columns(),
         }
         if self.identity.is_setting:
-            columns["provider_urn"] = self.identity.provider_urn
+            columns[PROVIDER_CODE] = self.identity.provider_urn
+            columns[PROVIDER_NAME] = self.identity.provider_name
             columns["integration_model"] = self.identity.integration_model
         return columns
 
@@ -99,7 +128,7 @@ class LaExport:
         rows = []
         for row in table.rows:
             values = dict(base)
-            values.update(zip((f.name for f in table.filters), row.filters, strict=True))
+            values.update(zip((f.name for f in table.filters), map(spec.written, row.filters), strict=True))
             for indicator in table.indicators:
                 values[indicator.name] = self.cell_text(row.values[indicator.name])
             rows.append(values)

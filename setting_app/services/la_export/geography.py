@@ -1,8 +1,11 @@
-"""The geography columns of a return: country, local authority (new GSS code, name, and DfE's old
-3-digit code in England).
+"""The geography columns of a return: country, region, local authority (new GSS code, name, and DfE's
+old 3-digit code in England), in the explore-education-statistics (EES) column names.
 
 Names and old codes come from a small built-in list, not from what was typed into the casebook; an
 authority not on the list keeps the name the setting gave it and ``x`` (unavailable) for the old code.
+EES asks for the region beside every local authority: London's boroughs (``E09``) are in London
+(``E12000007``); another English authority's region is ``x`` / ``Not available`` unless listed; a
+Scottish one is ``z`` / ``Outside of England`` (EES's own wording for places outside its regions).
 """
 
 from __future__ import annotations
@@ -61,6 +64,19 @@ LOCAL_AUTHORITIES: dict[str, tuple[str, str]] = {
 }
 
 
+LONDON = ("E12000007", "London")
+#: GSS code prefix -> region, for authorities whose region follows from the code.
+REGION_BY_PREFIX = {"E09": LONDON}
+REGION_UNKNOWN = (UNAVAILABLE, "Not available")
+OUTSIDE_ENGLAND = (NOT_APPLICABLE, "Outside of England")
+
+
+def region_for(la_code: str, nation: Nation) -> tuple[str, str]:
+    if nation is Nation.SCOTLAND:
+        return OUTSIDE_ENGLAND
+    return REGION_BY_PREFIX.get(la_code[:3], REGION_UNKNOWN)
+
+
 @dataclass(frozen=True)
 class Geography:
     country_code: str
@@ -68,11 +84,15 @@ class Geography:
     new_la_code: str
     la_name: str
     old_la_code: str
+    region_code: str = ""
+    region_name: str = ""
 
     def columns(self) -> dict[str, str]:
         return {
             "country_code": self.country_code,
             "country_name": self.country_name,
+            "region_code": self.region_code,
+            "region_name": self.region_name,
             "new_la_code": self.new_la_code,
             "la_name": self.la_name,
             "old_la_code": self.old_la_code,
@@ -91,4 +111,5 @@ def geography_for(la_code: str, nation: Nation, typed_name: str = "") -> Geograp
     else:
         name, old = (typed_name.strip() or UNAVAILABLE), ""
     old_code = NOT_APPLICABLE if nation is Nation.SCOTLAND else (old or UNAVAILABLE)
-    return Geography(country_code, country_name, la_code, name, old_code)
+    region_code, region_name = region_for(la_code, nation)
+    return Geography(country_code, country_name, la_code, name, old_code, region_code, region_name)

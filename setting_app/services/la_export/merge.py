@@ -93,7 +93,7 @@ def read_return(directory: Path) -> Return:
     la_table = next(t for t in spec.build_tables(()) if t.name == "families_by_home_la")
     try:
         la_rows = _csv_rows(report.files[la_table.path])
-        codes = tuple(r["home_la_code"] for r in la_rows if r["home_la_code"] != TOTAL)
+        codes = tuple(r["home_la_code"] for r in la_rows if spec.internal(r["home_la_code"]) != TOTAL)
     except (KeyError, UnicodeDecodeError):
         raise AppError(
             f"{_where(directory, la_table.path)}: refused: not the table this version expects"
@@ -101,6 +101,8 @@ def read_return(directory: Path) -> Return:
     published: dict[CellKey, int | str] = {}
     other: dict[CellKey, str] = {}
     framework = spec.return_framework(report.files)
+    # A version 1 return names some indicators as they were before EES's data dictionary was followed.
+    legacy = spec.LEGACY_INDICATOR_NAMES if report.manifest.get("version") == 1 else {}
     for table in spec.build_tables(codes, framework):
         rows_by_filters = {row.filters: row for row in table.rows}
         data = report.files.get(table.path)
@@ -108,13 +110,13 @@ def read_return(directory: Path) -> Return:
             raise AppError(f"{_where(directory, table.path)}: refused: missing from the return")
         seen = set()
         for values in _csv_rows(data):
-            key = tuple(values.get(f.name, "") for f in table.filters)
+            key = tuple(spec.internal(values.get(f.name, "")) for f in table.filters)
             row = rows_by_filters.get(key)
             if row is None:
                 raise AppError(f"{_where(directory, table.path)}: refused: unexpected row {', '.join(key)}")
             seen.add(key)
             for indicator in table.indicators:
-                text = values.get(indicator.name, "")
+                text = values.get(indicator.name, values.get(legacy.get(indicator.name, ""), ""))
                 cell = row.values[indicator.name]
                 if indicator.is_count:
                     published[cell] = int(text) if text.isdigit() else text
@@ -176,7 +178,7 @@ def merge_returns(
     ]
     manifest = {
         "format": writer.MANIFEST_FORMAT,
-        "version": 1,
+        "version": writer.FORMAT_VERSION,
         "kind": writer.KIND_MERGE,
         "period": _period_block(period),
         "nation": nation.value,
@@ -342,7 +344,7 @@ def _bounded_tables(returns: list[Return], period: Period, identity: ReturnIdent
         rows = []
         for row in table.rows:
             values = dict(identity_columns)
-            values.update(zip((f.name for f in table.filters), row.filters, strict=True))
+            values.update(zip((f.name for f in table.filters), map(spec.written, row.filters), strict=True))
             for indicator in table.indicators:
                 key = row.values[indicator.name]
                 if indicator.kind == "median":

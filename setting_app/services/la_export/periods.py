@@ -2,9 +2,13 @@
 (``FY2026-27``, April to March), with the time columns of the explore-education-statistics (EES)
 open data standard.
 
-EES conventions used: a month is ``time_period`` = the year (``2026``) with ``time_identifier`` = the
-month's name (``October``); a calendar quarter is the year with ``Calendar year Q1`` .. ``Q4``; a
-financial year is the two years run together (``202627``) with ``Financial year``.
+EES conventions used (its list of allowed time identifiers, which DfE's screener enforces): a month is
+``time_period`` = the year (``2026``) with ``time_identifier`` = the month's name (``October``); a
+financial year is the two years run together (``202627``) with ``Financial year``. EES has no calendar
+quarters, but every calendar quarter is a quarter of the financial year (April to March), so a quarter
+is written as one: July to September 2026 is ``202627`` ``Financial year Q2``, and January to March
+2027 is ``202627`` ``Financial year Q4``. Returns of format version 1 wrote ``2026`` ``Calendar year
+Q3``; :data:`LEGACY_TIME_IDENTIFIERS` lists what they may carry.
 """
 
 from __future__ import annotations
@@ -19,15 +23,11 @@ from setting_app.domain.errors import ValidationError
 
 MONTH_NAMES = tuple(calendar.month_name[m] for m in range(1, 13))
 
-#: Every time_identifier an export or a merge can carry.
-TIME_IDENTIFIERS: tuple[str, ...] = (
-    *MONTH_NAMES,
-    "Calendar year Q1",
-    "Calendar year Q2",
-    "Calendar year Q3",
-    "Calendar year Q4",
-    "Financial year",
-)
+FINANCIAL_QUARTERS = tuple(f"Financial year Q{n}" for n in range(1, 5))
+#: Every time_identifier an export or a merge can carry (all on EES's list).
+TIME_IDENTIFIERS: tuple[str, ...] = (*MONTH_NAMES, *FINANCIAL_QUARTERS, "Financial year")
+#: What returns of format version 1 carried for a quarter (not on EES's list).
+LEGACY_TIME_IDENTIFIERS: tuple[str, ...] = tuple(f"Calendar year Q{n}" for n in range(1, 5))
 
 
 class PeriodKind(StrEnum):
@@ -44,17 +44,23 @@ class Period:
     end: date  # inclusive
 
     @property
+    def financial_year_start(self) -> int:
+        """The year the financial year holding the period's first day starts in (April)."""
+        return self.start.year if self.start.month >= 4 else self.start.year - 1
+
+    @property
     def time_period(self) -> str:
-        if self.kind is PeriodKind.FINANCIAL_YEAR:
-            return f"{self.start.year}{(self.start.year + 1) % 100:02d}"
-        return f"{self.start.year}"
+        if self.kind is PeriodKind.MONTH:
+            return f"{self.start.year}"
+        fy = self.financial_year_start
+        return f"{fy}{(fy + 1) % 100:02d}"
 
     @property
     def time_identifier(self) -> str:
         if self.kind is PeriodKind.MONTH:
             return MONTH_NAMES[self.start.month - 1]
         if self.kind is PeriodKind.QUARTER:
-            return f"Calendar year Q{(self.start.month - 1) // 3 + 1}"
+            return FINANCIAL_QUARTERS[(self.start.month - 4) % 12 // 3]
         return "Financial year"
 
     @property

@@ -8,8 +8,9 @@ symbols). The evidence notes never leave the setting: only ratings are read here
 Ratings describe the setting, not people, so they are not disclosure-controlled (their fields say
 ``"sdc": "none"``). The merge gives the authority ``self_evaluation_summary.csv`` (per ingredient: the
 settings merged, how many rated it, how many at each rating, the median) and
-``self_evaluation_by_setting.csv`` (each setting's ratings, keyed by ``provider_urn``). Both merge
-methods carry them unchanged: there is nothing to bound.
+``self_evaluation_by_setting.csv`` (each setting's ratings at EES's ``Provider`` level, keyed by
+``provider_ukprn``, which holds the setting's registration number). Both merge methods carry them
+unchanged: there is nothing to bound.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from typing import Any
 from setting_app.domain.errors import AppError
 from setting_app.domain.self_evaluation import INGREDIENT_CODES, INGREDIENTS, SCALE, SPECS
 from setting_app.services.la_export import writer
-from setting_app.services.la_export.build import SETTING_LEVEL
+from setting_app.services.la_export.build import (
+    PROVIDER_CODE,
+    PROVIDER_NAME,
+    SETTING_LEVEL,
+    published_provider_name,
+)
 from setting_app.services.la_export.periods import Period
 from setting_app.services.la_export.sdc import MISSING_VALUES, UNAVAILABLE
 from setting_app.services.la_export.spec import FilterSpec, TableSpec
@@ -199,10 +205,10 @@ def read_ratings(directory: Path, files: dict[str, bytes], provider_urn: str, mo
         ingredient = row.get("ingredient", "")
         if ingredient not in SPECS or ingredient in ratings:
             raise AppError(f"{where}: refused: unexpected row {ingredient!r}")
-        if row.get("provider_urn", provider_urn) != provider_urn:
-            raise AppError(
-                f"{where}: refused: a row is for provider {row.get('provider_urn')}, not {provider_urn}"
-            )
+        # Version 2 returns carry the number in provider_ukprn, version 1 returns in provider_urn.
+        stated = row.get(PROVIDER_CODE, row.get("provider_urn", provider_urn))
+        if stated != provider_urn:
+            raise AppError(f"{where}: refused: a row is for provider {stated}, not {provider_urn}")
         text = row.get("rating", "")
         if text in MISSING_VALUES:
             ratings[ingredient] = None
@@ -284,9 +290,15 @@ def authority_tables(
     )
 
     urns = tuple(s.provider_urn for s in settings)
+    # The provider columns are EES geography (observational units), not filters: the metadata leaves
+    # them out; the spec names the column only for the table's primary key.
     urn_filter = FilterSpec(
-        "provider_urn", "Provider (Ofsted URN or Care Inspectorate number)", urns, "Filter by provider"
+        PROVIDER_CODE, "Provider (Ofsted URN or Care Inspectorate number)", urns, "Filter by provider"
     )
+    names = {
+        r.urn: str(r.manifest.get("provider_name") or "") or published_provider_name("", r.urn)
+        for r in returns
+    }
     by_setting_spec = _spec(
         BY_SETTING_TABLE,
         "Integration self-evaluation ratings by setting",
@@ -295,13 +307,12 @@ def authority_tables(
         (urn_filter, INGREDIENT_FILTER),
     )
     provider_columns = dict(authority_columns) | {"geographic_level": SETTING_LEVEL}
-    by_fields = writer.identity_fields(provider_columns) + [
-        {
-            "name": "provider_urn",
-            "title": urn_filter.label,
-            "type": "string",
-            "constraints": {"required": True, "enum": list(urns)},
-        },
+    by_fields = writer.identity_fields(provider_columns | {PROVIDER_CODE: "", PROVIDER_NAME: ""})
+    next(f for f in by_fields if f["name"] == PROVIDER_CODE)["constraints"] = {
+        "required": True,
+        "enum": list(urns),
+    }
+    by_fields += [
         {"name": "integration_model", "title": "Integration model", "type": "string"},
         _ingredient_field(),
         *_rating_fields(),
@@ -313,7 +324,8 @@ def authority_tables(
             by_rows.append(
                 dict(provider_columns)
                 | {
-                    "provider_urn": setting.provider_urn,
+                    PROVIDER_CODE: setting.provider_urn,
+                    PROVIDER_NAME: names[setting.provider_urn],
                     "integration_model": setting.integration_model or UNAVAILABLE,
                     "ingredient": ingredient,
                     "rating": str(rating) if rating is not None else UNAVAILABLE,

@@ -32,6 +32,9 @@ from setting_app.domain.frameworks import Framework
 CellKey = tuple[str, ...]
 
 TOTAL = "total"
+#: How a total is written in a return's filter columns: EES looks for "Total" (a format version 1
+#: return wrote "total"; both are read).
+WRITTEN_TOTAL = "Total"
 DIRECT, INDIRECT = "direct", "indirect"
 SUPPORT_TYPES = (DIRECT, INDIRECT)
 DOMAINS: tuple[str, ...] = tuple(d.value for d in DOMAIN_ORDER)
@@ -51,6 +54,20 @@ FIRST_CONTACT_STATUSES: tuple[str, ...] = ("seen", "completed")
 #: Families with support whose activity type carries no tag in the framework (or has no type).
 UNTAGGED = "untagged"
 OUTCOME_TABLE = "support_by_outcome"
+
+
+def written(value: str) -> str:
+    """A filter value as a return writes it."""
+    return WRITTEN_TOTAL if value == TOTAL else value
+
+
+def internal(value: str) -> str:
+    """A filter value read from a return (either format version), as the cells know it."""
+    return TOTAL if value == WRITTEN_TOTAL else value
+
+
+#: Indicator names of format version 1 that version 2 took from the EES data dictionary.
+LEGACY_INDICATOR_NAMES = {"children_count": "children_supported"}
 
 
 def outcome_values(framework: str | Framework) -> tuple[str, ...]:
@@ -310,7 +327,7 @@ class TableSpec:
 
 NEED_DOMAIN = FilterSpec("need_domain", "Need domain", (*DOMAINS, TOTAL), "Filter by need domain")
 FAMILIES_SUPPORTED = IndicatorSpec("families_supported", "Families supported", "count")
-CHILDREN_SUPPORTED = IndicatorSpec("children_supported", "Children supported", "count")
+CHILDREN_SUPPORTED = IndicatorSpec("children_count", "Children supported", "count")
 
 
 def outcome_table(framework: str) -> TableSpec:
@@ -373,7 +390,7 @@ def _core_tables(home_la_codes: tuple[str, ...]) -> tuple[TableSpec, ...]:
             ),
             (FAMILIES_SUPPORTED, CHILDREN_SUPPORTED),
             tuple(
-                Row((d, k), {"families_supported": families(d, k), "children_supported": children(d, k)})
+                Row((d, k), {"families_supported": families(d, k), "children_count": children(d, k)})
                 for d in (*DOMAINS, TOTAL)
                 for k in (*SUPPORT_TYPES, TOTAL)
             ),
@@ -395,7 +412,7 @@ def _core_tables(home_la_codes: tuple[str, ...]) -> tuple[TableSpec, ...]:
                         (d, a),
                         {
                             "families_supported": families_by_activity(d, a),
-                            "children_supported": children_by_activity(d, a),
+                            "children_count": children_by_activity(d, a),
                         },
                     )
                     for d in DOMAINS
@@ -405,7 +422,7 @@ def _core_tables(home_la_codes: tuple[str, ...]) -> tuple[TableSpec, ...]:
                     (TOTAL, TOTAL),
                     {
                         "families_supported": families(TOTAL, TOTAL),
-                        "children_supported": children(TOTAL, TOTAL),
+                        "children_count": children(TOTAL, TOTAL),
                     },
                 ),
             ),
@@ -416,7 +433,7 @@ def _core_tables(home_la_codes: tuple[str, ...]) -> tuple[TableSpec, ...]:
             "Age at the start of the period, of each distinct child named on a support entry in the period.",
             (FilterSpec("age_band", "Age band", (*AGE_BANDS, TOTAL), "Filter by age band"),),
             (CHILDREN_SUPPORTED,),
-            tuple(Row((b,), {"children_supported": children_by_age(b)}) for b in (*AGE_BANDS, TOTAL)),
+            tuple(Row((b,), {"children_count": children_by_age(b)}) for b in (*AGE_BANDS, TOTAL)),
         ),
         TableSpec(
             "families_by_home_la",

@@ -90,9 +90,10 @@ def verify_package(directory: Path, *, pinned_key: bytes | None = None) -> Verif
     if (
         not isinstance(manifest, dict)
         or manifest.get("format") != writer.MANIFEST_FORMAT
-        or manifest.get("version") != 1
+        or manifest.get("version") not in writer.READABLE_VERSIONS
     ):
-        report.add(f"{writer.MANIFEST}: not a version 1 setting-app return manifest")
+        versions = " or ".join(str(v) for v in writer.READABLE_VERSIONS)
+        report.add(f"{writer.MANIFEST}: not a version {versions} setting-app return manifest")
         return report
     report.manifest = manifest
     if manifest.get("kind") not in (writer.KIND_SETTING, writer.KIND_MERGE):

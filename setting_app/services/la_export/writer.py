@@ -3,11 +3,16 @@ a Frictionless ``datapackage.json``, and ``manifest.json`` with every file's SHA
 (``manifest.sig``) with the setting's Ed25519 export key.
 
 One CSV per table (each with its own filters), so each has a plain primary key (its filter columns)
-and validates on its own. Columns: ``time_period``, ``time_identifier``, ``geographic_level``,
-``country_code``, ``country_name``, ``new_la_code``, ``la_name``, ``old_la_code`` (``z`` in Scotland, ``x``
-if unknown), then for a setting's return ``provider_urn`` and ``integration_model``, then the filters,
-then the indicators. A setting's return uses EES's ``Provider`` level with the Ofsted URN (or Care
-Inspectorate number) in ``provider_urn`` and, deliberately, no name column.
+and validates on its own. Columns (format version 2): ``time_period``, ``time_identifier``,
+``geographic_level``, ``country_code``, ``country_name``, ``region_code``, ``region_name``,
+``new_la_code``, ``la_name``, ``old_la_code`` (``z`` in Scotland, ``x`` if unknown), then for a setting's
+return ``provider_ukprn`` (the setting's Ofsted URN or Care Inspectorate number), ``provider_name`` and
+``integration_model``, then the filters, then the indicators. Totals are written ``Total``.
+
+The ``.meta.csv`` follows what DfE's screener (eesyscreener) asks: a column with one value in the file
+is not declared a filter (it stays in the data as a constant), geography columns are never filters, and
+every filter states its ``filter_default`` (``Total`` where it has one). docs/ees-conventions.md says
+which EES conventions the return follows and why.
 """
 
 from __future__ import annotations
@@ -24,8 +29,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from setting_app.domain.codes import IntegrationModel
 from setting_app.domain.errors import AlreadyExists, AppError
-from setting_app.services.la_export import signing
-from setting_app.services.la_export.build import AUTHORITY_LEVEL, SETTING_LEVEL, LaExport
+from setting_app.services.la_export import signing, spec
+from setting_app.services.la_export.build import (
+    AUTHORITY_LEVEL,
+    PROVIDER_CODE,
+    PROVIDER_NAME,
+    SETTING_LEVEL,
+    LaExport,
+)
 from setting_app.services.la_export.periods import TIME_IDENTIFIERS
 from setting_app.services.la_export.sdc import MISSING_VALUES, SYMBOLS, SdcParams
 from setting_app.services.la_export.spec import IndicatorSpec, TableSpec
@@ -36,6 +47,10 @@ DATAPACKAGE = "datapackage.json"
 MANIFEST_FORMAT = "setting-app/la-return"
 KIND_SETTING = "setting_return"
 KIND_MERGE = "authority_merge"
+#: Version 2: EES's Provider columns, region columns, Total, financial-year quarters, filter_default.
+FORMAT_VERSION = 2
+#: Versions ``la verify`` and ``la merge`` read.
+READABLE_VERSIONS = (1, 2)
 META_COLUMNS = (
     "col_name",
     "col_type",
@@ -45,6 +60,24 @@ META_COLUMNS = (
     "indicator_dp",
     "filter_hint",
     "filter_grouping_column",
+    "filter_default",
+)
+#: EES's observational units: time and geography columns, never declared in the metadata.
+OBSERVATIONAL_COLUMNS = frozenset(
+    {
+        "time_period",
+        "time_identifier",
+        "geographic_level",
+        "country_code",
+        "country_name",
+        "region_code",
+        "region_name",
+        "new_la_code",
+        "la_name",
+        "old_la_code",
+        PROVIDER_CODE,
+        PROVIDER_NAME,
+    }
 )
 SYMBOL_MEANINGS = {
     "c": "confidential: suppressed by disclosure control",
@@ -97,13 +130,18 @@ def identity_fields(columns: dict[str, str]) -> list[dict]:
             "type": "string",
             "constraints": {"required": True, "enum": ["England", "Scotland"]},
         },
+        # x (not available) and z (outside England) are missing values, as old_la_code's are.
+        "region_code": {"type": "string", "constraints": {"pattern": r"^E1[23]\d{6}$"}},
+        "region_name": {"type": "string", "constraints": {"required": True}},
         "new_la_code": {"type": "string", "constraints": {"required": True, "pattern": r"^[ENSW]\d{8}$"}},
         "la_name": {"type": "string"},
         "old_la_code": {"type": "string", "constraints": {"pattern": r"^\d{3}$"}},
-        "provider_urn": {
+        PROVIDER_CODE: {
             "type": "string",
+            "title": "Ofsted URN or Care Inspectorate number of the setting",
             "constraints": {"required": True, "pattern": r"^[A-Za-z0-9][A-Za-z0-9-]{2,19}$"},
         },
+        PROVIDER_NAME: {"type": "string", "constraints": {"required": True}},
         "integration_model": {
             "type": "string",
             "constraints": {"required": True, "enum": [m.value for m in IntegrationModel]},
@@ -118,7 +156,7 @@ def filter_fields(table: TableSpec) -> list[dict]:
             "name": f.name,
             "title": f.label,
             "type": "string",
-            "constraints": {"required": True, "enum": list(f.values)},
+            "constraints": {"required": True, "enum": [spec.written(v) for v in f.values]},
         }
         for f in table.filters
     ]
@@ -150,6 +188,25 @@ def meta_rows(table: TableSpec, indicators: Iterable[tuple[str, str, int]]) -> l
             {c: "" for c in META_COLUMNS}
             | {"col_name": name, "col_type": "Indicator", "label": label, "indicator_dp": str(dp)}
         )
+    return rows
+
+
+def ees_meta_rows(table: OutTable) -> list[dict[str, str]]:
+    """The ``.meta.csv`` rows as EES screens them: geography columns and columns with fewer than two
+    values in the file are not filters; every filter names its default item (``Total``, or else its
+    first value)."""
+    rows = []
+    for row in table.meta_rows:
+        row = {c: "" for c in META_COLUMNS} | row
+        if row["col_type"] == "Filter":
+            name = row["col_name"]
+            if name in OBSERVATIONAL_COLUMNS:
+                continue
+            values = list(dict.fromkeys(r.get(name, "") for r in table.rows))
+            if len(values) < 2:
+                continue
+            row["filter_default"] = spec.WRITTEN_TOTAL if spec.WRITTEN_TOTAL in values else values[0]
+        rows.append(row)
     return rows
 
 
@@ -281,7 +338,7 @@ def write_package(
     contents: dict[str, bytes] = {}
     for table in tables:
         contents[table.spec.path] = csv_bytes(table.columns, table.rows)
-        contents[table.spec.meta_path] = csv_bytes(list(META_COLUMNS), table.meta_rows)
+        contents[table.spec.meta_path] = csv_bytes(list(META_COLUMNS), ees_meta_rows(table))
     contents[DATAPACKAGE] = json_bytes(package)
     contents.update(extra_files or {})
     manifest = dict(manifest)
