@@ -100,11 +100,16 @@ def settle_at_unlock(session: Session, slot: keyslots.KeySlot | None, manager_ke
         key = manager_vault.matching_key(conn, manager_keys)
         if key is not None and session.user.is_manager:
             session.set_manager_key(key)
+            _repair_public_key(session, key)
         elif session.user.is_manager:
             _demote(session)
         return session
     slot_is_manager = slot is None or slot.may_hold_manager_key
     if not (session.user.is_manager and slot_is_manager):
+        if session.user.is_manager:
+            # A role raised by SQL, on a casebook whose manager_key_id is missing (not yet upgraded, or
+            # deleted by someone holding the data key): a practitioner's slot makes a practitioner.
+            _demote(session)
         return session
     key = manager_keys[0] if manager_keys else keyslots.new_data_key()
     paths = CasebookPaths(session.data_dir)
@@ -123,6 +128,25 @@ def settle_at_unlock(session: Session, slot: keyslots.KeySlot | None, manager_ke
             detail="manager key made: restricted content and the setting's private keys moved under it",
         )
     return session
+
+
+def _repair_public_key(session: Session, key: bytes) -> None:
+    """The public key practitioners seal restricted content to is readable and writable with the data
+    key: a manager's sign-in puts the real one back if it was changed or removed, and says so."""
+    conn = session.conn
+    wanted = restricted_content.public_key_for(key)
+    if restricted_content.stored_public_key(conn) == wanted:
+        return
+    from setting_app.services import audit
+
+    with unit_of_work(conn):
+        restricted_content.set_public_key(conn, key)
+        audit.record(
+            session,
+            audit.ACCOUNT,
+            object_type="casebook",
+            detail="the public key for restricted content had been changed outside the app: put back",
+        )
 
 
 def _demote(session: Session) -> None:

@@ -174,8 +174,10 @@ def make_referral(
             session,
             audit.CREATE,
             saved,
-            f"{saved.status.value}, {saved.service_category.value}"
-            + (", restricted" if saved.restricted else ""),
+            # A restricted referral's category is sealed with it: its audit row must not say it.
+            f"{saved.status.value}, restricted"
+            if saved.restricted
+            else f"{saved.status.value}, {saved.service_category.value}",
         )
         return saved
 

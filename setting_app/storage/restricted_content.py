@@ -34,9 +34,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from setting_app.domain.errors import CasebookDamaged, PermissionDenied
+from setting_app.domain.errors import AppError, CasebookDamaged, PermissionDenied
 from setting_app.storage.database import Connection, DatabaseError, OperationalError, Row
-from setting_app.storage.manager_vault import SealedContentDamaged
+from setting_app.storage.manager_vault import SealedContentDamaged, installed_key_id
 
 PUBLIC_KEY_SETTING = "restricted_content_public"
 DAMAGED_TEXT = (
@@ -186,16 +186,31 @@ def seal_pending(conn: Connection) -> int:
         ) from None
 
 
+class RestrictedKeyMissing(AppError):
+    """The casebook has a manager key but the public key restricted content is sealed to is gone."""
+
+
 def _seal_pending(conn: Connection) -> int:
-    public = stored_public_key(conn)
-    if public is None:
-        return 0  # a casebook not yet upgraded: nothing to seal to until a manager signs in
-    sealed = 0
+    # A manager's connection seals to the key its manager key derives, never to what app_settings says:
+    # anyone holding the data key can rewrite that setting (to a key of their own, or to nothing).
+    manager_key = manager_key_of(conn)
+    public = public_key_for(manager_key) if manager_key else stored_public_key(conn)
+    pending = []
     for table, spec in TABLES.items():
         columns = ", ".join(f"t.{f}" for f in spec.fields)
         rows = conn.execute(
             f"SELECT t.id, {columns} FROM {table} t WHERE t.sealed IS NULL AND {spec.restricted_when}"
         ).fetchall()
+        pending.append((table, spec, rows))
+    if public is None:
+        if installed_key_id(conn) is not None and any(rows for _, _, rows in pending):
+            raise RestrictedKeyMissing(
+                "Restricted records cannot be saved now: the casebook's key for them is missing. Ask a "
+                "manager to sign in, which puts it back. Nothing was saved."
+            )
+        return 0  # a casebook not yet upgraded: nothing to seal to until a manager signs in
+    sealed = 0
+    for table, spec, rows in pending:
         for row in rows:
             values = {f: row[i + 1] for i, f in enumerate(spec.fields)}
             blob = seal_fields(public, table, row[0], values)

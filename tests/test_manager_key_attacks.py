@@ -1,0 +1,312 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_restricted are named as parameters)
+"""Security review of issue 15: the manager key attacked as an insider would.
+
+The insider holds their own passphrase, the data key it opens, plain SQL on the casebook and write
+access to ``casebook.keys`` (it sits in the same folder, on the same PC). Each test names the attack
+and asserts what must hold; attacks that the design cannot stop yet are marked xfail with the reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import zipfile
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from setting_app.domain.codes import Domain, ReferralStatus, ServiceCategory
+from setting_app.domain.errors import AppError, PermissionDenied
+from setting_app.domain.models import NewEntry
+from setting_app.services import audit, backup, casebook, key_rotation, referrals, support_log
+from setting_app.storage import keyslots, manager_vault, restricted_content
+from setting_app.storage.casebook_store import CasebookPaths
+from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
+from tests.conftest import PASSPHRASE
+from tests.test_manager_key import _rehash_chain_from, every_value, practitioner_sql
+from tests.test_restricted import DAY, PAT, _referral, book, pat  # noqa: F401  (fixtures)
+
+
+def _data_key(data_dir: Path, username: str, passphrase: str) -> bytes:
+    slot = keyslots.find_user_slot(keyslots.read_slot_file(CasebookPaths(data_dir).slots), username)
+    return keyslots.open_with_passphrase(slot, passphrase).data_keys[0]
+
+
+def _sql(data_dir: Path, *statements: tuple[str, tuple]) -> None:
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        for sql, args in statements:
+            conn.execute(sql, args)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _forged_manager_slot(data_key: bytes, fake_manager_key: bytes) -> keyslots.KeySlot:
+    """What the insider can write into casebook.keys: sealing needs only public keys and the data key."""
+    return keyslots.make_user_slot("pat", "manager", PAT, data_key, TEST_ONLY_FAST_KDF, fake_manager_key)
+
+
+def _secret_entry(session, family: int, note: str):
+    return support_log.log_entry(
+        session, NewEntry(family, DAY, Domain.FAMILY_WELLBEING, 10, note=note, restricted=True)
+    )
+
+
+# --- the restricted-content public key in app_settings ---------------------------------------------
+
+
+def test_a_replaced_restricted_content_public_key_does_not_capture_a_managers_new_records(
+    session, pat, book, data_dir
+) -> None:
+    """An insider swaps ``restricted_content_public`` for a key of their own: whatever is sealed next
+    must still be sealed to the manager key, not to theirs."""
+    family = book["family"]
+    pat.close()
+    session.close()
+    insider_key = keyslots.new_data_key()
+    public = base64.b64encode(restricted_content.public_key_for(insider_key)).decode()
+    _sql(data_dir, ("UPDATE app_settings SET value = ? WHERE key = 'restricted_content_public'", (public,)))
+
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        secret = _secret_entry(manager, family, "Nightjarfell disclosure")
+        assert "Nightjarfell" in support_log.open_restricted_entry(manager, secret.id, "safeguarding").note
+    finally:
+        manager.close()
+    pat_again = casebook.unlock(data_dir, "pat", PAT)  # a practitioner restricts their own entry
+    try:
+        own = _secret_entry(pat_again, family, "Nightjarfell follow-up")
+    finally:
+        pat_again.close()
+
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        for entry_id in (secret.id, own.id):
+            (blob,) = conn.execute("SELECT sealed FROM support_entries WHERE id = ?", (entry_id,)).fetchone()
+            with pytest.raises(manager_vault.SealedContentDamaged):
+                restricted_content.open_fields(insider_key, "support_entries", entry_id, blob)
+        # The manager's sign-in put the real public key back.
+        assert restricted_content.stored_public_key(conn) != restricted_content.public_key_for(insider_key)
+    finally:
+        conn.close()
+
+
+def test_a_removed_restricted_content_public_key_never_leaves_new_records_in_plain_text(
+    session, pat, book, data_dir
+) -> None:
+    family = book["family"]
+    pat.close()
+    session.close()
+    _sql(data_dir, ("DELETE FROM app_settings WHERE key = 'restricted_content_public'", ()))
+
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        _secret_entry(manager, family, "Nightjarfell disclosure")
+    finally:
+        manager.close()
+    pat_again = casebook.unlock(data_dir, "pat", PAT)
+    try:
+        try:
+            _secret_entry(pat_again, family, "Nightjarfell follow-up")
+        except AppError as exc:  # refusing to save is acceptable; saving in plain text is not
+            assert len(str(exc).splitlines()) == 1
+    finally:
+        pat_again.close()
+
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        dump = every_value(conn)
+        assert b"Nightjarfell" not in dump and b"nightjarfell" not in dump
+    finally:
+        conn.close()
+
+
+# --- manager_key_id in app_settings ---------------------------------------------------------------
+
+
+def test_removing_the_manager_key_id_does_not_let_a_raised_role_act_as_manager(
+    session, pat, book, data_dir
+) -> None:
+    """Deleting ``manager_key_id`` makes the casebook look not yet upgraded; a role raised by SQL must
+    still gain nothing (before the fix: the practitioner removed the only manager)."""
+    pat.close()
+    session.close()
+    _sql(
+        data_dir,
+        ("UPDATE staff SET role = 'manager' WHERE username = 'pat'", ()),
+        ("DELETE FROM app_settings WHERE key = 'manager_key_id'", ()),
+    )
+    raised = casebook.unlock(data_dir, "pat", PAT)
+    try:
+        assert not raised.user.is_manager
+        with pytest.raises(PermissionDenied):
+            key_rotation.remove_staff_member(raised, "manager")
+    finally:
+        if raised.is_open:
+            raised.close()
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        assert manager.has_manager_key
+        note = support_log.open_restricted_entry(manager, book["secret_entry"].id, "safeguarding").note
+        assert "Kestrelmoor" in note
+    finally:
+        manager.close()
+
+
+# --- forged key slots and restore -----------------------------------------------------------------
+
+
+def _forge_backup(made: Path, out: Path, slots_text: bytes) -> Path:
+    """The backup, with its key file replaced and its manifest checksums recomputed (no signature)."""
+    with zipfile.ZipFile(made) as src:
+        manifest = json.loads(src.read(backup.MANIFEST_NAME))
+        db = src.read(backup.DB_NAME)
+    manifest["files"][backup.SLOTS_NAME] = hashlib.sha256(slots_text).hexdigest()
+    with zipfile.ZipFile(out, "w") as dst:
+        dst.writestr(backup.MANIFEST_NAME, json.dumps(manifest))
+        dst.writestr(backup.DB_NAME, db)
+        dst.writestr(backup.SLOTS_NAME, slots_text)
+    return out
+
+
+def test_a_forged_manager_slot_cannot_restore_or_replace_the_managers_key(
+    session, pat, book, data_dir, tmp_path
+) -> None:
+    """The insider writes a 'manager' slot for themselves (their data key, a manager key of their own
+    making) into casebook.keys and into a backup. Before the fix, restore accepted it and resealed every
+    real manager slot with the insider's key: the real manager key was gone, restricted content lost."""
+    made = backup.make_backup(session, tmp_path / "real.fslbackup").path
+    pat.close()
+    session.close()
+    paths = CasebookPaths(data_dir)
+    data_key = _data_key(data_dir, "pat", PAT)
+    fake = keyslots.new_data_key()
+    forged = keyslots.read_slot_file(paths.slots).with_slot(_forged_manager_slot(data_key, fake))
+    keyslots.write_slot_file(paths.slots, forged)
+    forged_backup = _forge_backup(made, tmp_path / "forged.fslbackup", paths.slots.read_bytes())
+    before = paths.db.read_bytes()
+
+    with pytest.raises(backup.RestoreRefused):
+        backup.restore_backup(data_dir, forged_backup, "pat", PAT)
+    assert paths.db.read_bytes() == before
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        assert manager.has_manager_key
+        note = support_log.open_restricted_entry(manager, book["secret_entry"].id, "safeguarding").note
+        assert "Kestrelmoor" in note
+    finally:
+        manager.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="design limit: anyone who can write casebook.keys and the database (the data key) can mint a "
+    "new manager key, set manager_key_id to it and reseal EVERY manager slot with it (sealing needs only "
+    "public keys). Old restricted content becomes unreadable, but the insider then holds the manager key "
+    "everyone uses from then on. Needs manager slots whose manager key is authenticated by something the "
+    "insider cannot produce (e.g. a chain of key ids signed by the previous manager key, pinned in each "
+    "manager's passphrase-wrapped slot).",
+)
+def test_an_insider_cannot_mint_the_manager_key_everyone_then_uses(session, pat, book, data_dir) -> None:
+    family = book["family"]
+    pat.close()
+    session.close()
+    paths = CasebookPaths(data_dir)
+    data_key = _data_key(data_dir, "pat", PAT)
+    fake = keyslots.new_data_key()
+    slots = keyslots.read_slot_file(paths.slots).with_slot(_forged_manager_slot(data_key, fake))
+    keyslots.write_slot_file(paths.slots, slots.resealed([data_key], [fake]))
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    manager_vault.set_key_id(conn, fake)
+    restricted_content.set_public_key(conn, fake)
+    conn.execute("DELETE FROM manager_vault")
+    conn.commit()
+    conn.close()
+
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)  # the real manager signs in as usual...
+    try:
+        _secret_entry(manager, family, "Nightjarfell disclosure")  # ...and records something restricted
+    except AppError:
+        pass
+    finally:
+        manager.close()
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        readable = []
+        for row_id, blob in conn.execute("SELECT id, sealed FROM support_entries WHERE sealed IS NOT NULL"):
+            with contextlib.suppress(manager_vault.SealedContentDamaged):
+                readable.append(restricted_content.open_fields(fake, "support_entries", row_id, blob)["note"])
+        assert not any("Nightjarfell" in str(n) for n in readable)
+    finally:
+        conn.close()
+
+
+# --- audit ----------------------------------------------------------------------------------------
+
+
+def test_a_restricted_referrals_audit_rows_do_not_name_its_sealed_service_category(
+    session, pat, data_dir
+) -> None:
+    """The service category of a restricted referral is sealed; its audit rows must not say it."""
+    from setting_app.domain.models import NewFamily
+    from setting_app.services import families
+    from tests.test_agreements import cover_all
+
+    family = families.add_family(session, NewFamily("FAM-Q1", date(2026, 1, 5))).id
+    cover_all(session)
+    new = replace(
+        _referral(family, "Refuge Nightjarfell", ReferralStatus.SENT),
+        service_category=ServiceCategory.DOMESTIC_ABUSE,
+        restricted=True,
+    )
+    referrals.make_referral(session, new)
+    pat.close()
+    session.close()
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        details = [r[0] for r in conn.execute("SELECT detail FROM audit_log WHERE object_type = 'referral'")]
+        assert details and not any("domestic_abuse" in d for d in details), details
+    finally:
+        conn.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="design limit: the newest signed head in the vault can be rolled back to an older ciphertext "
+    "the insider copied earlier (same manager key, same associated data); with the later signed heads "
+    "deleted, every row after the older head can be rewritten unseen. The real window is 'since the "
+    "oldest signed head the insider kept a copy of', not 'since the newest signed head'.",
+)
+def test_rolling_back_the_vaults_newest_signed_head_is_caught(session, pat, data_dir) -> None:
+    pat.close()
+    session.close()
+    casebook.unlock(data_dir, "manager", PASSPHRASE).close()  # signs a head
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    saved_vault = conn.execute(
+        "SELECT nonce, ciphertext FROM manager_vault WHERE name = ?", (audit.LATEST_HEAD,)
+    ).fetchone()
+    saved_vault = (bytes(saved_vault[0]), bytes(saved_vault[1]))
+    (first_unsigned,) = conn.execute("SELECT max(audit_id) + 1 FROM audit_heads").fetchone()
+    (last_head,) = conn.execute("SELECT max(id) FROM audit_heads").fetchone()
+    conn.close()
+    casebook.unlock(data_dir, "manager", PASSPHRASE).close()  # signs a newer head over more rows
+
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    conn.execute("DELETE FROM audit_heads WHERE id > ?", (last_head,))
+    conn.execute(
+        "UPDATE manager_vault SET nonce = ?, ciphertext = ? WHERE name = ?", (*saved_vault, audit.LATEST_HEAD)
+    )
+    conn.execute("UPDATE audit_log SET detail = 'nothing happened' WHERE id = ?", (first_unsigned,))
+    _rehash_chain_from(conn, first_unsigned)
+    conn.commit()
+    conn.close()
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        assert audit.verify(manager) is not None
+    finally:
+        manager.close()
