@@ -310,3 +310,32 @@ def test_rolling_back_the_vaults_newest_signed_head_is_caught(session, pat, data
         assert audit.verify(manager) is not None
     finally:
         manager.close()
+
+
+# --- the restricted flag is not part of what is sealed ---------------------------------------------
+
+
+def test_a_restricted_flag_cleared_by_sql_does_not_unseal_the_record_at_the_next_amendment(
+    session, pat, book, data_dir
+) -> None:
+    """The insider sets ``restricted = 0`` on a sealed entry. Before the fix, a manager then saw it as an
+    ordinary entry (no reason asked) and the next amendment wrote its note, activity and child back in
+    plain columns, the old version in plain too, and the note into the search index."""
+    secret = book["secret_entry"].id
+    pat.close()
+    session.close()
+    _sql(data_dir, ("UPDATE support_entries SET restricted = 0 WHERE id = ?", (secret,)))
+
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        shown = support_log.get_entry(manager, secret).restricted
+        support_log.amend_entry(manager, secret, {"minutes": 25}, "time corrected")
+    finally:
+        manager.close()
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        dump = every_value(conn)
+        assert b"Kestrelmoor" not in dump and b"kestrelmoor" not in dump
+    finally:
+        conn.close()
+    assert shown  # the manager saw it as restricted

@@ -239,8 +239,11 @@ def _open_row(conn: Connection, manager_key: bytes, table: str, row_id: int) -> 
         return
     values = open_fields(manager_key, table, row_id, row[0])
     sets = ", ".join(f"{f} = ?" for f in spec.fields)
+    # A sealed entry or referral is restricted, whatever its flag says (the flag is a plain column that
+    # anyone with the data key can clear): keep it restricted so the commit seals it again.
+    restricted = ", restricted = 1" if table in _CHILDREN else ""
     conn.execute(
-        f"UPDATE {table} SET {sets}, sealed = NULL WHERE id = ?",
+        f"UPDATE {table} SET {sets}, sealed = NULL{restricted} WHERE id = ?",
         [*(values.get(f, spec.fields[f]) for f in spec.fields), row_id],
     )
 
@@ -367,6 +370,8 @@ class ManagerRowFactory:
         for field in TABLES[table].fields:
             if field in opened:
                 values[names.index(field)] = opened[field]
+        if table in _CHILDREN and "restricted" in names:
+            values[names.index("restricted")] = 1  # sealed means restricted, whatever the plain flag says
         return _OpenedRow(names, values)
 
 
