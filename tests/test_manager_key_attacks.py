@@ -339,3 +339,33 @@ def test_a_restricted_flag_cleared_by_sql_does_not_unseal_the_record_at_the_next
     finally:
         conn.close()
     assert shown  # the manager saw it as restricted
+
+
+def test_a_restricted_referral_to_a_new_service_adds_nothing_to_the_plain_directory(
+    session, pat, data_dir
+) -> None:
+    """Before the fix, the directory gained a row (source 'referral', created the same second as the
+    restricted referral): the sealed service name, readable with the data key by matching times."""
+    from setting_app.domain.models import NewFamily
+    from setting_app.services import families
+    from tests.test_agreements import cover_all
+
+    family = families.add_family(session, NewFamily("FAM-Q2", date(2026, 1, 5))).id
+    cover_all(session)
+    new = replace(
+        _referral(family, "Refuge Nightjarfell", ReferralStatus.SENT),
+        service_category=ServiceCategory.DOMESTIC_ABUSE,
+        restricted=True,
+    )
+    saved = referrals.make_referral(session, new)
+    assert (
+        "Nightjarfell" in referrals.open_restricted_referral(session, saved.id, "safeguarding").service_name
+    )
+    pat.close()
+    session.close()
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM services")]
+        assert not any("Nightjarfell" in n for n in names), names
+    finally:
+        conn.close()
