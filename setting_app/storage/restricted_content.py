@@ -51,6 +51,10 @@ class SealedTable:
     fields: dict[str, object]
     #: Which rows are sealed (SQL over the table, aliased ``t``).
     restricted_when: str
+    #: A column only this table's rows have, so a ``SELECT *`` row is opened with its own table's
+    #: associated data (chases and status changes both seal just ``note``; versions and entries the same
+    #: fields).
+    marker: str | None = None
 
 
 _RESTRICTED_ENTRY = "t.entry_id IN (SELECT id FROM support_entries WHERE restricted = 1)"
@@ -64,7 +68,7 @@ _ENTRY_FIELDS: dict[str, object] = {
 
 TABLES: dict[str, SealedTable] = {
     "support_entries": SealedTable(_ENTRY_FIELDS, "t.restricted = 1"),
-    "support_entry_versions": SealedTable(_ENTRY_FIELDS, _RESTRICTED_ENTRY),
+    "support_entry_versions": SealedTable(_ENTRY_FIELDS, _RESTRICTED_ENTRY, "entry_id"),
     "referrals": SealedTable(
         {
             "child_id": None,
@@ -80,8 +84,8 @@ TABLES: dict[str, SealedTable] = {
         },
         "t.restricted = 1",
     ),
-    "referral_status_history": SealedTable({"note": ""}, _RESTRICTED_REFERRAL),
-    "referral_chases": SealedTable({"note": ""}, _RESTRICTED_REFERRAL),
+    "referral_status_history": SealedTable({"note": ""}, _RESTRICTED_REFERRAL, "changed_on"),
+    "referral_chases": SealedTable({"note": ""}, _RESTRICTED_REFERRAL, "chased_on"),
     "information_sharing": SealedTable(
         {
             "recipient": "Restricted",
@@ -92,6 +96,7 @@ TABLES: dict[str, SealedTable] = {
             "no_agreement_reason": "",
         },
         _RESTRICTED_REFERRAL,
+        "decided_on",
     ),
 }
 
@@ -343,7 +348,13 @@ class ManagerRowFactory:
         table = None
         if "sealed" in names and "id" in names:
             present = set(names)
-            table = next((t for t, spec in TABLES.items() if all(f in present for f in spec.fields)), None)
+            fits = [
+                t
+                for t, spec in TABLES.items()
+                if all(f in present for f in spec.fields) and (spec.marker is None or spec.marker in present)
+            ]
+            # The table named by its own marker column first (a version row also has every entry field).
+            table = next((t for t in fits if TABLES[t].marker), fits[0] if fits else None)
         layout = (
             description,
             table,
