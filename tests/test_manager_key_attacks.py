@@ -374,7 +374,6 @@ def test_a_restricted_referral_to_a_new_service_adds_nothing_to_the_plain_direct
 # --- transfers ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="transfers.restricted_reason is plain text (being fixed)")
 def test_a_transfer_of_restricted_records_leaves_nothing_restricted_readable_with_the_data_key(
     session, tmp_path
 ) -> None:
@@ -404,6 +403,9 @@ def test_a_transfer_of_restricted_records_leaves_nothing_restricted_readable_wit
                 conn.close()
             for canary in (b"Nightjarfell", b"nightjarfell", b"SAFEGUARDING-SECRET"):
                 assert canary not in dump, (side.setting.name, canary)
+        # Managers still read it.
+        for side in (session, receiver):
+            assert "Nightjarfell" in transfer.list_transfers(side)[0].restricted_reason
     finally:
         receiver.close()
 
@@ -422,3 +424,19 @@ def test_a_manager_reads_back_restricted_chase_notes_and_earlier_versions(sessio
     support_log.amend_entry(session, entry, {"note": "Nightjarfell amended"}, "wording")
     versions = support_log.entry_history(session, entry)
     assert versions and "Kestrelmoor" in versions[0].note, [v.note for v in versions]
+
+
+def test_the_reason_for_amending_a_restricted_entry_is_sealed_with_its_earlier_version(
+    session, pat, book, data_dir
+) -> None:
+    entry = book["secret_entry"].id
+    support_log.amend_entry(session, entry, {"minutes": 30}, "Nightjarfell said it lasted longer")
+    assert "Nightjarfell" in support_log.entry_history(session, entry)[0].reason
+    pat.close()
+    session.close()
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        dump = every_value(conn)
+        assert b"Nightjarfell" not in dump and b"nightjarfell" not in dump
+    finally:
+        conn.close()

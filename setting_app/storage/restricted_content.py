@@ -68,7 +68,8 @@ _ENTRY_FIELDS: dict[str, object] = {
 
 TABLES: dict[str, SealedTable] = {
     "support_entries": SealedTable(_ENTRY_FIELDS, "t.restricted = 1"),
-    "support_entry_versions": SealedTable(_ENTRY_FIELDS, _RESTRICTED_ENTRY, "entry_id"),
+    # An earlier version also keeps why it was amended: free text about what happened.
+    "support_entry_versions": SealedTable({**_ENTRY_FIELDS, "reason": ""}, _RESTRICTED_ENTRY, "entry_id"),
     "referrals": SealedTable(
         {
             "child_id": None,
@@ -97,6 +98,10 @@ TABLES: dict[str, SealedTable] = {
         },
         _RESTRICTED_REFERRAL,
         "decided_on",
+    ),
+    # Why restricted records went with a family to (or came from) another setting.
+    "transfers": SealedTable(
+        {"restricted_reason": "Restricted"}, "t.restricted_included = 1", "transfer_uid"
     ),
 }
 
