@@ -12,6 +12,10 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import zipfile
 from dataclasses import replace
 from datetime import date
@@ -23,7 +27,7 @@ from setting_app.domain.codes import Domain, ReferralStatus, ServiceCategory
 from setting_app.domain.errors import AppError, PermissionDenied
 from setting_app.domain.models import NewEntry
 from setting_app.services import audit, backup, casebook, key_rotation, referrals, support_log
-from setting_app.storage import keyslots, manager_vault, restricted_content
+from setting_app.storage import database, keyslots, manager_vault, restricted_content
 from setting_app.storage.casebook_store import CasebookPaths
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from tests.conftest import PASSPHRASE
@@ -221,7 +225,7 @@ def test_an_insider_cannot_mint_the_manager_key_everyone_then_uses(session, pat,
     fake = keyslots.new_data_key()
     slots = keyslots.read_slot_file(paths.slots).with_slot(_forged_manager_slot(data_key, fake))
     keyslots.write_slot_file(paths.slots, slots.resealed([data_key], [fake]))
-    conn = practitioner_sql(data_dir, "pat", PAT)
+    conn = database.open_database(paths.db, data_key)  # the forged slot opens the data key
     manager_vault.set_key_id(conn, fake)
     restricted_content.set_public_key(conn, fake)
     conn.execute("DELETE FROM manager_vault")
@@ -235,7 +239,7 @@ def test_an_insider_cannot_mint_the_manager_key_everyone_then_uses(session, pat,
         pass
     finally:
         manager.close()
-    conn = practitioner_sql(data_dir, "pat", PAT)
+    conn = database.open_database(paths.db, data_key)  # the forged slot opens the data key
     try:
         readable = []
         for row_id, blob in conn.execute("SELECT id, sealed FROM support_entries WHERE sealed IS NOT NULL"):
@@ -440,3 +444,69 @@ def test_the_reason_for_amending_a_restricted_entry_is_sealed_with_its_earlier_v
         assert b"Nightjarfell" not in dump and b"nightjarfell" not in dump
     finally:
         conn.close()
+
+
+# --- a leaver's keys ------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.xfail(
+    strict=True,
+    reason="an interrupted removal is never finished: a kill before the swap leaves the leaver's account "
+    "off and slot gone, but the old data key and manager key (which the leaver may have kept) stay the "
+    "casebook's keys; the next unlock tidies the slots back to them and nothing tells a manager that the "
+    "removal must be repeated.",
+)
+@pytest.mark.parametrize("point", ["after-manager-slots", "before-swap"])
+def test_an_interrupted_removal_of_a_manager_still_ends_with_their_keys_useless(
+    session, pat, book, data_dir, point
+) -> None:
+    from setting_app.services.staff import add_user
+    from tests.test_manager_key import KILLER
+
+    add_user(session, "deputy", "manager", "deputy passphrase 1", kdf=TEST_ONLY_FAST_KDF)
+    deputy = keyslots.open_with_passphrase(
+        keyslots.read_slot_file(CasebookPaths(data_dir).slots).find_user("deputy"), "deputy passphrase 1"
+    )  # what the deputy kept before leaving
+    pat.close()
+    session.close()
+    env = {**os.environ, "SETTING_APP_TEST_CRASH_AT": point}
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLER, str(data_dir), "deputy", PASSPHRASE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        assert manager_vault.matching_key(manager.conn, deputy.manager_keys) is None
+        assert manager.data_key() not in deputy.data_keys
+    finally:
+        manager.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="restore keeps the backup's data key and manager key: a practitioner removed since the backup "
+    "(whose slot stays out) kept the data key and opens the restored casebook file with it; nothing "
+    "rotates the keys after such a restore.",
+)
+def test_a_restore_from_before_a_removal_leaves_the_leavers_kept_key_useless(
+    session, data_dir, tmp_path
+) -> None:
+    from setting_app.services.staff import add_user
+
+    add_user(session, "leaver", "practitioner", "leaver passphrase 1", kdf=TEST_ONLY_FAST_KDF)
+    kept = _data_key(data_dir, "leaver", "leaver passphrase 1")
+    old = backup.make_backup(session, tmp_path / "old.fslbackup").path
+    session = key_rotation.remove_staff_member(session, "leaver").session
+    session.close()
+    backup.restore_backup(data_dir, old, "manager", PASSPHRASE)
+    with pytest.raises(database.DatabaseError):
+        conn = database.open_database(CasebookPaths(data_dir).db, kept)
+        try:
+            conn.execute("SELECT count(*) FROM support_entries").fetchone()
+        finally:
+            conn.close()
