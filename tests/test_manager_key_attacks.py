@@ -510,3 +510,76 @@ def test_a_restore_from_before_a_removal_leaves_the_leavers_kept_key_useless(
             conn.execute("SELECT count(*) FROM support_entries").fetchone()
         finally:
             conn.close()
+
+
+# --- the public halves of the manager-only key pairs ---------------------------------------------------
+
+
+def test_replaced_public_halves_of_the_settings_keys_are_put_back_at_a_managers_sign_in(
+    session, pat, data_dir, tmp_path
+) -> None:
+    """``transfer_key_public`` goes into the key file other settings seal transfers to; the export key's
+    public half is what the LA checks returns with. An insider who replaced them with their own would
+    read the next family sent here, or sign returns as the setting."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from setting_app.services import export_keys, transfer_keys
+    from setting_app.services.la_export import signing as signing_service
+
+    real = transfer_keys.my_keys(session)
+    pat.close()
+    session.close()
+    mine_x = signing_service.b64(signing_service.raw_public(X25519PrivateKey.generate().public_key()))
+    mine_ed = signing_service.b64(signing_service.raw_public(Ed25519PrivateKey.generate().public_key()))
+    _sql(
+        data_dir,
+        ("UPDATE app_settings SET value = ? WHERE key = 'transfer_key_public'", (mine_x,)),
+        ("UPDATE app_settings SET value = ? WHERE key = 'export_signing_key_public'", (mine_ed,)),
+    )
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        keys = transfer_keys.my_keys(manager)
+        assert keys.transfer_public == real.transfer_public
+        assert keys.signing_public == real.signing_public
+        assert export_keys.export_key_fingerprint(manager.conn) == real.signing_fingerprint
+    finally:
+        manager.close()
+
+
+def test_a_deleted_manager_key_id_does_not_let_app_settings_replace_the_vaults_keys(
+    session, pat, data_dir
+) -> None:
+    """With ``manager_key_id`` gone the casebook looked not yet upgraded, and the next manager sign-in
+    moved "the old places" in app_settings into the vault, over the real keys: an insider's own
+    transfer key became the setting's."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from setting_app.services import transfer_keys
+    from setting_app.services.la_export import signing as signing_service
+
+    real = transfer_keys.my_keys(session)
+    pat.close()
+    session.close()
+    mine = X25519PrivateKey.generate()
+    raw = mine.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    public = signing_service.b64(signing_service.raw_public(mine.public_key()))
+    _sql(
+        data_dir,
+        ("DELETE FROM app_settings WHERE key = 'manager_key_id'", ()),
+        ("INSERT INTO app_settings (key, value) VALUES ('transfer_key', ?)", (signing_service.b64(raw),)),
+        ("UPDATE app_settings SET value = ? WHERE key = 'transfer_key_public'", (public,)),
+    )
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        assert manager.has_manager_key
+        assert transfer_keys.my_keys(manager).transfer_public == real.transfer_public
+        assert (
+            signing_service.raw_public(transfer_keys.transfer_private_key(manager).public_key())
+            == real.transfer_public
+        )
+    finally:
+        manager.close()
