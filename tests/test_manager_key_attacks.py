@@ -583,3 +583,44 @@ def test_a_deleted_manager_key_id_does_not_let_app_settings_replace_the_vaults_k
         )
     finally:
         manager.close()
+
+
+def test_deleting_the_vaults_audit_key_and_newest_head_does_not_let_forged_heads_pass(
+    session, pat, data_dir
+) -> None:
+    """The insider deletes the vault's audit signing key and its record of the newest head, puts their
+    own public key in app_settings, rewrites a signed row and signs every head again with their key.
+    Before the fix a manager's ``audit verify`` then used the app_settings key and passed."""
+    import base64 as b64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from setting_app.storage import audit_repo
+
+    pat.close()
+    session.close()
+    casebook.unlock(data_dir, "manager", PASSPHRASE).close()  # signs a head over every row so far
+    mine = Ed25519PrivateKey.generate()
+    public = b64.b64encode(
+        mine.public_key().public_bytes_raw()  # type: ignore[attr-defined]
+    ).decode()
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    conn.execute("UPDATE audit_log SET detail = 'nothing happened' WHERE id = 2")
+    _rehash_chain_from(conn, 2)
+    conn.execute("DELETE FROM manager_vault WHERE name IN ('audit_signing_key', ?)", (audit.LATEST_HEAD,))
+    conn.execute("UPDATE app_settings SET value = ? WHERE key = 'audit_signing_key_public'", (public,))
+    for head in audit_repo.list_signed_heads(conn):
+        digest = audit_repo.row_hash(conn, head.audit_id)
+        message = audit_repo.head_message(head.audit_id, digest, head.occasion, head.signed_at)
+        conn.execute(
+            "UPDATE audit_heads SET audit_hash = ?, signature = ? WHERE id = ?",
+            (digest, mine.sign(message), head.id),
+        )
+    conn.commit()
+    conn.close()
+    manager = casebook.unlock(data_dir, "manager", PASSPHRASE)
+    try:
+        assert audit.verify(manager) is not None
+        assert any("audit" in p for p in casebook.check_casebook(manager))
+    finally:
+        manager.close()
