@@ -624,3 +624,26 @@ def test_deleting_the_vaults_audit_key_and_newest_head_does_not_let_forged_heads
         assert any("audit" in p for p in casebook.check_casebook(manager))
     finally:
         manager.close()
+
+
+def test_without_the_restricted_content_key_a_practitioners_restricted_entry_is_refused_not_saved_plain(
+    session, pat, book, data_dir
+) -> None:
+    family = book["family"]
+    pat.close()
+    session.close()
+    _sql(data_dir, ("DELETE FROM app_settings WHERE key = 'restricted_content_public'", ()))
+    practitioner = casebook.unlock(data_dir, "pat", PAT)
+    try:
+        before = practitioner.conn.execute("SELECT count(*) FROM support_entries").fetchone()[0]
+        with pytest.raises(restricted_content.RestrictedKeyMissing) as refused:
+            _secret_entry(practitioner, family, "Nightjarfell follow-up")
+        assert len(str(refused.value).splitlines()) == 1
+        assert practitioner.conn.execute("SELECT count(*) FROM support_entries").fetchone()[0] == before
+    finally:
+        practitioner.close()
+    conn = practitioner_sql(data_dir, "pat", PAT)
+    try:
+        assert b"ightjarfell" not in every_value(conn)
+    finally:
+        conn.close()

@@ -205,6 +205,8 @@ def _seal_pending(conn: Connection) -> int:
     # anyone holding the data key can rewrite that setting (to a key of their own, or to nothing).
     manager_key = manager_key_of(conn)
     public = public_key_for(manager_key) if manager_key else stored_public_key(conn)
+    if public is None and installed_key_id(conn) is None:
+        return 0  # a casebook not yet upgraded: nothing to seal to until a manager signs in
     pending = []
     for table, spec in TABLES.items():
         columns = ", ".join(f"t.{f}" for f in spec.fields)
@@ -213,12 +215,12 @@ def _seal_pending(conn: Connection) -> int:
         ).fetchall()
         pending.append((table, spec, rows))
     if public is None:
-        if installed_key_id(conn) is not None and any(rows for _, _, rows in pending):
+        if any(rows for _, _, rows in pending):
             raise RestrictedKeyMissing(
                 "Restricted records cannot be saved now: the casebook's key for them is missing. Ask a "
                 "manager to sign in, which puts it back. Nothing was saved."
             )
-        return 0  # a casebook not yet upgraded: nothing to seal to until a manager signs in
+        return 0
     sealed = 0
     for table, spec, rows in pending:
         for row in rows:
