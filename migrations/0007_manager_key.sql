@@ -20,6 +20,8 @@ ALTER TABLE referrals ADD COLUMN sealed BLOB;
 ALTER TABLE referral_status_history ADD COLUMN sealed BLOB;
 ALTER TABLE referral_chases ADD COLUMN sealed BLOB;
 ALTER TABLE information_sharing ADD COLUMN sealed BLOB;
+-- Why restricted records went with a transfer says what happened: sealed like them.
+ALTER TABLE transfers ADD COLUMN sealed BLOB;
 
 CREATE TABLE audit_heads (
     id INTEGER PRIMARY KEY,

@@ -127,8 +127,12 @@ def verify(session: Session) -> str | None:
         return broken
     public_b64 = manager_key.public_key(session.conn, manager_key.AUDIT_SIGNING_KEY)
     latest: str | None = None
+    heads = audit_repo.list_signed_heads(session.conn)
     if session.has_manager_key and manager_vault.installed_key_id(session.conn) is not None:
         private_b64 = manager_key.private_key(session, manager_key.AUDIT_SIGNING_KEY, "check the audit trail")
+        if private_b64 is None and heads:
+            # Never fall back to the public key in app_settings: anyone with the data key can set it.
+            return "the audit signing key is missing from the managers' vault, so the signed points cannot be trusted"
         if private_b64 is not None:
             private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_b64))
             public_b64 = base64.b64encode(
@@ -136,7 +140,8 @@ def verify(session: Session) -> str | None:
             ).decode()
         stored = manager_vault.get(session.conn, session.manager_key("check the audit trail"), LATEST_HEAD)
         latest = stored.decode() if stored else None
-    heads = audit_repo.list_signed_heads(session.conn)
+        if latest is None and heads:
+            return "the managers' record of the newest signed point of the audit trail is missing: signed points may have been removed"
     if public_b64 is None:
         return "signed audit heads exist but the audit signing key is missing" if heads else None
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64))

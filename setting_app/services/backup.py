@@ -23,9 +23,10 @@ from setting_app.domain.clock import SYSTEM_CLOCK, Clock
 from setting_app.domain.errors import AppError
 from setting_app.services import audit
 from setting_app.services.session import Session
-from setting_app.storage import audit_repo, keyslots, migrations, setting_repo, staff_repo
+from setting_app.storage import audit_repo, keyslots, manager_vault, migrations, setting_repo, staff_repo
 from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME, CasebookPaths, choose_key, open_store
 from setting_app.storage.database import (
+    DatabaseError,
     copy_database,
     integrity_problems,
     open_database,
@@ -227,6 +228,42 @@ class RestoreRefused(AppError):
     pass
 
 
+def _casebook_manager_key(db: Path, data_key: bytes, candidates: list[bytes]) -> bytes | None:
+    """Which of ``candidates`` is the manager key of the casebook in ``db``.
+
+    None if that casebook has no manager key yet (before the upgrade) or cannot be read. Raises
+    RestoreRefused if it has one and no candidate is it, or if the candidate does not open its vault:
+    a key slot marked "manager" is only a claim (anyone holding the data key can write one into the key
+    file, sealing a manager key of their own making); the casebook's own key is the proof.
+    """
+    try:
+        conn = open_database(db, data_key)
+    except (DatabaseError, OSError, AppError):
+        return None  # a damaged casebook: the key slots alone decide, as before
+    try:
+        try:
+            wanted = manager_vault.installed_key_id(conn)
+        except DatabaseError:
+            return None
+        if wanted is None:
+            return None
+        key = manager_vault.matching_key(conn, candidates)
+        if key is None:
+            raise RestoreRefused("Only a manager can restore a backup. Nothing was changed.")
+        try:
+            names = [r[0] for r in conn.execute("SELECT name FROM manager_vault")]
+            for name in names:
+                manager_vault.get(conn, key, name)
+        except manager_vault.SealedContentDamaged:
+            raise RestoreRefused(
+                "The manager key does not open this casebook's protected secrets, so it cannot be "
+                "restored with this account. Nothing was changed."
+            ) from None
+        return key
+    finally:
+        conn.close()
+
+
 def _require_current_manager(
     paths: CasebookPaths, username: str, passphrase: str
 ) -> keyslots.SlotFile | None:
@@ -249,6 +286,13 @@ def _require_current_manager(
     upgraded = any(s.sealed_manager for s in current.slots)
     if not slot.may_hold_manager_key or (upgraded and not opened.manager_keys):
         raise RestoreRefused("Only a manager can restore a backup. Nothing was changed.")
+    if paths.db.exists():
+        try:
+            data_key = choose_key(paths, opened.data_keys)
+        except AppError:
+            data_key = None  # a damaged casebook is what restores are for: the slots decide
+        if data_key is not None:
+            _casebook_manager_key(paths.db, data_key, opened.manager_keys)
     return current
 
 
@@ -292,8 +336,10 @@ def restore_backup(
                     f"'{username}' was not a manager when the backup was made, so it cannot be restored with "
                     "that account. Nothing was changed."
                 )
+            backup_manager = _casebook_manager_key(work / DB_NAME, keys.data_keys[0], keys.manager_keys)
             if current is not None:
-                resealed = current.resealed(keys.data_keys[:1], keys.manager_keys[:1])
+                managers = [backup_manager] if backup_manager is not None else keys.manager_keys[:1]
+                resealed = current.resealed(keys.data_keys[:1], managers)
                 keyslots.write_slot_file(work / SLOTS_NAME, resealed)
             kept: Path | None = None
             existing = [

@@ -100,11 +100,40 @@ def settle_at_unlock(session: Session, slot: keyslots.KeySlot | None, manager_ke
         key = manager_vault.matching_key(conn, manager_keys)
         if key is not None and session.user.is_manager:
             session.set_manager_key(key)
+            _repair_public_key(session, key)
         elif session.user.is_manager:
             _demote(session)
         return session
     slot_is_manager = slot is None or slot.may_hold_manager_key
+    if _vault_in_use(conn):
+        # The casebook was upgraded, yet its manager key's name is gone: removed by someone holding
+        # the data key. Never "upgrade" again (that would move app_settings, which they may have
+        # filled with keys of their own, over the vault's): put the name back if this key opens it.
+        key = _key_opening_vault(conn, manager_keys) if slot_is_manager else None
+        if key is None or not session.user.is_manager:
+            if session.user.is_manager:
+                _demote(session)
+            return session
+        from setting_app.services import audit
+
+        with unit_of_work(conn):
+            manager_vault.set_key_id(conn, key)
+            for name in MOVED_SECRETS:
+                conn.execute("DELETE FROM app_settings WHERE key = ?", (name,))
+            audit.record(
+                session,
+                audit.ACCOUNT,
+                object_type="casebook",
+                detail="the manager key's name had been removed outside the app: put back",
+            )
+        session.set_manager_key(key)
+        _repair_public_key(session, key)
+        return session
     if not (session.user.is_manager and slot_is_manager):
+        if session.user.is_manager:
+            # A role raised by SQL, on a casebook whose manager_key_id is missing (not yet upgraded, or
+            # deleted by someone holding the data key): a practitioner's slot makes a practitioner.
+            _demote(session)
         return session
     key = manager_keys[0] if manager_keys else keyslots.new_data_key()
     paths = CasebookPaths(session.data_dir)
@@ -123,6 +152,73 @@ def settle_at_unlock(session: Session, slot: keyslots.KeySlot | None, manager_ke
             detail="manager key made: restricted content and the setting's private keys moved under it",
         )
     return session
+
+
+def _vault_in_use(conn: Connection) -> bool:
+    return conn.execute("SELECT 1 FROM manager_vault LIMIT 1").fetchone() is not None
+
+
+def _key_opening_vault(conn: Connection, candidates: list[bytes]) -> bytes | None:
+    names = [r[0] for r in conn.execute("SELECT name FROM manager_vault ORDER BY name")]
+    for key in candidates:
+        try:
+            for name in names:
+                manager_vault.get(conn, key, name)
+        except manager_vault.SealedContentDamaged:
+            continue
+        return key
+    return None
+
+
+def _public_half(name: str, private_b64: str) -> str | None:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    try:
+        raw = base64.b64decode(private_b64)
+        if name == TRANSFER_KEY:
+            public = X25519PrivateKey.from_private_bytes(raw).public_key()
+        else:
+            public = Ed25519PrivateKey.from_private_bytes(raw).public_key()
+    except ValueError:
+        return None
+    return base64.b64encode(
+        public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    ).decode()
+
+
+def _repair_public_key(session: Session, key: bytes) -> None:
+    """Public halves are readable and writable with the data key: the one practitioners seal restricted
+    content to, the transfer key's (other settings seal families to it) and the export and audit keys'
+    (returns and signed heads are checked with them). A manager's sign-in derives each from what the
+    manager key holds, puts back any that was changed or removed, and says so in the audit trail."""
+    conn = session.conn
+    repaired: list[str] = []
+    if restricted_content.stored_public_key(conn) != restricted_content.public_key_for(key):
+        repaired.append(restricted_content.PUBLIC_KEY_SETTING)
+    pairs: dict[str, str] = {}
+    for name in (EXPORT_SIGNING_KEY, TRANSFER_KEY, AUDIT_SIGNING_KEY):
+        try:
+            private = manager_vault.get(conn, key, name)
+        except manager_vault.SealedContentDamaged:
+            continue  # reported where the key is used
+        public = _public_half(name, private.decode("ascii")) if private is not None else None
+        if public is not None and public_key(conn, name) != public:
+            pairs[name] = public
+            repaired.append(public_setting(name))
+    if not repaired:
+        return
+    from setting_app.services import audit
+
+    with unit_of_work(conn):
+        restricted_content.set_public_key(conn, key)
+        for name, public in pairs.items():
+            setting_repo.set_app_setting(conn, public_setting(name), public)
+        audit.record(
+            session,
+            audit.ACCOUNT,
+            object_type="casebook",
+            detail="changed outside the app and put back: " + ", ".join(repaired),
+        )
 
 
 def _demote(session: Session) -> None:

@@ -122,6 +122,12 @@ def _link_service(conn: Connection, r: NewTrackedReferral, now) -> NewTrackedRef
         if service is None:
             raise NotFound("That service is no longer in the directory.")
         return r
+    if getattr(r, "restricted", False):
+        # The directory is plain (readable with the data key): a row added the same second as a
+        # restricted referral would name the service that the referral keeps sealed. Link only.
+        matches = service_repo.find_services_by_name(conn, r.service_name)
+        same = [s for s in matches if s.category is r.service_category] or matches
+        return replace(r, service_id=same[0].id if same else None)
     service = service_directory.service_for_referral(conn, r.service_name, r.service_category, r.domain, now)
     return replace(r, service_id=service.id)
 
@@ -174,8 +180,10 @@ def make_referral(
             session,
             audit.CREATE,
             saved,
-            f"{saved.status.value}, {saved.service_category.value}"
-            + (", restricted" if saved.restricted else ""),
+            # A restricted referral's category is sealed with it: its audit row must not say it.
+            f"{saved.status.value}, restricted"
+            if saved.restricted
+            else f"{saved.status.value}, {saved.service_category.value}",
         )
         return saved
 

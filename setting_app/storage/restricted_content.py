@@ -34,9 +34,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from setting_app.domain.errors import CasebookDamaged, PermissionDenied
+from setting_app.domain.errors import AppError, CasebookDamaged, PermissionDenied
 from setting_app.storage.database import Connection, DatabaseError, OperationalError, Row
-from setting_app.storage.manager_vault import SealedContentDamaged
+from setting_app.storage.manager_vault import SealedContentDamaged, installed_key_id
 
 PUBLIC_KEY_SETTING = "restricted_content_public"
 DAMAGED_TEXT = (
@@ -51,6 +51,10 @@ class SealedTable:
     fields: dict[str, object]
     #: Which rows are sealed (SQL over the table, aliased ``t``).
     restricted_when: str
+    #: A column only this table's rows have, so a ``SELECT *`` row is opened with its own table's
+    #: associated data (chases and status changes both seal just ``note``; versions and entries the same
+    #: fields).
+    marker: str | None = None
 
 
 _RESTRICTED_ENTRY = "t.entry_id IN (SELECT id FROM support_entries WHERE restricted = 1)"
@@ -64,7 +68,8 @@ _ENTRY_FIELDS: dict[str, object] = {
 
 TABLES: dict[str, SealedTable] = {
     "support_entries": SealedTable({**_ENTRY_FIELDS, "carer": ""}, "t.restricted = 1"),
-    "support_entry_versions": SealedTable(_ENTRY_FIELDS, _RESTRICTED_ENTRY),
+    # An earlier version also keeps why it was amended: free text about what happened.
+    "support_entry_versions": SealedTable({**_ENTRY_FIELDS, "reason": ""}, _RESTRICTED_ENTRY, "entry_id"),
     "referrals": SealedTable(
         {
             "child_id": None,
@@ -81,8 +86,8 @@ TABLES: dict[str, SealedTable] = {
         },
         "t.restricted = 1",
     ),
-    "referral_status_history": SealedTable({"note": ""}, _RESTRICTED_REFERRAL),
-    "referral_chases": SealedTable({"note": ""}, _RESTRICTED_REFERRAL),
+    "referral_status_history": SealedTable({"note": ""}, _RESTRICTED_REFERRAL, "changed_on"),
+    "referral_chases": SealedTable({"note": ""}, _RESTRICTED_REFERRAL, "chased_on"),
     "information_sharing": SealedTable(
         {
             "recipient": "Restricted",
@@ -93,6 +98,11 @@ TABLES: dict[str, SealedTable] = {
             "no_agreement_reason": "",
         },
         _RESTRICTED_REFERRAL,
+        "decided_on",
+    ),
+    # Why restricted records went with a family to (or came from) another setting.
+    "transfers": SealedTable(
+        {"restricted_reason": "Restricted"}, "t.restricted_included = 1", "transfer_uid"
     ),
 }
 
@@ -187,16 +197,33 @@ def seal_pending(conn: Connection) -> int:
         ) from None
 
 
+class RestrictedKeyMissing(AppError):
+    """The casebook has a manager key but the public key restricted content is sealed to is gone."""
+
+
 def _seal_pending(conn: Connection) -> int:
-    public = stored_public_key(conn)
-    if public is None:
+    # A manager's connection seals to the key its manager key derives, never to what app_settings says:
+    # anyone holding the data key can rewrite that setting (to a key of their own, or to nothing).
+    manager_key = manager_key_of(conn)
+    public = public_key_for(manager_key) if manager_key else stored_public_key(conn)
+    if public is None and installed_key_id(conn) is None:
         return 0  # a casebook not yet upgraded: nothing to seal to until a manager signs in
-    sealed = 0
+    pending = []
     for table, spec in TABLES.items():
         columns = ", ".join(f"t.{f}" for f in spec.fields)
         rows = conn.execute(
             f"SELECT t.id, {columns} FROM {table} t WHERE t.sealed IS NULL AND {spec.restricted_when}"
         ).fetchall()
+        pending.append((table, spec, rows))
+    if public is None:
+        if any(rows for _, _, rows in pending):
+            raise RestrictedKeyMissing(
+                "Restricted records cannot be saved now: the casebook's key for them is missing. Ask a "
+                "manager to sign in, which puts it back. Nothing was saved."
+            )
+        return 0
+    sealed = 0
+    for table, spec, rows in pending:
         for row in rows:
             values = {f: row[i + 1] for i, f in enumerate(spec.fields)}
             blob = seal_fields(public, table, row[0], values)
@@ -225,8 +252,11 @@ def _open_row(conn: Connection, manager_key: bytes, table: str, row_id: int) -> 
         return
     values = open_fields(manager_key, table, row_id, row[0])
     sets = ", ".join(f"{f} = ?" for f in spec.fields)
+    # A sealed entry or referral is restricted, whatever its flag says (the flag is a plain column that
+    # anyone with the data key can clear): keep it restricted so the commit seals it again.
+    restricted = ", restricted = 1" if table in _CHILDREN else ""
     conn.execute(
-        f"UPDATE {table} SET {sets}, sealed = NULL WHERE id = ?",
+        f"UPDATE {table} SET {sets}, sealed = NULL{restricted} WHERE id = ?",
         [*(values.get(f, spec.fields[f]) for f in spec.fields), row_id],
     )
 
@@ -311,17 +341,6 @@ class _OpenedRow:
         return iter(self._values)
 
 
-#: A column that tells which sealed table a ``SELECT *`` row comes from (several share field names).
-_MARKERS = (
-    ("support_entry_versions", "replaced_at"),
-    ("support_entries", "entry_date"),
-    ("referral_status_history", "changed_on"),
-    ("referral_chases", "chased_on"),
-    ("information_sharing", "decision"),
-    ("referrals", "made_on"),
-)
-
-
 class ManagerRowFactory:
     """Row factory for a manager's connection: sealed fields of ``SELECT *`` rows are opened."""
 
@@ -337,14 +356,13 @@ class ManagerRowFactory:
         table = None
         if "sealed" in names and "id" in names:
             present = set(names)
-            table = next(
-                (
-                    t
-                    for t, marker in _MARKERS
-                    if marker in present and all(f in present for f in TABLES[t].fields)
-                ),
-                None,
-            )
+            fits = [
+                t
+                for t, spec in TABLES.items()
+                if all(f in present for f in spec.fields) and (spec.marker is None or spec.marker in present)
+            ]
+            # The table named by its own marker column first (a version row also has every entry field).
+            table = next((t for t in fits if TABLES[t].marker), fits[0] if fits else None)
         layout = (
             description,
             table,
@@ -371,6 +389,8 @@ class ManagerRowFactory:
         for field in TABLES[table].fields:
             if field in opened:
                 values[names.index(field)] = opened[field]
+        if table in _CHILDREN and "restricted" in names:
+            values[names.index("restricted")] = 1  # sealed means restricted, whatever the plain flag says
         return _OpenedRow(names, values)
 
 
