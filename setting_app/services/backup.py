@@ -266,17 +266,18 @@ def _casebook_manager_key(db: Path, data_key: bytes, candidates: list[bytes]) ->
 
 def _require_current_manager(
     paths: CasebookPaths, username: str, passphrase: str
-) -> keyslots.SlotFile | None:
+) -> tuple[keyslots.SlotFile | None, set[str]]:
     """Restoring is a manager's act on THIS casebook: the person must be a manager here now.
 
     Returns the current slot file (whose people are kept after the restore), or None when the folder
-    holds no casebook key file to check against (a lost or new PC): then the backup alone decides.
+    holds no casebook key file to check against (a lost or new PC): then the backup alone decides; and
+    the accounts switched off in the current casebook (switched off again after the restore).
     """
     if not paths.slots.exists():
-        return None
+        return None, set()
     current = keyslots.read_slot_file(paths.slots)
     if not current.slots:
-        return None
+        return None, set()
     slot = current.find_user(username)
     if slot is None:
         raise RestoreRefused(
@@ -293,7 +294,45 @@ def _require_current_manager(
             data_key = None  # a damaged casebook is what restores are for: the slots decide
         if data_key is not None:
             _casebook_manager_key(paths.db, data_key, opened.manager_keys)
-    return current
+            return current, _inactive_usernames(paths.db, data_key)
+    return current, set()
+
+
+def _inactive_usernames(db: Path, data_key: bytes) -> set[str]:
+    """The accounts switched off in a casebook; empty if it cannot be read (damage is what restores are for)."""
+    try:
+        conn = open_database(db, data_key)
+    except AppError:
+        return set()
+    try:
+        return {r[0] for r in conn.execute("SELECT username FROM staff WHERE active = 0")}
+    except DatabaseError:
+        return set()
+    finally:
+        conn.close()
+
+
+def _reapply_removals_and_rotate(data_dir: Path, username: str, passphrase: str, removed: set[str], clock: Clock) -> None:
+    """After a restore: anyone switched off since the backup was made is switched off again, and both
+    keys are rotated, so a data key or manager key someone kept from the backup's time opens nothing."""
+    from setting_app.services import casebook, key_rotation  # late: they import this module's neighbours
+
+    session = casebook.unlock(data_dir, username, passphrase, clock=clock)
+    try:
+        with unit_of_work(session.conn):
+            for user in staff_repo.list_staff(session.conn, active_only=True):
+                if user.username in removed:
+                    staff_repo.set_staff_active(session.conn, user.id, False)
+                    audit.record(
+                        session,
+                        audit.ACCOUNT,
+                        object_type="staff",
+                        object_id=user.id,
+                        detail=f"{user.username} switched off again after the restore (removed since the backup)",
+                    )
+        session = key_rotation.rotate_data_key(session).session
+    finally:
+        session.close()
 
 
 def restore_backup(
@@ -322,7 +361,7 @@ def restore_backup(
     ensure_private_dir(data_dir)
     paths = CasebookPaths(data_dir)
     with contextlib.nullcontext() if app_holds_lock else InstanceLock(data_dir):
-        current = _require_current_manager(paths, username, passphrase)
+        current, removed = _require_current_manager(paths, username, passphrase)
         work = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
         try:
             info, keys, backup_slot = _extract_and_check(
@@ -357,4 +396,6 @@ def restore_backup(
             fsync_dir(data_dir)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+        if current is not None:
+            _reapply_removals_and_rotate(data_dir, username, passphrase, removed, clock)
     return info, kept
