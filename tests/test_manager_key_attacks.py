@@ -450,13 +450,6 @@ def test_the_reason_for_amending_a_restricted_entry_is_sealed_with_its_earlier_v
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-@pytest.mark.xfail(
-    strict=True,
-    reason="an interrupted removal is never finished: a kill before the swap leaves the leaver's account "
-    "off and slot gone, but the old data key and manager key (which the leaver may have kept) stay the "
-    "casebook's keys; the next unlock tidies the slots back to them and nothing tells a manager that the "
-    "removal must be repeated.",
-)
 @pytest.mark.parametrize("point", ["after-manager-slots", "before-swap"])
 def test_an_interrupted_removal_of_a_manager_still_ends_with_their_keys_useless(
     session, pat, book, data_dir, point

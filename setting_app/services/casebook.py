@@ -155,7 +155,14 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
         session.close()
         raise
     finish_interrupted_rotation(paths, data_key, session)
-    return session
+    from setting_app.services import key_rotation  # late: it imports this module's neighbours
+
+    try:
+        return key_rotation.finish_pending_removal(session)
+    except BaseException:
+        if session.is_open:
+            session.close()
+        raise
 
 
 def _finish_unlock(

@@ -22,15 +22,38 @@ from dataclasses import dataclass
 from setting_app.domain.errors import AppError, NotFound
 from setting_app.services import audit, manager_key
 from setting_app.services.session import Session
-from setting_app.storage import keyslots, staff_repo
+from setting_app.storage import keyslots, setting_repo, staff_repo
 from setting_app.storage.casebook_store import open_store
 from setting_app.storage.database import integrity_problems, open_database, rekey_into
 from setting_app.storage.fsutil import fsync_dir
+from setting_app.storage.instance_lock import InstanceLock
 from setting_app.storage.unit_of_work import unit_of_work
 
 
 class RotationFailed(AppError):
     pass
+
+
+#: Set when someone is removed, cleared when both keys have been rotated (in the new casebook).
+PENDING_ROTATION = "key_rotation_pending"
+
+
+def finish_pending_removal(session: Session) -> Session:
+    """A removal whose key rotation was cut short (a power cut, a kill) is finished at the next sign-in
+    that can do it: a manager's (the manager key is needed) holding, or able to take, the casebook's lock.
+    Returns the session to use (a new one if the keys were rotated)."""
+    if not session.has_manager_key or setting_repo.get_app_setting(session.conn, PENDING_ROTATION) is None:
+        return session
+    if InstanceLock.held_here(session.data_dir):
+        return rotate_data_key(session).session
+    try:
+        lock = InstanceLock(session.data_dir).acquire()
+    except AppError:
+        return session  # the app is open on it: that app finishes it at its next manager sign-in
+    try:
+        return rotate_data_key(session).session
+    finally:
+        lock.release()
 
 
 @dataclass(frozen=True)
@@ -52,6 +75,8 @@ def remove_staff_member(session: Session, username: str) -> RotationResult:
         raise NotFound(f"There is no staff account called '{username}'.")
     with unit_of_work(session.conn):
         staff_repo.set_staff_active(session.conn, leaver.id, False)
+        # Cleared in the re-keyed casebook only: a removal cut short is finished at a manager's next unlock.
+        setting_repo.set_app_setting(session.conn, PENDING_ROTATION, username)
         audit.record(
             session,
             audit.ACCOUNT,
@@ -136,6 +161,8 @@ def rotate_data_key(session: Session, *, remove_username: str | None = None) -> 
     )
 
     conn = open_store(paths, new_key, now=clock.now())
+    with unit_of_work(conn):
+        conn.execute("DELETE FROM app_settings WHERE key = ?", (PENDING_ROTATION,))
     reopened = Session(
         conn, user, setting, data_dir, clock, bytearray(new_key), bytearray(new_manager or b"")
     )

@@ -25,9 +25,17 @@ class AlreadyOpen(AppError):
 
 
 class InstanceLock:
+    #: Lock files this process holds (the app holds its casebook's for as long as it runs).
+    _held: set[Path] = set()
+
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / LOCK_NAME
         self._fd: int | None = None
+
+    @classmethod
+    def held_here(cls, data_dir: Path) -> bool:
+        """Whether this process already holds the casebook's lock (so it may do what needs it)."""
+        return (data_dir / LOCK_NAME).resolve() in cls._held
 
     def acquire(self) -> InstanceLock:
         ensure_private_dir(self.path.parent)
@@ -46,6 +54,7 @@ class InstanceLock:
             os.close(fd)
             raise AlreadyOpen() from None
         self._fd = fd
+        InstanceLock._held.add(self.path.resolve())
         return self
 
     def release(self) -> None:
@@ -63,6 +72,7 @@ class InstanceLock:
         finally:
             os.close(self._fd)
             self._fd = None
+            InstanceLock._held.discard(self.path.resolve())
 
     def __enter__(self) -> InstanceLock:
         return self.acquire()
