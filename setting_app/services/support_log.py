@@ -348,6 +348,11 @@ def log_row_of_date(session: Session, flt: EntryFilter, day: date) -> int:
     return entry_repo.count_entries_after(session.conn, flt, day, viewer=session.user.role)
 
 
+def log_row_of_family(session: Session, flt: EntryFilter, family_id: int) -> int | None:
+    """The row of the family's newest entry in the newest-first log (None: none in this list)."""
+    return entry_repo.row_of_family(session.conn, flt, family_id, viewer=session.user.role)
+
+
 def activity_labels(session: Session) -> dict[tuple[Domain, str], str]:
     """Every activity type's label, including switched-off ones that old entries still name."""
     return {

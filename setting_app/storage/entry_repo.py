@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from setting_app.domain.codes import ContactMode, Domain, Kind, Role
@@ -398,3 +398,19 @@ def list_entries_near(
 def count_entries_after(conn: Connection, flt: EntryFilter, day: date, *, viewer: Role | None = None) -> int:
     """How many entries matching ``flt`` fall after ``day``: the row of ``day`` in a newest-first list."""
     return _count(conn, flt, viewer, "entry_date > ?", (from_date(day),))
+
+
+def row_of_family(
+    conn: Connection, flt: EntryFilter, family_id: int, *, viewer: Role | None = None
+) -> int | None:
+    """The row of ``family_id``'s newest entry matching ``flt`` in the newest-first log, or None if it
+    has none there. Two index walks: the family's newest (entry_date, id) through
+    ``idx_entries_family_date``, then a count of the newer rows through ``idx_entries_date``."""
+    where, params = _filter_sql(replace(flt, family_id=family_id), viewer)
+    newest = conn.execute(
+        f"SELECT entry_date, id FROM support_entries {where} ORDER BY entry_date DESC, id DESC LIMIT 1",
+        params,
+    ).fetchone()
+    if newest is None:
+        return None
+    return _count(conn, flt, viewer, "(entry_date, id) > (?, ?)", (newest[0], newest[1]))

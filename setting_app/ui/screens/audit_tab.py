@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,7 @@ from setting_app.storage.audit_repo import AuditFilter, AuditRow
 from setting_app.ui.context import AppContext
 from setting_app.ui.models.windowed import WindowedTableModel
 from setting_app.ui.widgets.date_field import DateField
+from setting_app.ui.widgets.list_view import ListView
 
 ACTION_LABELS: dict[str, str] = {
     audit.UNLOCK: "Unlocked",
@@ -161,9 +161,10 @@ class AuditTab(QWidget):
         buttons.addWidget(self.check_button)
 
         self.model = AuditTableModel(ctx)
-        self.table = QTableView()
+        self.table = ListView()
         self.table.setAccessibleName("Audit trail")
         self.table.setModel(self.model)
+        self.table.route_typing_to(self.family_filter)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()

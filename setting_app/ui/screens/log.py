@@ -17,14 +17,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from setting_app.domain.codes import DOMAIN_ORDER, Domain, Kind
 from setting_app.domain.errors import AppError, ValidationError
-from setting_app.services import staff
+from setting_app.services import families, staff, support_log
 from setting_app.storage.entry_repo import EntryFilter
 
 from setting_app.ui.context import AppContext
@@ -33,6 +32,7 @@ from setting_app.ui.models.entry_table_model import EntryTableModel
 from setting_app.ui.models.windowed import RECORD_ROLE
 from setting_app.ui.widgets.date_field import DateField
 from setting_app.ui.widgets.field_errors import plain_message
+from setting_app.ui.widgets.list_view import ListView
 
 
 def _labelled(text: str, widget: QWidget, row: QHBoxLayout) -> None:
@@ -128,8 +128,11 @@ class LogScreen(QWidget):
         jumps.addWidget(self.count_label)
         layout.addLayout(jumps)
 
-        self.table = QTableView()
+        self.table = ListView()
         self.table.setModel(self.model)
+        # Typing a family's reference or a name goes to that family's newest entry (indexed queries),
+        # never Qt's own search, which would read every page of the log.
+        self.table.search_with(self.row_of_typed_family)
         self.table.setAccessibleName("Support log")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -234,6 +237,24 @@ class LogScreen(QWidget):
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
         self.table.selectRow(row)
         self.table.setFocus()
+
+    def row_of_typed_family(self, text: str) -> int | None:
+        """The row of the newest entry of the first family whose reference or names match ``text``."""
+        text = text.strip()
+        if not text or not self.ctx.is_unlocked:
+            return None
+        try:
+            session = self.ctx.session
+            for match in families.search_families(session, text, limit=5):
+                row = support_log.log_row_of_family(session, self.model.filter, match.id)
+                if row is not None:
+                    self.problem.clear()
+                    return row
+        except AppError as exc:
+            self.problem.setText(plain_message(exc))
+            return None
+        self.problem.setText(f"No family matching '{text}' in this list.")
+        return None
 
     def go_to_typed_date(self) -> None:
         self.problem.clear()

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -52,6 +51,7 @@ from setting_app.ui.models.referral_table_model import (
     SharingTableModel,
     follow_up_text,
 )
+from setting_app.ui.widgets.list_view import ListView
 
 #: (label, ReferralFilter.state, only due today or earlier)
 SHOW_OPTIONS = (
@@ -75,8 +75,8 @@ def _title(text: str) -> QLabel:
     return label
 
 
-def _table(name: str) -> QTableView:
-    table = QTableView()
+def _table(name: str) -> ListView:
+    table = ListView()
     table.setAccessibleName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
