@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         self.quick_log_action.triggered.connect(self._quick_log_shortcut)
         log_menu.addAction(self.quick_log_action)
 
+        view_menu = menu.addMenu("&View")
         help_menu = menu.addMenu("&Help")
         self.about_action = QAction("&About Family Support Log", self)
         self.about_action.triggered.connect(self.show_about)
@@ -254,6 +255,12 @@ class MainWindow(QMainWindow):
         self.toolbar = QToolBar("Actions")
         self.toolbar.setObjectName("actions")
         self.toolbar.setMovable(False)
+        self.toolbar.setFloatable(False)
+        # Qt's own right-click menu on the tool bar (and menu bar) has an "Actions" tick that hides
+        # the Quick log, Lock and Hide screen buttons with no way back: there is none (see
+        # createPopupMenu), and the View menu shows the tool bar again if it is ever hidden.
+        self.toolbar.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
+        menu.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         quick = QAction("Quick log (Ctrl+N)", self)
         quick.triggered.connect(self._quick_log_shortcut)
@@ -264,14 +271,22 @@ class MainWindow(QMainWindow):
         for action in (quick, lock, blank):
             self.toolbar.addAction(action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.toolbar_action = self.toolbar.toggleViewAction()
+        self.toolbar_action.setText("&Tool bar (Quick log, Lock, Hide screen)")
+        view_menu.addAction(self.toolbar_action)
         self._unlocked_only_actions = [
             self.lock_action,
             self.blank_action,
             self.back_action,
             self.quick_log_action,
             self.import_action,
+            self.toolbar_action,
             *self.go_actions.values(),
         ]
+
+    def createPopupMenu(self) -> QMenu | None:  # noqa: N802 (Qt's name)
+        """No right-click menu of tool bars to hide: the tool bar stays (View menu to show it)."""
+        return None
 
     # -- who is signed in ----------------------------------------------------------------------
 
