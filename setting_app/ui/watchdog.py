@@ -84,6 +84,9 @@ class StallWatchdog(QObject):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._action_worst = 0.0
+        self._sampled_label: str | None = None
+        #: The worst gap attributed to each label (the label current while the UI thread was stuck).
+        self.worst_by_label: dict[str, float] = {}
 
     # --- control ---------------------------------------------------------------------------------
 
@@ -122,6 +125,11 @@ class StallWatchdog(QObject):
             timing.worst_gap_ms = self._action_worst
             self.label = previous
 
+    def mark(self, label: str) -> None:
+        """From now on, gaps are what ``label`` caused (until the next mark)."""
+        self._beat()
+        self.label = label
+
     def report(self) -> str:
         if not self.stalls:
             return f"no stall over {self.threshold_ms:.0f} ms (worst gap {self.worst_gap_ms:.0f} ms)"
@@ -137,10 +145,14 @@ class StallWatchdog(QObject):
             gap = (now - self._last_beat) * 1000
             self._last_beat = now
             stack, self._sampled_stack = self._sampled_stack, None
+            label, self._sampled_label = self._sampled_label, None
+        label = self.label if label is None else label
         self.worst_gap_ms = max(self.worst_gap_ms, gap)
         self._action_worst = max(self._action_worst, gap)
+        if gap > self.worst_by_label.get(label, 0.0):
+            self.worst_by_label[label] = gap
         if gap > self.threshold_ms:
-            self.stalls.append(Stall(gap, self.label, stack or []))
+            self.stalls.append(Stall(gap, label, stack or []))
 
     def _watch(self) -> None:
         poll = max(self.interval_ms, 5) / 1000
@@ -149,5 +161,6 @@ class StallWatchdog(QObject):
                 waiting = (time.perf_counter() - self._last_beat) * 1000
                 if waiting <= self.threshold_ms or self._sampled_stack is not None:
                     continue
+                self._sampled_label = self.label
                 frame = sys._current_frames().get(self._ui_thread_id)
                 self._sampled_stack = traceback.format_stack(frame) if frame is not None else []
