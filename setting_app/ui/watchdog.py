@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QTimer
 
 #: A stall longer than this is recorded (the issue's bound for "the UI thread never stalls").
 DEFAULT_THRESHOLD_MS = 200.0
@@ -57,29 +57,30 @@ class ActionTiming:
     worst_gap_ms: float
 
 
-class StallWatchdog(QObject):
-    """Start it on the UI thread; ``stalls`` lists every gap over the threshold, with its stack."""
+class StallWatchdog:
+    """Start it on the UI thread; ``stalls`` lists every gap over the threshold, with its stack.
+
+    A plain Python object (not a QObject): its watching thread must touch no Qt object.
+    """
 
     def __init__(
         self,
         threshold_ms: float = DEFAULT_THRESHOLD_MS,
         *,
         interval_ms: int = DEFAULT_INTERVAL_MS,
-        parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
         self.threshold_ms = threshold_ms
         self.interval_ms = interval_ms
         self.stalls: list[Stall] = []
         #: The longest gap between two beats since start (stalls or not).
         self.worst_gap_ms = 0.0
         self.label = ""
-        self._timer = QTimer(self)
+        self._timer = QTimer()
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._beat)
         self._lock = threading.Lock()
         self._last_beat = time.perf_counter()
-        self._sampled_stack: list[str] | None = None
+        self._sampled_stack: list | None = None
         self._ui_thread_id = threading.get_ident()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -147,6 +148,8 @@ class StallWatchdog(QObject):
             stack, self._sampled_stack = self._sampled_stack, None
             label, self._sampled_label = self._sampled_label, None
         label = self.label if label is None else label
+        if stack:  # the source lines are read here, on the UI thread, never while it is stuck
+            stack = traceback.format_list(traceback.StackSummary.from_list(stack))
         self.worst_gap_ms = max(self.worst_gap_ms, gap)
         self._action_worst = max(self._action_worst, gap)
         if gap > self.worst_by_label.get(label, 0.0):
@@ -162,5 +165,16 @@ class StallWatchdog(QObject):
                 if waiting <= self.threshold_ms or self._sampled_stack is not None:
                     continue
                 self._sampled_label = self.label
-                frame = sys._current_frames().get(self._ui_thread_id)
-                self._sampled_stack = traceback.format_stack(frame) if frame is not None else []
+                self._sampled_stack = _where(sys._current_frames().get(self._ui_thread_id))
+
+
+def _where(frame) -> list[tuple[str, int, str, None]]:
+    """The frames from ``frame`` outwards as (file, line, function), oldest first. Read at once and
+    without I/O (the thread it belongs to is running again as soon as this one lets go)."""
+    found = []
+    while frame is not None and len(found) < 60:
+        code = frame.f_code
+        found.append((code.co_filename, frame.f_lineno or 0, code.co_name, None))
+        frame = frame.f_back
+    found.reverse()
+    return found

@@ -37,7 +37,6 @@ def pytest_runtest_call(item: pytest.Item):
             watchdog.stop()
             for stall in watchdog.stalls:
                 _found.append((item.nodeid, stall.describe()))
-            watchdog.deleteLater()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -53,4 +52,3 @@ def stall_watchdog(qapp):
     watchdog = StallWatchdog().start()
     yield watchdog
     watchdog.stop()
-    watchdog.deleteLater()

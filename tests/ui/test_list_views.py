@@ -190,3 +190,61 @@ def test_every_list_in_the_app_is_tamed(qtbot, session, clock, data_dir, tmp_pat
         "Information-sharing record",
     ):
         assert name in tamed
+
+
+def test_a_slow_count_is_made_on_a_worker_thread(qtbot, ctx, big_log, monkeypatch) -> None:
+    from setting_app.ui.models.entry_table_model import EntryTableModel
+
+    screen = shown(qtbot, LogScreen(ctx))
+    assert screen.count_label.text() == f"{ENTRIES:,} entries"
+    # Any budget is too short for this count (a domain filter reads every row): it moves off the UI thread.
+    monkeypatch.setattr(EntryTableModel, "COUNT_BUDGET_MS", 0.0)
+    with qtbot.waitSignal(screen.model.counted, timeout=5000) as counted:
+        screen.domain.setCurrentIndex(1)
+        assert screen.model.counting and screen.model.rowCount() == 0
+        assert screen.count_label.text() == "Counting…"
+    assert counted.args == [ENTRIES // 4]
+    assert screen.model.rowCount() == ENTRIES // 4 and not screen.model.counting
+    assert screen.count_label.text() == f"{ENTRIES // 4:,} entries"
+    assert screen.model.record(0) is not None
+
+
+def test_a_count_overtaken_by_another_filter_is_dropped(qtbot, ctx, big_log, monkeypatch) -> None:
+    from setting_app.ui.models.entry_table_model import EntryTableModel
+
+    screen = shown(qtbot, LogScreen(ctx))
+    monkeypatch.setattr(EntryTableModel, "COUNT_BUDGET_MS", 0.0)
+    screen.domain.setCurrentIndex(1)
+    monkeypatch.setattr(EntryTableModel, "COUNT_BUDGET_MS", None)
+    screen.domain.setCurrentIndex(0)  # all domains, counted at once
+    QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.wait(50)
+    assert screen.model.rowCount() == ENTRIES and not screen.model.counting
+
+
+def test_a_slow_type_to_search_answers_from_a_worker_thread(qtbot, ctx, big_log, monkeypatch) -> None:
+    from setting_app.ui.screens import log as log_screen
+
+    screen = shown(qtbot, LogScreen(ctx))
+    screen.domain.setCurrentIndex(1)  # first domain: FAM-0003's newest there is i=36
+    monkeypatch.setattr(log_screen, "SEARCH_BUDGET_MS", 0.0)
+    screen.table.setFocus()
+    qtbot.keyClicks(screen.table, "FAM-0003")
+    assert screen.problem.text() == "Looking for FAM-0003…"
+    expected = len([i for i in range(37, ENTRIES) if i % 4 == 0])
+    qtbot.waitUntil(lambda: screen.table.currentIndex().row() == expected, timeout=5000)
+    assert screen.model.record(expected).family_id == big_log["FAM-0003"]
+    assert screen.problem.text() == ""
+
+
+def test_within_budget_gives_up_on_a_long_read_only(session, big_log) -> None:
+    from setting_app.storage.budget import within_budget
+
+    conn = session.conn
+    slow = "SELECT count(*) FROM support_entries WHERE domain = ? AND note LIKE '%9%'"
+    assert (
+        within_budget(conn, 0.0, lambda: conn.execute(slow, (list(Domain)[0].value,)).fetchone()[0]) is None
+    )
+    assert within_budget(conn, 5000, lambda: conn.execute(slow, (list(Domain)[0].value,)).fetchone()[0]) > 0
+    # The connection is left as it was: no handler, later reads run to the end.
+    assert conn.execute("SELECT count(*) FROM support_entries").fetchone()[0] == ENTRIES

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from setting_app.domain.codes import DOMAIN_ORDER, Domain, Kind
 from setting_app.domain.errors import AppError, ValidationError
 from setting_app.services import families, staff, support_log
-from setting_app.storage.entry_repo import EntryFilter
+from setting_app.storage.entry_repo import OVER_BUDGET, EntryFilter
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.formatting import count_text
@@ -33,6 +33,10 @@ from setting_app.ui.models.windowed import RECORD_ROLE
 from setting_app.ui.widgets.date_field import DateField
 from setting_app.ui.widgets.field_errors import plain_message
 from setting_app.ui.widgets.list_view import ListView
+from setting_app.ui.workers import run_with_session
+
+#: How long typing in the list may query on the UI thread before the query moves to a worker.
+SEARCH_BUDGET_MS = 60.0
 
 
 def _labelled(text: str, widget: QWidget, row: QHBoxLayout) -> None:
@@ -67,6 +71,8 @@ class LogScreen(QWidget):
         self.ctx.data_changed.connect(self._on_data_changed)
         self.ctx.locked_changed.connect(self._on_locked_changed)
         self.model.load_failed.connect(self._show_problem)
+        self.model.counted.connect(self._show_count)
+        self._search_job = 0
 
     # --- building --------------------------------------------------------------------------------
 
@@ -223,6 +229,12 @@ class LogScreen(QWidget):
         if self.model.rowCount():
             self.model.record(0)
         self.last_open_ms = (time.perf_counter() - started) * 1000
+        self._show_count()
+
+    def _show_count(self, _count: int = 0) -> None:
+        if self.model.counting:  # a filter no index answers alone: counted on a worker thread
+            self.count_label.setText("Counting…")
+            return
         total = self.model.rowCount()
         self.count_label.setText(count_text(total, "entry", "entries"))
         self.row_box.setRange(1, max(total, 1))
@@ -243,10 +255,20 @@ class LogScreen(QWidget):
         text = text.strip()
         if not text or not self.ctx.is_unlocked:
             return None
+        self._search_job += 1
+        job, flt = self._search_job, self.model.filter
         try:
             session = self.ctx.session
             for match in families.search_families(session, text, limit=5):
-                row = support_log.log_row_of_family(session, self.model.filter, match.id)
+                row = support_log.log_row_of_family(session, flt, match.id, budget_ms=SEARCH_BUDGET_MS)
+                if row is OVER_BUDGET:  # a filter no index answers alone: ask a worker thread
+                    self.problem.setText(f"Looking for {match.ref}…")
+                    run_with_session(
+                        self.ctx,
+                        lambda s, family=match.id: support_log.log_row_of_family(s, flt, family),
+                        lambda found, ref=match.ref: self._found_later(job, flt, ref, found),
+                    )
+                    return None
                 if row is not None:
                     self.problem.clear()
                     return row
@@ -255,6 +277,15 @@ class LogScreen(QWidget):
             return None
         self.problem.setText(f"No family matching '{text}' in this list.")
         return None
+
+    def _found_later(self, job: int, flt: EntryFilter, ref: str, row: int | None) -> None:
+        if job != self._search_job or flt != self.model.filter or not self.ctx.is_unlocked:
+            return  # typed on, or the list changed, meanwhile
+        if row is None or row >= self.model.rowCount():
+            self.problem.setText(f"No entries of {ref} in this list.")
+            return
+        self.problem.clear()
+        self.table.show_row(row)
 
     def go_to_typed_date(self) -> None:
         self.problem.clear()

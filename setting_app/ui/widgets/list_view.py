@@ -133,6 +133,13 @@ class ListView(QTableView):
         QGuiApplication.clipboard().setText(text)
         return text
 
+    def show_row(self, row: int) -> None:
+        """Scroll to, select and make current ``row`` (an answer that arrived later)."""
+        model = self.model()
+        if model is not None and 0 <= row < model.rowCount():
+            self._go_to(row)
+            self.last_search = "found"
+
     def _go_to(self, row: int) -> None:
         index = self.model().index(row, max(self.currentIndex().column(), 0))
         self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
