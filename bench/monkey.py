@@ -348,6 +348,7 @@ class Monkey:
                 for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
                     event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
                     QApplication.sendEvent(target, event)
+            QApplication.processEvents()  # each key is answered before the next (timed one by one)
         return f"type {len(text)} chars into {type(target).__name__}"
 
     def _list_action(self, front: QWidget) -> str:
@@ -405,8 +406,14 @@ class Monkey:
 
     def _unlock(self) -> str:
         panel = self.window.lock_panel
-        panel.passphrase.setText(self.passphrase)
-        QTest.keyClick(panel.passphrase, Qt.Key.Key_Return)
+        if not panel.busy:
+            panel.passphrase.setText(self.passphrase)
+            QTest.keyClick(panel.passphrase, Qt.Key.Key_Return)
+        # A real key derivation runs on a worker thread: wait for it with the event loop running.
+        deadline = time.monotonic() + 30
+        while self.window.locked and panel.busy and time.monotonic() < deadline:
+            QApplication.processEvents()
+            time.sleep(0.002)
         return "unlocked" if not self.window.locked else "still locked"
 
     def _lock_round_trip(self) -> str:

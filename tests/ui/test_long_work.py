@@ -38,3 +38,44 @@ def test_the_audit_check_runs_on_a_worker_thread_with_progress(qtbot, session, m
     qtbot.waitUntil(lambda: "whole" in tab.check_result.text(), timeout=5000)
     assert not tab.check_progress.isVisible() and tab.check_button.isEnabled()
     QThreadPool.globalInstance().waitForDone(5000)
+
+
+def test_a_costly_unlock_runs_on_a_worker_thread(
+    qtbot, session, clock, data_dir, tmp_path, monkeypatch
+) -> None:
+    from setting_app.services import casebook
+    from tests.conftest import PASSPHRASE
+
+    from setting_app.ui.dialogs import unlock_dialog
+    from setting_app.ui.main_window import MainWindow
+
+    window = MainWindow(AppContext(session, clock), data_dir, log_dir=tmp_path / "logs")
+    qtbot.addWidget(window)
+    window.show()
+    window.lock("test")
+    monkeypatch.setattr(unlock_dialog, "BACKGROUND_KDF_COST", 0)  # as with the production Argon2id
+    threads: list[int] = []
+    real_unlock = casebook.unlock
+
+    def recording_unlock(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return real_unlock(*args, **kwargs)
+
+    monkeypatch.setattr(casebook, "unlock", recording_unlock)
+    panel = window.lock_panel
+    panel.passphrase.setText(PASSPHRASE)
+    qtbot.keyClick(panel.passphrase, Qt.Key.Key_Return)
+    # The key press returned before the key derivation: still locked, the form busy and emptied.
+    assert window.locked and panel.busy and panel.passphrase.text() == ""
+    assert not panel.unlock_button.isEnabled()
+    qtbot.waitUntil(lambda: not window.locked, timeout=5000)
+    assert threads and threads[0] != threading.get_ident()
+    assert not panel.busy
+    # The session works on the UI thread (its own connection, not the worker's).
+    assert window.ctx.session.conn.execute("SELECT count(*) FROM families").fetchone()[0] >= 0
+    window.lock("again")
+    panel.passphrase.setText("not the passphrase")
+    qtbot.keyClick(panel.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=5000)
+    assert window.locked and panel.error.isVisibleTo(panel) and panel.error.text()
+    QThreadPool.globalInstance().waitForDone(5000)
