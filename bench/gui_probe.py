@@ -276,11 +276,12 @@ def _timed_actions(app, watchdog, actions) -> dict[str, float]:
     for name, do in actions:
         with watchdog.action(name) as timing:
             started = time.perf_counter()
-            do()
+            per_key = do()
             for _ in range(3):
                 app.processEvents()
             wall = (time.perf_counter() - started) * 1000
-        out[name] = round(max(timing.worst_gap_ms, wall), 1)
+        # Typing is timed key by key (each key is an action a person waits on).
+        out[name] = round(per_key if isinstance(per_key, float) else max(timing.worst_gap_ms, wall), 1)
     return out
 
 
@@ -296,7 +297,16 @@ def defaults(data_dir: Path, spawned_at: float) -> dict:
     ctrl = Qt.KeyboardModifier.ControlModifier
 
     def keys(view, text: str):
-        return lambda: QTest.keyClicks(view, text)
+        def type_it() -> float:
+            worst = 0.0
+            for char in text:
+                started = time.perf_counter()
+                QTest.keyClicks(view, char)
+                app.processEvents()
+                worst = max(worst, (time.perf_counter() - started) * 1000)
+            return worst
+
+        return type_it
 
     def key(view, k, modifier=Qt.KeyboardModifier.NoModifier):
         return lambda: QTest.keyClick(view, k, modifier)
@@ -362,9 +372,12 @@ def defaults(data_dir: Path, spawned_at: float) -> dict:
     ftable = families.table
     ftable.setFocus()
 
-    def type_and_search():
-        QTest.keyClicks(ftable, "smi")
+    def type_and_search() -> float:
+        worst = keys(ftable, "smi")()
+        started = time.perf_counter()
         families.apply_filter()  # what the debounce timer does 250 ms later
+        _settle(app)
+        return max(worst, (time.perf_counter() - started) * 1000)
 
     result["actions_ms"].update(
         _timed_actions(
