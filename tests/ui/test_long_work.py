@@ -79,3 +79,25 @@ def test_a_costly_unlock_runs_on_a_worker_thread(
     qtbot.waitUntil(lambda: not panel.busy, timeout=5000)
     assert window.locked and panel.error.isVisibleTo(panel) and panel.error.text()
     QThreadPool.globalInstance().waitForDone(5000)
+
+
+def test_screens_modules_are_imported_while_the_person_is_idle(qtbot, tmp_path, monkeypatch) -> None:
+    import sys
+
+    from setting_app.ui.main_window import ImportWarmer, warm_up_modules
+
+    (tmp_path / "warm_me_25.py").write_text("VALUE = 25\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(ImportWarmer, "IDLE_MS", 150)
+    monkeypatch.setattr(ImportWarmer, "TICK_MS", 10)
+    warmer = ImportWarmer(["warm_me_25", "no_such_module_25"])
+    warmer.start()
+    for _ in range(10):  # someone typing: nothing is imported between their keys
+        warmer.touch()
+        qtbot.wait(20)
+    assert "warm_me_25" not in sys.modules
+    qtbot.waitUntil(lambda: not warmer.pending and not warmer._timer.isActive(), timeout=3000)
+    assert "warm_me_25" in sys.modules  # and a module that is not there was only logged
+    sys.modules.pop("warm_me_25")
+    names = warm_up_modules()
+    assert "setting_app.ui.screens.transfer_tab" in names and "setting_app.ui.screens.log" in names
