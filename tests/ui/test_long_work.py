@@ -101,3 +101,33 @@ def test_screens_modules_are_imported_while_the_person_is_idle(qtbot, tmp_path, 
     sys.modules.pop("warm_me_25")
     names = warm_up_modules()
     assert "setting_app.ui.screens.transfer_tab" in names and "setting_app.ui.screens.log" in names
+
+
+def test_an_agreements_details_list_only_its_newest_shares(qtbot, tmp_path, clock, monkeypatch) -> None:
+    from setting_app.services import agreements, casebook
+    from setting_app.services.demo import build_demo
+    from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
+    from tests.conftest import PASSPHRASE
+
+    from setting_app.ui.screens import agreements_tab
+    from setting_app.ui.screens.agreements_tab import AgreementsTab
+
+    build_demo(
+        tmp_path / "demo", families=30, months=12, passphrase=PASSPHRASE, kdf=TEST_ONLY_FAST_KDF, clock=clock
+    )
+    session = casebook.unlock(tmp_path / "demo", "demo", PASSPHRASE, clock=clock)
+    busiest = max(
+        agreements.list_agreements(session), key=lambda a: len(agreements.shares_covered(session, a.id))
+    )
+    total = len(agreements.shares_covered(session, busiest.id))
+    assert total >= 3
+    monkeypatch.setattr(agreements_tab, "SHARES_SHOWN", 2)
+    tab = AgreementsTab(AppContext(session, clock))
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.refresh()
+    tab.select(busiest.id)
+    details = tab.details.toPlainText()
+    assert "Shares it covers: more than 2" in details
+    assert "the newest 2 are shown" in details
+    session.close()
