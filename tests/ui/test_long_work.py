@@ -131,3 +131,20 @@ def test_an_agreements_details_list_only_its_newest_shares(qtbot, tmp_path, cloc
     assert "Shares it covers: more than 2" in details
     assert "the newest 2 are shown" in details
     session.close()
+
+
+def test_records_tabs_are_made_when_first_shown(qtbot, session, clock) -> None:
+    from setting_app.ui.screens.records_privacy import RecordsScreen
+    from setting_app.ui.screens.subject_access_tab import SubjectAccessTab
+
+    screen = RecordsScreen(AppContext(session, clock))
+    qtbot.addWidget(screen)
+    screen.show()
+    assert list(screen._made) == [0] and isinstance(screen.current_page(), AuditTab)
+    index = next(
+        i for i in range(screen.tabs.count()) if "Subject access" in screen.tabs.tabText(i).replace("&", "")
+    )
+    screen.tabs.setCurrentIndex(index)
+    assert isinstance(screen.current_page(), SubjectAccessTab) and set(screen._made) == {0, index}
+    assert screen.current_page().isVisible()
+    assert len(screen.pages) == screen.tabs.count() == len(screen._made)
