@@ -85,6 +85,7 @@ class RecordsScreen(QWidget):
             page = cls(self.ctx)
             page.setAccessibleName(label.replace("&", ""))
             self.tabs.widget(index).layout().addWidget(page)
+            page.show()  # a child added to a holder already on screen is not shown by itself
         self._made[index] = page
         return page
 
