@@ -217,10 +217,15 @@ class AgreementsTab(QWidget):
             if missing
             else "Shares made without an agreement: none"
         )
-        if chosen is not None:
-            self.select(chosen)
-        elif found:
-            self.table.selectRow(0)
+        # Select without the selection signal: the details are laid out once, below, not twice.
+        self.table.blockSignals(True)
+        try:
+            if chosen is not None:
+                self.select(chosen)
+            elif found:
+                self.table.selectRow(0)
+        finally:
+            self.table.blockSignals(False)
         self._show_selected()
 
     def select(self, agreement_id: int) -> None:
