@@ -155,9 +155,11 @@ def test_small_in_memory_lists_keep_qts_own_type_to_search(qtbot) -> None:
     view.setFocus()
     qtbot.keyClicks(view, "ch")
     assert view.currentIndex().row() == 2 and view.last_search == "qt"
-    for _ in range(IN_MEMORY_SEARCH_LIMIT):
-        model.appendRow(QStandardItem("zzz"))
-    view.setCurrentIndex(model.index(0, 0))
+    big = QStandardItemModel(IN_MEMORY_SEARCH_LIMIT + 3, 1)  # filled before the view sees it
+    for row, word in enumerate(("apple", "banana", "cherry")):
+        big.setItem(row, 0, QStandardItem(word))
+    view.setModel(big)
+    view.setCurrentIndex(big.index(0, 0))
     qtbot.wait(QGuiApplication.styleHints().keyboardInputInterval() + 50)
     qtbot.keyClicks(view, "ch")
     assert view.last_search == "ignored" and view.currentIndex().row() == 0
