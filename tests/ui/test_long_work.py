@@ -148,3 +148,39 @@ def test_records_tabs_are_made_when_first_shown(qtbot, session, clock) -> None:
     assert isinstance(screen.current_page(), SubjectAccessTab) and set(screen._made) == {0, index}
     assert screen.current_page().isVisible()
     assert len(screen.pages) == screen.tabs.count() == len(screen._made)
+
+
+def test_a_spreadsheet_import_runs_on_a_worker_thread_with_progress(
+    qtbot, session, clock, monkeypatch
+) -> None:
+    from setting_app.services import csv_import, support_log
+    from tests.test_csv_import import TIDY, add_families
+
+    from setting_app.ui.dialogs.csv_import_dialog import CsvImportDialog
+
+    add_families(session)
+    ctx = AppContext(session, clock)
+    dialog = CsvImportDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.load_file(TIDY) and dialog.import_button.isEnabled()
+    before = support_log.count_entries(session)
+    threads: list[int] = []
+    release = threading.Event()
+    real_import = csv_import.import_entries
+
+    def slow_import(*args, **kwargs):
+        threads.append(threading.get_ident())
+        release.wait(5)
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(csv_import, "import_entries", slow_import)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialog.importing and not dialog.import_button.isEnabled() and not dialog.check_button.isEnabled()
+    assert dialog.status.text().startswith("Importing")
+    assert dialog.import_entries() is None  # a second press while importing does nothing
+    with qtbot.waitSignal(dialog.imported, timeout=5000) as signal:
+        release.set()
+    assert threads and threads[0] != threading.get_ident()
+    assert support_log.count_entries(session) == before + signal.args[0] > before
+    assert not dialog.importing and dialog.status.text().startswith("Imported")
