@@ -312,10 +312,13 @@ class ReferralsScreen(QWidget):
         self.table.clearSpans()
         for row in self.model.header_rows():
             self.table.setSpan(row, 0, 1, len(ReferralTableModel.COLUMNS))
-        due = referral_service.referrals_due(session, today)
-        overdue = sum(1 for r in due if r.days_overdue(today))
+        # Two counts, not the whole list of referrals to chase read for its length (issue 25).
+        due = referral_service.count_referrals(session, ReferralFilter(state="awaiting", due_by=today))
+        overdue = referral_service.count_referrals(
+            session, ReferralFilter(state="awaiting", overdue_on=today)
+        )
         self.summary.setText(
-            f"To chase today: {len(due)}" + (f" ({overdue} overdue)" if overdue else "")
+            f"To chase today: {due}" + (f" ({overdue} overdue)" if overdue else "")
             if due
             else "Nothing to chase today"
         )
