@@ -140,12 +140,38 @@ def _app_window(data_dir: Path):
         time.sleep(0.001)
     _settle(app)
     figures = time.time()
+    _start_watchdog()
     return (
         app,
         window,
         session,
         {"imported": imported, "unlocked": unlocked, "shown": shown, "figures": figures},
     )
+
+
+#: Every probe that opens the app runs under the event-loop watchdog once the window is up; its
+#: stalls (over 200 ms, with the stack that caused each) go into the probe's result.
+_WATCHDOG = None
+
+
+def _start_watchdog() -> None:
+    global _WATCHDOG
+    from setting_app.ui.watchdog import StallWatchdog
+
+    if _WATCHDOG is None:
+        _WATCHDOG = StallWatchdog().start()
+
+
+def _watchdog_report() -> dict:
+    if _WATCHDOG is None:
+        return {}
+    _WATCHDOG.stop()
+    stalls = sorted(_WATCHDOG.stalls, key=lambda s: -s.ms)
+    return {
+        "ui_stalls": [s.describe() for s in stalls[:10]],
+        "ui_stall_count": len(stalls),
+        "ui_worst_gap_ms": _WATCHDOG.worst_gap_ms,
+    }
 
 
 def _close(app, window, session) -> None:
@@ -526,6 +552,7 @@ def main(argv: list[str]) -> int:
         result = monkey(data_dir, spawned_at, count, int(argv[4]) if len(argv) > 4 else 1)
     else:
         raise SystemExit(f"unknown mode {mode}")
+    result.update(_watchdog_report())
     print("BENCH-RESULT " + json.dumps(result), flush=True)
     return 0
 

@@ -117,7 +117,15 @@ def gui_probe(mode: str, data_dir: Path, count: int = 10, *extra: str) -> dict[s
     )
     for line in done.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
-            return json.loads(line.removeprefix("BENCH-RESULT "))
+            result = json.loads(line.removeprefix("BENCH-RESULT "))
+            if result.get("ui_stall_count"):  # the event-loop watchdog (issue 25)
+                say(
+                    f"  [{mode}] {result['ui_stall_count']} UI-thread stall(s) over 200 ms once the window "
+                    f"was up; the longest: {result['ui_stalls'][0].splitlines()[0]}"
+                )
+                for where in result["ui_stalls"][0].splitlines()[1:][-4:]:
+                    say(f"      {where.strip()}")
+            return result
     raise RuntimeError(f"gui probe {mode} failed ({done.returncode}):\n{done.stderr[-3000:]}")
 
 
