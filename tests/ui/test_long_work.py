@@ -184,3 +184,29 @@ def test_a_spreadsheet_import_runs_on_a_worker_thread_with_progress(
     assert threads and threads[0] != threading.get_ident()
     assert support_log.count_entries(session) == before + signal.args[0] > before
     assert not dialog.importing and dialog.status.text().startswith("Imported")
+
+
+def test_the_dashboard_lists_only_the_most_overdue_referrals(qtbot, tmp_path, clock, monkeypatch) -> None:
+    from setting_app.services import casebook
+    from setting_app.services import referrals as referral_service
+    from setting_app.services.demo import build_demo
+    from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
+    from tests.conftest import PASSPHRASE
+
+    from setting_app.ui.widgets import referrals_due_panel
+    from setting_app.ui.widgets.referrals_due_panel import ReferralsDuePanel
+
+    build_demo(
+        tmp_path / "demo", families=40, months=12, passphrase=PASSPHRASE, kdf=TEST_ONLY_FAST_KDF, clock=clock
+    )
+    session = casebook.unlock(tmp_path / "demo", "demo", PASSPHRASE, clock=clock)
+    due = referral_service.referrals_due(session, clock.today())
+    assert len(due) > 2
+    monkeypatch.setattr(referrals_due_panel, "SHOWN", 2)
+    panel = ReferralsDuePanel(AppContext(session, clock))
+    qtbot.addWidget(panel)
+    panel.refresh()
+    assert [r.id for r in panel.referrals()] == [r.id for r in due[:2]]
+    assert panel.title.text().startswith(f"Referrals to chase today: {len(due)}")
+    assert panel.title.text().endswith("; the 2 most overdue are listed")
+    session.close()
