@@ -117,8 +117,46 @@ def gui_probe(mode: str, data_dir: Path, count: int = 10, *extra: str) -> dict[s
     )
     for line in done.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
-            return json.loads(line.removeprefix("BENCH-RESULT "))
+            result = json.loads(line.removeprefix("BENCH-RESULT "))
+            if result.get("ui_stall_count"):  # the event-loop watchdog (issue 25)
+                say(
+                    f"  [{mode}] {result['ui_stall_count']} UI-thread stall(s) over 200 ms once the window "
+                    f"was up; the longest: {result['ui_stalls'][0].splitlines()[0]}"
+                )
+                for where in result["ui_stalls"][0].splitlines()[1:][-4:]:
+                    say(f"      {where.strip()}")
+            return result
     raise RuntimeError(f"gui probe {mode} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+
+# --- issue 25: responsiveness (Qt defaults on big lists, the monkey) -------------------------------
+
+#: Monkey runs in the benchmark: (seed, actions) on the large casebook; tiny runs do a few actions.
+MONKEY_RUNS = ((7, 400), (25, 400))
+TINY_MONKEY_RUNS = ((7, 30),)
+
+
+def responsiveness(data_dir: Path, *, tiny: bool) -> dict[str, Any]:
+    """Every whole-model Qt default timed on the big lists, and the seeded monkey's worst action."""
+    out: dict[str, Any] = {"defaults": gui_probe("defaults", data_dir)}
+    d = out["defaults"]
+    say(
+        f"  Qt defaults on the big lists ({d['log_rows']:,} log rows): worst action "
+        f"{d['worst_action'][1]:.0f} ms ({d['worst_action'][0]}); typing a family into the log, worst key "
+        f"{d['worst_key_ms']:.0f} ms, {d['log_type_family_pages_read']} pages read"
+    )
+    for name, ms in d["actions_ms"].items():
+        say(f"    {ms:>8.1f} ms  {name}")
+    out["monkey"] = []
+    for seed, actions in TINY_MONKEY_RUNS if tiny else MONKEY_RUNS:
+        m = gui_probe("monkey", data_dir, actions, str(seed))
+        out["monkey"].append(m)
+        say(f"  monkey {m['summary']}; median action {m['p50_ms']:.0f} ms, {m['over_300_ms']} over 300 ms")
+        for label, ms in m["worst15"][:5]:
+            say(f"    {ms:>8.1f} ms  {label}")
+    worst = max(out["monkey"], key=lambda m: m["worst_action"][1])
+    out["monkey_worst"] = worst["worst_action"]
+    return out
 
 
 # --- the whole run ----------------------------------------------------------------------------------
@@ -285,6 +323,8 @@ def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: 
             f"  family page with {chron['entries']} entries: {chron['median_ms']:.1f} ms "
             f"(max {max(chron['runs_ms']):.1f}) including painting"
         )
+        say("Responsiveness (issue 25): Qt defaults on the big lists and the seeded monkey")
+        gui_results["responsiveness"] = responsiveness(working_copy(large, work), tiny=sizes is TINY)
     results["gui"] = gui_results
     results["figures"] = [f.as_dict() for f in figures]
 
@@ -339,6 +379,7 @@ def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: 
             1.5,
             "x",
         ),
+        *responsiveness_targets(gui_results.get("responsiveness")),
     ]
     say("Targets")
     for t in targets:
@@ -351,6 +392,45 @@ def run(sizes: Sizes, runs: int, *, cache_dir: Path, gui: bool, kdf: Any, work: 
     results["machine"]["load_average_at_end"] = os.getloadavg()
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return results
+
+
+def responsiveness_targets(found: dict[str, Any] | None) -> list[Target]:
+    found = found or {}
+    defaults = found.get("defaults") or {}
+    monkey = found.get("monkey_worst")
+    return [
+        Target(
+            "any Qt default on a big list (typing, header, select-all, copy, sizing)",
+            (defaults.get("worst_action") or [None, None])[1],
+            300,
+            how="the worst of every action, each timed by the event-loop watchdog",
+        ),
+        Target("monkey: the worst action's latency", monkey[1] if monkey else None, 300),
+    ]
+
+
+def responsiveness_markdown(found: dict[str, Any]) -> list[str]:
+    d = found["defaults"]
+    lines = [
+        "",
+        f"| Qt default on a big list ({d['log_rows']:,} log rows) | ms (UI thread held) |",
+        "|---|---:|",
+    ]
+    lines += [f"| {name} | {ms:.1f} |" for name, ms in d["actions_ms"].items()]
+    lines.append(
+        f"| log: typing a family reference, worst key ({d['log_type_family_pages_read']} pages read) "
+        f"| {d['worst_key_ms']:.1f} |"
+    )
+    for m in found["monkey"]:
+        lines += [
+            "",
+            f"Monkey, seed {m['seed']}: {m['actions']} actions in {m['seconds']:.0f} s, median action "
+            f"{m['p50_ms']:.0f} ms, {m['over_300_ms']} over 300 ms, worst {m['worst_action'][1]:.0f} ms "
+            f"({m['worst_action'][0]}); {m['locks']} locks, {m['hides']} hides, {m['quick_log_checks']} "
+            f"quick-log checks, {len(m['unexpected'])} unexpected errors, {len(m['quick_log_lost'])} "
+            "quick-log texts lost.",
+        ]
+    return lines
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -401,6 +481,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"PySide6 window at {s['bare_peak_rss_mb']:.0f} MB. Python allocations while jumping peak at "
             f"{log['tracemalloc_peak_mb']:.1f} MB (tracemalloc).",
         ]
+    if gui.get("responsiveness"):
+        lines += responsiveness_markdown(gui["responsiveness"])
     lines += [
         "",
         "| hot query | SQLCipher ms | plain ms | ratio | system SQLite ms | first run: SQLCipher / plain ms | ratio |",
@@ -423,12 +505,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="where to write the JSON results")
     parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown here")
     parser.add_argument("--fast-kdf", action="store_true", help="TEST ONLY: cheap key derivation")
+    parser.add_argument(
+        "--responsiveness-only",
+        action="store_true",
+        help="only issue 25's figures on the large casebook: Qt defaults on big lists and the monkey",
+    )
     args = parser.parse_args(argv)
     from setting_app.storage.keyslots import PRODUCTION_KDF, TEST_ONLY_FAST_KDF
 
     kdf = TEST_ONLY_FAST_KDF if args.fast_kdf else PRODUCTION_KDF
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     work = measures.scratch_dir()
+    if args.responsiveness_only:
+        try:
+            sizes = TINY if args.tiny else FULL
+            results = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+            say("Responsiveness (issue 25)")
+            large = prepared(sizes.large, args.cache_dir, kdf)
+            found = responsiveness(working_copy(large, work), tiny=args.tiny)
+            results["gui"] = {"responsiveness": found}
+            targets = responsiveness_targets(found)
+            for t in targets:
+                value = "-" if t.value is None else f"{t.value:.2f} {t.unit}"
+                say(f"  {t.verdict:<5} {t.label:<72} {value:>12}  (target < {t.limit:g} {t.unit})")
+            results["targets"] = [
+                {"label": t.label, "value": t.value, "limit": t.limit, "unit": t.unit, "verdict": t.verdict}
+                for t in targets
+            ]
+            results["machine"]["load_average_at_end"] = os.getloadavg()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        out = (
+            args.out or args.cache_dir / f"responsiveness-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+        )
+        out.write_text(json.dumps(results, indent=2, default=str))
+        say(f"Results written to {out}")
+        if args.markdown:
+            args.markdown.write_text("\n".join(responsiveness_markdown(found)) + "\n")
+        return 0
     try:
         results = run(
             TINY if args.tiny else FULL,

@@ -37,7 +37,7 @@ def test_benchmark_runs_on_tiny_casebooks_and_reports_every_target(tmp_path: Pat
 
     assert {"cpu", "cores", "python", "sqlcipher", "qt"} <= set(results["machine"])
     labels = [t["label"] for t in results["targets"]]
-    assert len(labels) == 14
+    assert len(labels) == 16
     for target in results["targets"]:
         assert target["verdict"] in {"PASS", "MISS", "n/a"}
         assert f"{target['verdict']:<5} {target['label']}" in printed
@@ -55,6 +55,12 @@ def test_benchmark_runs_on_tiny_casebooks_and_reports_every_target(tmp_path: Pat
     assert gui["chronology"]["entries"] > 0
     assert gui["table_floor"]["jump_median_ms"] > 0
     assert gui["summary"]["bare_process_to_window_ms"] > 0
+
+    # every probe that opens the app ran under the event-loop watchdog
+    assert gui["log"]["ui_worst_gap_ms"] > 0 and "ui_stall_count" in gui["chronology"]
+    found = gui["responsiveness"]
+    assert found["defaults"]["log_rows"] > 0 and found["defaults"]["actions_ms"]
+    assert found["monkey"][0]["actions"] > 0 and found["monkey"][0]["unexpected"] == []
 
     tables = (tmp_path / "tables.md").read_text()
     assert "| saving one entry |" in tables and "| log count |" in tables

@@ -312,7 +312,9 @@ def _inactive_usernames(db: Path, data_key: bytes) -> set[str]:
         conn.close()
 
 
-def _reapply_removals_and_rotate(data_dir: Path, username: str, passphrase: str, removed: set[str], clock: Clock) -> None:
+def _reapply_removals_and_rotate(
+    data_dir: Path, username: str, passphrase: str, removed: set[str], clock: Clock
+) -> None:
     """After a restore: anyone switched off since the backup was made is switched off again, and both
     keys are rotated, so a data key or manager key someone kept from the backup's time opens nothing."""
     from setting_app.services import casebook, key_rotation  # late: they import this module's neighbours

@@ -124,6 +124,17 @@ def _failed_attempts_detail(earlier: UnlockRecord) -> str:
     return detail
 
 
+def key_derivation_cost(data_dir: Path, username: str) -> int | None:
+    """How costly unlocking as ``username`` is (KiB of memory x passes of the slot's Argon2id), so a
+    caller can decide to unlock on a worker thread; None if there is no such slot to read."""
+    try:
+        slots = keyslots.read_slot_file(CasebookPaths(data_dir).slots)
+        slot = keyslots.find_user_slot(slots, (username or "").strip().lower())
+    except (AppError, OSError, ValueError):
+        return None
+    return slot.kdf.memory_kib * slot.kdf.iterations
+
+
 def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYSTEM_CLOCK) -> Session:
     """Passphrase → slot → data key → database. A wrong passphrase never touches the database file."""
     paths = CasebookPaths(data_dir)

@@ -85,6 +85,17 @@ class Session:
             raise PermissionDenied("The casebook is locked.")
         return bytes(self._data_key)
 
+    def key_copies(self) -> tuple[bytearray, bytearray]:
+        """Copies of the data key and the manager key (empty for a practitioner), to hand a sign-in made
+        on a worker thread to the UI thread, which opens its own connection (``adopt_connection``)."""
+        return bytearray(self.data_key()), bytearray(self._manager_key)
+
+    def adopt_connection(self, manager_key: bytearray) -> None:
+        """Open this thread's connection and give it the manager key's view (then wipe the copy)."""
+        self.conn = self.open_connection()
+        self.set_manager_key(bytes(manager_key) or None)
+        manager_key[:] = bytes(len(manager_key))
+
     def open_connection(self) -> Connection:
         """A second connection for work off the UI thread (SQLite connections are per thread)."""
         return open_database(self.paths.db, self.data_key())

@@ -348,6 +348,21 @@ def log_row_of_date(session: Session, flt: EntryFilter, day: date) -> int:
     return entry_repo.count_entries_after(session.conn, flt, day, viewer=session.user.role)
 
 
+def log_row_of_family(
+    session: Session, flt: EntryFilter, family_id: int, *, budget_ms: float | None = None
+) -> int | None | entry_repo.OverBudget:
+    """The row of the family's newest entry in the newest-first log (None: none in this list;
+    ``entry_repo.OVER_BUDGET``: it would take longer than ``budget_ms``)."""
+    return entry_repo.row_of_family(
+        session.conn, flt, family_id, viewer=session.user.role, budget_ms=budget_ms
+    )
+
+
+def count_entries_within(session: Session, flt: EntryFilter, budget_ms: float) -> int | None:
+    """How many entries match, or None if counting would take longer than ``budget_ms``."""
+    return entry_repo.count_entries_within(session.conn, flt, budget_ms, viewer=session.user.role)
+
+
 def activity_labels(session: Session) -> dict[tuple[Domain, str], str]:
     """Every activity type's label, including switched-off ones that old entries still name."""
     return {

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from setting_app.domain.codes import ContactMode, Domain, Kind, Role
 from setting_app.domain.models import NewEntry, SupportEntry
 from setting_app.storage import restricted_content, visibility
+from setting_app.storage.budget import within_budget
 from setting_app.storage.database import Connection, Row
 from setting_app.storage.rows import from_date, from_datetime, to_date, to_datetime
 
@@ -329,6 +330,13 @@ def count_entries(conn: Connection, flt: EntryFilter = EntryFilter(), *, viewer:
     return _count(conn, flt, viewer)
 
 
+def count_entries_within(
+    conn: Connection, flt: EntryFilter, budget_ms: float, *, viewer: Role | None = None
+) -> int | None:
+    """``count_entries``, or None if it would take longer than ``budget_ms`` (see storage.budget)."""
+    return within_budget(conn, budget_ms, lambda: _count(conn, flt, viewer))
+
+
 def list_entries(
     conn: Connection,
     flt: EntryFilter = EntryFilter(),
@@ -441,3 +449,41 @@ def list_entries_near(
 def count_entries_after(conn: Connection, flt: EntryFilter, day: date, *, viewer: Role | None = None) -> int:
     """How many entries matching ``flt`` fall after ``day``: the row of ``day`` in a newest-first list."""
     return _count(conn, flt, viewer, "entry_date > ?", (from_date(day),))
+
+
+def row_of_family(
+    conn: Connection,
+    flt: EntryFilter,
+    family_id: int,
+    *,
+    viewer: Role | None = None,
+    budget_ms: float | None = None,
+) -> int | None | OverBudget:
+    """The row of ``family_id``'s newest entry matching ``flt`` in the newest-first log, or None if it
+    has none there. Two index walks: the family's newest (entry_date, id) through
+    ``idx_entries_family_date``, then a count of the newer rows through ``idx_entries_date``. With a
+    filter no index answers alone the count reads rows; with ``budget_ms`` it gives up after that
+    long and returns ``OVER_BUDGET``."""
+    where, params = _filter_sql(replace(flt, family_id=family_id), viewer)
+    newest = conn.execute(
+        f"SELECT entry_date, id FROM support_entries {where} ORDER BY entry_date DESC, id DESC LIMIT 1",
+        params,
+    ).fetchone()
+    if newest is None:
+        return None
+    row = within_budget(
+        conn,
+        budget_ms,
+        lambda: _count(conn, flt, viewer, "(entry_date, id) > (?, ?)", (newest[0], newest[1])),
+    )
+    return OVER_BUDGET if row is None else row
+
+
+class OverBudget:
+    """The answer took longer than the time allowed (ask again on a worker thread)."""
+
+    def __repr__(self) -> str:
+        return "OVER_BUDGET"
+
+
+OVER_BUDGET = OverBudget()

@@ -7,11 +7,13 @@ after unlocking.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -99,6 +101,54 @@ class ComingSoonScreen(QWidget):
         pass
 
 
+def warm_up_modules() -> list[str]:
+    """The modules a first visit to each screen would import (the Records tabs take 0.2-0.5 s)."""
+    from setting_app.ui.screens.records_privacy import TABS
+
+    names = [spec.module for spec in (*NAVIGATION, FAMILY_PAGE)]
+    names += [module for module, _cls, _label in TABS]
+    names += [QUICK_LOG_DIALOG[0], CSV_IMPORT_DIALOG[0]]
+    return list(dict.fromkeys(names))
+
+
+class ImportWarmer(QObject):
+    """Imports the screens' modules one at a time while the person is idle, so that opening a
+    screen for the first time does not wait for its imports. Only ever between inputs: a module is
+    imported when there has been no input for ``IDLE_MS``."""
+
+    IDLE_MS = 800
+    TICK_MS = 250
+
+    def __init__(self, modules: list[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pending = list(modules)
+        self._quiet = QElapsedTimer()
+        self._quiet.start()
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.TICK_MS)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def touch(self) -> None:
+        self._quiet.restart()
+
+    def _tick(self) -> None:
+        if self._quiet.elapsed() < self.IDLE_MS:
+            return
+        while self.pending:
+            name = self.pending.pop(0)
+            if name in sys.modules:
+                continue
+            try:
+                importlib.import_module(name)
+            except Exception as error:  # a screen still being written: its first visit says so
+                log.info("warm-up import of %s failed (%s)", name, type(error).__name__)
+            return
+        self._timer.stop()
+
+
 class _LockedWindow:
     """A window covered (not hidden) while locked: hiding a dialog in ``exec()`` would cancel it."""
 
@@ -180,6 +230,9 @@ class MainWindow(QMainWindow):
         self._apply_user()
         self.show_screen("dashboard")
         self.idle.start()
+        self.warmer = ImportWarmer(warm_up_modules(), parent=self)
+        self.activity.activity.connect(self.warmer.touch)
+        self.warmer.start()
 
     # -- building ------------------------------------------------------------------------------
 
@@ -246,6 +299,7 @@ class MainWindow(QMainWindow):
         self.quick_log_action.triggered.connect(self._quick_log_shortcut)
         log_menu.addAction(self.quick_log_action)
 
+        view_menu = menu.addMenu("&View")
         help_menu = menu.addMenu("&Help")
         self.about_action = QAction("&About Family Support Log", self)
         self.about_action.triggered.connect(self.show_about)
@@ -254,6 +308,12 @@ class MainWindow(QMainWindow):
         self.toolbar = QToolBar("Actions")
         self.toolbar.setObjectName("actions")
         self.toolbar.setMovable(False)
+        self.toolbar.setFloatable(False)
+        # Qt's own right-click menu on the tool bar (and menu bar) has an "Actions" tick that hides
+        # the Quick log, Lock and Hide screen buttons with no way back: there is none (see
+        # createPopupMenu), and the View menu shows the tool bar again if it is ever hidden.
+        self.toolbar.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
+        menu.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         quick = QAction("Quick log (Ctrl+N)", self)
         quick.triggered.connect(self._quick_log_shortcut)
@@ -264,14 +324,22 @@ class MainWindow(QMainWindow):
         for action in (quick, lock, blank):
             self.toolbar.addAction(action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.toolbar_action = self.toolbar.toggleViewAction()
+        self.toolbar_action.setText("&Tool bar (Quick log, Lock, Hide screen)")
+        view_menu.addAction(self.toolbar_action)
         self._unlocked_only_actions = [
             self.lock_action,
             self.blank_action,
             self.back_action,
             self.quick_log_action,
             self.import_action,
+            self.toolbar_action,
             *self.go_actions.values(),
         ]
+
+    def createPopupMenu(self) -> QMenu | None:  # noqa: N802 (Qt's name)
+        """No right-click menu of tool bars to hide: the tool bar stays (View menu to show it)."""
+        return None
 
     # -- who is signed in ----------------------------------------------------------------------
 

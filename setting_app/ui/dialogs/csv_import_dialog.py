@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -37,7 +39,8 @@ from setting_app.services import csv_import
 from setting_app.services.csv_import import CsvTable, ImportPlan
 
 from setting_app.ui.context import AppContext
-from setting_app.ui.errors import reporting_errors
+from setting_app.ui.errors import reporting_errors, show_app_error
+from setting_app.ui.workers import BackgroundTask, report_error, run_with_session
 
 NOT_MAPPED = "(not in this spreadsheet)"
 PREVIEW_ROWS = 20
@@ -166,6 +169,13 @@ class CsvImportDialog(QDialog):
         self.check_button.clicked.connect(self.refresh)
         self.import_button = QPushButton("&Import")
         self.import_button.clicked.connect(self.import_entries)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: saved in one transaction, no steps to count
+        self.progress.setMaximumWidth(140)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Importing")
+        self.progress.hide()
+        buttons.addWidget(self.progress)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         for button in (self.check_button, self.import_button, close):
@@ -398,20 +408,54 @@ class CsvImportDialog(QDialog):
                 "row is right: change the mapping here, or fix the spreadsheet, save it and check again."
             )
 
-    def import_entries(self) -> int:
-        """Import every row (the button is only enabled when there are no problems)."""
-        if self.table is None:
-            return 0
+    def import_entries(self) -> BackgroundTask | None:
+        """Import every row (the button is only enabled when there are no problems), on a worker
+        thread with its own connection: thousands of rows take seconds. All or nothing, as before;
+        ``imported`` is emitted when they are saved."""
+        if self.table is None or self.importing:
+            return None
+        table, mapping = self.table, self.mapping
         with reporting_errors(self, "Nothing was imported"):
-            result = csv_import.import_entries(self.ctx.session, self.table, self.mapping)
-            self.plan = None
-            self.import_button.setEnabled(False)
-            self.status.setText(
-                f"Imported {result.entries} entries for {result.families} families "
-                f"({result.first_date:%d/%m/%Y} to {result.last_date:%d/%m/%Y})."
+            task = run_with_session(
+                self.ctx,
+                lambda session: csv_import.import_entries(session, table, mapping),
+                self._imported,
+                self._import_failed,
             )
-            self.ctx.data_changed.emit("entries")
-            self.imported.emit(result.entries)
-            return result.entries
-        self.refresh()
-        return 0
+            self._set_importing(True)
+            return task
+        return None
+
+    @property
+    def importing(self) -> bool:
+        return self.progress.isVisibleTo(self)
+
+    def _set_importing(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        for button in (self.import_button, self.check_button):
+            button.setEnabled(not busy)
+        if busy:
+            self.status.setText("Importing… every row is saved together, or none.")
+
+    def _imported(self, result) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._set_importing(False)
+        self.plan = None
+        self.import_button.setEnabled(False)
+        self.status.setText(
+            f"Imported {result.entries} entries for {result.families} families "
+            f"({result.first_date:%d/%m/%Y} to {result.last_date:%d/%m/%Y})."
+        )
+        self.ctx.data_changed.emit("entries")
+        self.imported.emit(result.entries)
+
+    def _import_failed(self, error: BaseException) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._set_importing(False)
+        if isinstance(error, AppError):
+            show_app_error(self, error, "Nothing was imported")
+            self.refresh()
+        else:
+            report_error(error)

@@ -29,6 +29,8 @@ RESTRICTED_NOTE = "Restricted: open it on the family page to read it"
 
 
 class EntryTableModel(WindowedTableModel):
+    #: A filter no index answers alone (a domain over ten years) counts on a worker thread.
+    COUNT_BUDGET_MS = 60.0
     COLUMNS = (
         "Date",
         "Family",
@@ -77,6 +79,13 @@ class EntryTableModel(WindowedTableModel):
 
     def _count(self, session: Session) -> int:
         return support_log.count_entries(session, self.filter)
+
+    def _count_within(self, session: Session, budget_ms: float) -> int | None:
+        return support_log.count_entries_within(session, self.filter, budget_ms)
+
+    def _count_job(self):
+        flt = self.filter
+        return lambda session: support_log.count_entries(session, flt)
 
     def _fetch_page(self, session: Session, page: int, start: int, size: int) -> list[SupportEntry]:
         rows = self._read_window(session, page, start, size)

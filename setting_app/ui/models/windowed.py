@@ -12,8 +12,10 @@ model stops fetching, emits ``load_failed`` once and shows empty cells until ``r
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from setting_app.domain.errors import AppError
@@ -48,6 +50,11 @@ class WindowedTableModel(QAbstractTableModel):
     #: Roles ``_cell`` may answer; a subclass answering more (colours, fonts) extends this set.
     ROLES: frozenset[int] = ANSWERED_ROLES
     load_failed = Signal(str)
+    #: A count made on a worker thread has arrived: the list now has this many rows.
+    counted = Signal(int)
+    #: How long ``refresh`` may count on the UI thread (None: no limit). Over it, the list shows no
+    #: rows and ``counting`` is True until the worker's count arrives (``counted``).
+    COUNT_BUDGET_MS: float | None = None
 
     def __init__(
         self, ctx: AppContext, *, page_size: int = 200, max_pages: int = 8, parent: Any = None
@@ -61,6 +68,9 @@ class WindowedTableModel(QAbstractTableModel):
         self._row_count = 0
         self._pages: OrderedDict[int, list[Any]] = OrderedDict()
         self._failed = False
+        self._generation = 0
+        #: True while the count is being made on a worker thread.
+        self.counting = False
 
     # --- for subclasses --------------------------------------------------------------------------
 
@@ -79,11 +89,21 @@ class WindowedTableModel(QAbstractTableModel):
     def _forget(self) -> None:
         """Drop whatever the subclass keeps besides the pages (on refresh and clear)."""
 
+    def _count_within(self, session: Session, budget_ms: float) -> int | None:
+        """The count if it is quicker than ``budget_ms``, else None (subclasses with slow counts)."""
+        return self._count(session)
+
+    def _count_job(self) -> Callable[[Session], int]:
+        """The count to make on a worker thread (with the filter as it is now)."""
+        return self._count
+
     # --- public ----------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Count again and drop every cached page (after a filter change or a save)."""
         self.beginResetModel()
+        self._generation += 1
+        self.counting = False
         self._pages.clear()
         self._forget()
         self._failed = False
@@ -91,7 +111,14 @@ class WindowedTableModel(QAbstractTableModel):
         try:
             session = self.ctx.session
             self._prepare(session)
-            self._row_count = self._count(session)
+            if self.COUNT_BUDGET_MS is None:
+                self._row_count = self._count(session)
+            else:
+                count = self._count_within(session, self.COUNT_BUDGET_MS)
+                if count is None:
+                    self._count_in_background()
+                else:
+                    self._row_count = count
         except AppError as exc:
             self._failed = True
             self.load_failed.emit(exc.message)
@@ -100,6 +127,8 @@ class WindowedTableModel(QAbstractTableModel):
     def clear(self) -> None:
         """Show nothing and hold no records (when the casebook locks)."""
         self.beginResetModel()
+        self._generation += 1
+        self.counting = False
         self._pages.clear()
         self._forget()
         self._row_count = 0
@@ -152,6 +181,38 @@ class WindowedTableModel(QAbstractTableModel):
         return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # --- internals -------------------------------------------------------------------------------
+
+    def _count_in_background(self) -> None:
+        from setting_app.ui.workers import run_with_session
+
+        generation = self._generation
+        self.counting = True
+        run_with_session(
+            self.ctx,
+            self._count_job(),
+            lambda count: self._counted(generation, count),
+            lambda error: self._count_failed(generation, error),
+        )
+
+    def _counted(self, generation: int, count: int) -> None:
+        if generation != self._generation or not shiboken6.isValid(self):
+            return  # the filter changed, or the casebook locked, while counting
+        self.beginResetModel()
+        self.counting = False
+        self._pages.clear()
+        self._forget()
+        self._row_count = count
+        self.endResetModel()
+        self.counted.emit(count)
+
+    def _count_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation or not shiboken6.isValid(self):
+            return
+        self.counting = False
+        if not isinstance(error, AppError):
+            raise error
+        self._failed = True
+        self.load_failed.emit(error.message)
 
     def _load(self, page: int) -> list[Any] | None:
         start = page * self.page_size

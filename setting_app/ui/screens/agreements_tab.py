@@ -49,6 +49,10 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 TEMPLATE_FILTER = "PDF (*.pdf);;Word document (*.docx)"
 
 
+#: How many of an agreement's shares its details list (newest first).
+SHARES_SHOWN = 50
+
+
 def choose_document(parent: QWidget) -> Path | None:
     path, _ = QFileDialog.getOpenFileName(parent, "Choose the signed agreement", "", "All files (*)")
     return Path(path) if path else None
@@ -213,10 +217,15 @@ class AgreementsTab(QWidget):
             if missing
             else "Shares made without an agreement: none"
         )
-        if chosen is not None:
-            self.select(chosen)
-        elif found:
-            self.table.selectRow(0)
+        # Select without the selection signal: the details are laid out once, below, not twice.
+        self.table.blockSignals(True)
+        try:
+            if chosen is not None:
+                self.select(chosen)
+            elif found:
+                self.table.selectRow(0)
+        finally:
+            self.table.blockSignals(False)
         self._show_selected()
 
     def select(self, agreement_id: int) -> None:
@@ -242,7 +251,8 @@ class AgreementsTab(QWidget):
             self.details.setHtml("<p>Choose an agreement to see it in full and the shares it covers.</p>")
             return
         try:
-            shares = agreements.shares_covered(self.ctx.session, a.id)
+            # The newest few: hundreds of rows in rich text take a second to lay out (issue 25).
+            shares = agreements.shares_covered(self.ctx.session, a.id, limit=SHARES_SHOWN + 1)
         except AppError as exc:
             self.show_message(exc.message, error=True)
             return
@@ -270,9 +280,16 @@ class AgreementsTab(QWidget):
         document = (
             f"{e(a.document_name)} ({a.document_size:,} bytes)" if a.document_name else "not attached yet"
         )
+        more = len(shares) > SHARES_SHOWN
+        shares = shares[:SHARES_SHOWN]
         rows = "".join(
             "<tr>" + "".join(f"<td>{e(text)}</td>" for text in share_cells(rec)) + "</tr>" for rec in shares
         )
+        if more:
+            rows += (
+                f"<tr><td colspan='4'>… the newest {SHARES_SHOWN} are shown; the information-sharing "
+                "record on the Referrals screen lists them all.</td></tr>"
+            )
         shares_html = (
             f"<table cellspacing='4'><tr><th>Date</th><th>Family</th><th>Shared with</th><th>Occasion</th></tr>{rows}</table>"
             if shares
@@ -292,7 +309,7 @@ class AgreementsTab(QWidget):
             f"<p><b>Security measures:</b> {e(a.security_measures)}</p>"
             + (f"<p><b>Notes:</b> {e(a.notes)}</p>" if a.notes else "")
             + f"<p><b>Signed copy:</b> {document}</p>"
-            f"<h4>Shares it covers: {len(shares)}</h4>{shares_html}"
+            f"<h4>Shares it covers: {f'more than {SHARES_SHOWN}' if more else len(shares)}</h4>{shares_html}"
         )
 
     def _enable(self) -> None:

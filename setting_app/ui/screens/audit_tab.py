@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +33,8 @@ from setting_app.storage.audit_repo import AuditFilter, AuditRow
 from setting_app.ui.context import AppContext
 from setting_app.ui.models.windowed import WindowedTableModel
 from setting_app.ui.widgets.date_field import DateField
+from setting_app.ui.widgets.list_view import ListView
+from setting_app.ui.workers import BackgroundTask, report_error, run_with_session
 
 ACTION_LABELS: dict[str, str] = {
     audit.UNLOCK: "Unlocked",
@@ -159,11 +161,19 @@ class AuditTab(QWidget):
         buttons.addWidget(self.clear_button)
         buttons.addStretch(1)
         buttons.addWidget(self.check_button)
+        self.check_progress = QProgressBar()
+        self.check_progress.setRange(0, 0)  # busy: the check cannot say how far it is
+        self.check_progress.setMaximumWidth(140)
+        self.check_progress.setTextVisible(False)
+        self.check_progress.setAccessibleName("Checking the audit trail")
+        self.check_progress.hide()
+        buttons.addWidget(self.check_progress)
 
         self.model = AuditTableModel(ctx)
-        self.table = QTableView()
+        self.table = ListView()
         self.table.setAccessibleName("Audit trail")
         self.table.setModel(self.model)
+        self.table.route_typing_to(self.family_filter)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
@@ -192,7 +202,7 @@ class AuditTab(QWidget):
 
         self.apply_button.clicked.connect(self.apply_filters)
         self.clear_button.clicked.connect(self.clear_filters)
-        self.check_button.clicked.connect(self.check_chain)
+        self.check_button.clicked.connect(self.start_check)
         for field in (self.family_filter, self.date_from, self.date_to):
             field.returnPressed.connect(self.apply_filters)
         self._load_error: str | None = None
@@ -253,19 +263,48 @@ class AuditTab(QWidget):
         self.apply_filters()
 
     def check_chain(self) -> str:
-        """Verify the chain; shows and returns the sentence."""
+        """Verify the chain here and now; shows and returns the sentence (the button uses
+        ``start_check``, which verifies on a worker thread)."""
         try:
-            session = self.ctx.session
-            session.require_manager("check the audit trail")
-            problem = audit.verify(session)
-            if problem:
-                text = f"The audit trail is broken: {problem}. Restore the casebook from a backup and tell your support contact."
-            else:
-                text = f"The audit trail is whole ({audit.count_audit(session)} rows, head {audit.chain_head(session)})."
+            text = _chain_sentence(self.ctx.session)
         except AppError as exc:
             text = exc.message
         self.check_result.setText(text)
         return text
+
+    def start_check(self) -> BackgroundTask | None:
+        """Verify the chain on a worker thread (seconds on a ten-year casebook), showing progress."""
+        if self.checking:
+            return None
+        try:
+            self.ctx.session.require_manager("check the audit trail")
+        except AppError as exc:
+            self.check_result.setText(exc.message)
+            return None
+        self._set_checking(True)
+        return run_with_session(self.ctx, _chain_sentence, self._checked, self._check_failed)
+
+    @property
+    def checking(self) -> bool:
+        return self.check_progress.isVisible() or not self.check_button.isEnabled()
+
+    def _checked(self, text: str) -> None:
+        self._set_checking(False)
+        if self.ctx.is_unlocked:
+            self.check_result.setText(text)
+
+    def _check_failed(self, error: BaseException) -> None:
+        self._set_checking(False)
+        if isinstance(error, AppError):
+            self.check_result.setText(error.message)
+        else:
+            report_error(error)
+
+    def _set_checking(self, busy: bool) -> None:
+        self.check_button.setEnabled(not busy)
+        self.check_progress.setVisible(busy)
+        if busy:
+            self.check_result.setText("Checking the audit trail… (you can carry on meanwhile)")
 
     # --- internals -------------------------------------------------------------------------------
 
@@ -293,6 +332,17 @@ class AuditTab(QWidget):
             self.model.clear()
             self.status.setText("")
             self.check_result.setText("")
+
+
+def _chain_sentence(session: Session) -> str:
+    session.require_manager("check the audit trail")
+    problem = audit.verify(session)
+    if problem:
+        return (
+            f"The audit trail is broken: {problem}. Restore the casebook from a backup and tell your "
+            "support contact."
+        )
+    return f"The audit trail is whole ({audit.count_audit(session)} rows, head {audit.chain_head(session)})."
 
 
 def _is_filtered(flt: AuditFilter) -> bool:

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,7 @@ from setting_app.ui.context import AppContext
 from setting_app.ui.dialogs.family_dialog import FamilyDialog
 from setting_app.ui.formatting import count_text, month_bounds
 from setting_app.ui.models.family_table_model import FamilyTableModel
+from setting_app.ui.widgets.list_view import ListView
 
 SEARCH_DELAY_MS = 150
 STATUSES = (("Open", "open"), ("Closed", "closed"), ("All", "all"))
@@ -100,8 +100,9 @@ class FamiliesScreen(QWidget):
         filters.addWidget(self.domain_seen, 1)
         layout.addLayout(filters)
 
-        self.table = QTableView()
+        self.table = ListView()
         self.table.setModel(self.model)
+        self.table.route_typing_to(self.search)  # an indexed search, never Qt's walk of every row
         self.table.setAccessibleName("Families list")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +41,7 @@ from setting_app.ui.dialogs.restricted_reason_dialog import RestrictedReasonDial
 from setting_app.ui.formatting import age_text, count_text, minutes_text, names_text, uk_date
 from setting_app.ui.models.chronology_model import HIDDEN_TEXT, ChronologyItem, ChronologyModel
 from setting_app.ui.widgets.domain_chip import DomainChip
+from setting_app.ui.widgets.list_view import ListView
 
 
 def _status_text(referral: Referral) -> str:
@@ -119,7 +119,7 @@ class FamilyPageScreen(QWidget):
         chips_holder.setAccessibleName("Time by domain")
         layout.addWidget(chips_holder)
 
-        self.table = QTableView()
+        self.table = ListView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Chronology")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

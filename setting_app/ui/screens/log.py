@@ -17,15 +17,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from setting_app.domain.codes import DOMAIN_ORDER, Domain, Kind
 from setting_app.domain.errors import AppError, ValidationError
-from setting_app.services import staff
-from setting_app.storage.entry_repo import EntryFilter
+from setting_app.services import families, staff, support_log
+from setting_app.storage.entry_repo import OVER_BUDGET, EntryFilter
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.formatting import count_text
@@ -33,6 +32,11 @@ from setting_app.ui.models.entry_table_model import EntryTableModel
 from setting_app.ui.models.windowed import RECORD_ROLE
 from setting_app.ui.widgets.date_field import DateField
 from setting_app.ui.widgets.field_errors import plain_message
+from setting_app.ui.widgets.list_view import ListView
+from setting_app.ui.workers import run_with_session
+
+#: How long typing in the list may query on the UI thread before the query moves to a worker.
+SEARCH_BUDGET_MS = 60.0
 
 
 def _labelled(text: str, widget: QWidget, row: QHBoxLayout) -> None:
@@ -67,6 +71,8 @@ class LogScreen(QWidget):
         self.ctx.data_changed.connect(self._on_data_changed)
         self.ctx.locked_changed.connect(self._on_locked_changed)
         self.model.load_failed.connect(self._show_problem)
+        self.model.counted.connect(self._show_count)
+        self._search_job = 0
 
     # --- building --------------------------------------------------------------------------------
 
@@ -128,8 +134,11 @@ class LogScreen(QWidget):
         jumps.addWidget(self.count_label)
         layout.addLayout(jumps)
 
-        self.table = QTableView()
+        self.table = ListView()
         self.table.setModel(self.model)
+        # Typing a family's reference or a name goes to that family's newest entry (indexed queries),
+        # never Qt's own search, which would read every page of the log.
+        self.table.search_with(self.row_of_typed_family)
         self.table.setAccessibleName("Support log")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -220,6 +229,12 @@ class LogScreen(QWidget):
         if self.model.rowCount():
             self.model.record(0)
         self.last_open_ms = (time.perf_counter() - started) * 1000
+        self._show_count()
+
+    def _show_count(self, _count: int = 0) -> None:
+        if self.model.counting:  # a filter no index answers alone: counted on a worker thread
+            self.count_label.setText("Counting…")
+            return
         total = self.model.rowCount()
         self.count_label.setText(count_text(total, "entry", "entries"))
         self.row_box.setRange(1, max(total, 1))
@@ -234,6 +249,43 @@ class LogScreen(QWidget):
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
         self.table.selectRow(row)
         self.table.setFocus()
+
+    def row_of_typed_family(self, text: str) -> int | None:
+        """The row of the newest entry of the first family whose reference or names match ``text``."""
+        text = text.strip()
+        if not text or not self.ctx.is_unlocked:
+            return None
+        self._search_job += 1
+        job, flt = self._search_job, self.model.filter
+        try:
+            session = self.ctx.session
+            for match in families.search_families(session, text, limit=5):
+                row = support_log.log_row_of_family(session, flt, match.id, budget_ms=SEARCH_BUDGET_MS)
+                if row is OVER_BUDGET:  # a filter no index answers alone: ask a worker thread
+                    self.problem.setText(f"Looking for {match.ref}…")
+                    run_with_session(
+                        self.ctx,
+                        lambda s, family=match.id: support_log.log_row_of_family(s, flt, family),
+                        lambda found, ref=match.ref: self._found_later(job, flt, ref, found),
+                    )
+                    return None
+                if row is not None:
+                    self.problem.clear()
+                    return row
+        except AppError as exc:
+            self.problem.setText(plain_message(exc))
+            return None
+        self.problem.setText(f"No family matching '{text}' in this list.")
+        return None
+
+    def _found_later(self, job: int, flt: EntryFilter, ref: str, row: int | None) -> None:
+        if job != self._search_job or flt != self.model.filter or not self.ctx.is_unlocked:
+            return  # typed on, or the list changed, meanwhile
+        if row is None or row >= self.model.rowCount():
+            self.problem.setText(f"No entries of {ref} in this list.")
+            return
+        self.problem.clear()
+        self.table.show_row(row)
 
     def go_to_typed_date(self) -> None:
         self.problem.clear()

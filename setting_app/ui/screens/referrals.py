@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -53,6 +52,7 @@ from setting_app.ui.models.referral_table_model import (
     SharingTableModel,
     follow_up_text,
 )
+from setting_app.ui.widgets.list_view import ListView
 
 #: (label, ReferralFilter.state, only due today or earlier)
 SHOW_OPTIONS = (
@@ -76,8 +76,8 @@ def _title(text: str) -> QLabel:
     return label
 
 
-def _table(name: str) -> QTableView:
-    table = QTableView()
+def _table(name: str) -> ListView:
+    table = ListView()
     table.setAccessibleName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -329,10 +329,13 @@ class ReferralsScreen(QWidget):
         self.table.clearSpans()
         for row in self.model.header_rows():
             self.table.setSpan(row, 0, 1, len(ReferralTableModel.COLUMNS))
-        due = referral_service.referrals_due(session, today)
-        overdue = sum(1 for r in due if r.days_overdue(today))
+        # Two counts, not the whole list of referrals to chase read for its length (issue 25).
+        due = referral_service.count_referrals(session, ReferralFilter(state="awaiting", due_by=today))
+        overdue = referral_service.count_referrals(
+            session, ReferralFilter(state="awaiting", overdue_on=today)
+        )
         self.summary.setText(
-            f"To chase today: {len(due)}" + (f" ({overdue} overdue)" if overdue else "")
+            f"To chase today: {due}" + (f" ({overdue} overdue)" if overdue else "")
             if due
             else "Nothing to chase today"
         )

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +41,7 @@ from setting_app.ui.errors import reporting_errors
 from setting_app.ui.formatting import uk_date
 from setting_app.ui.widgets.date_field import DateField
 from setting_app.ui.widgets.field_errors import FieldErrors, error_label
+from setting_app.ui.widgets.list_view import ListView
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 #: data() role returning the row's QueueRow.
@@ -234,7 +234,7 @@ class RetentionTab(QWidget):
         self.show_held.toggled.connect(lambda _on: self.refresh())
 
         self.model = RetentionQueueModel(self)
-        self.table = QTableView()
+        self.table = ListView()
         self.table.setAccessibleName("Families due for a retention review")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -48,6 +47,7 @@ from setting_app.ui.errors import reporting_errors
 from setting_app.ui.formatting import uk_date
 from setting_app.ui.widgets.date_field import DateField
 from setting_app.ui.widgets.field_errors import FieldErrors, error_label
+from setting_app.ui.widgets.list_view import ListView
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 EVALUATION_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -228,7 +228,7 @@ class SelfEvaluationTab(QWidget):
 
         # --- the history
         self.model = SelfEvaluationHistoryModel(self)
-        self.history = QTableView()
+        self.history = ListView()
         self.history.setModel(self.model)
         self.history.setAccessibleName("Earlier self-evaluations")
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

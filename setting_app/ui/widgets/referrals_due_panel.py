@@ -41,6 +41,10 @@ def due_line(referral: TrackedReferral, today) -> str:
     return f"{mark}: {referral.family_ref}\n{referral.service_name} ({state}{chased})"
 
 
+#: How many referrals to chase the dashboard lists (the title gives the whole number).
+SHOWN = 100
+
+
 class ReferralsDuePanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,7 +94,7 @@ class ReferralsDuePanel(QWidget):
         except AppError:
             self._show_empty(True)
             return
-        for referral in due:
+        for referral in due[:SHOWN]:  # most overdue first; hundreds of lines help nobody (issue 25)
             item = QListWidgetItem(due_line(referral, today))
             item.setData(RECORD_ROLE, referral)
             if referral.days_overdue(today):
@@ -101,7 +105,9 @@ class ReferralsDuePanel(QWidget):
             self.list.addItem(item)
         overdue = sum(1 for r in due if r.days_overdue(today))
         self.title.setText(
-            f"Referrals to chase today: {len(due)}" + (f" ({overdue} overdue)" if overdue else "")
+            f"Referrals to chase today: {len(due)}"
+            + (f" ({overdue} overdue)" if overdue else "")
+            + (f"; the {SHOWN} most overdue are listed" if len(due) > SHOWN else "")
         )
         if due:
             self.list.setCurrentRow(0)
