@@ -266,6 +266,7 @@ def test_tab_goes_down_the_quick_log_in_order_and_comes_round_again(
         dialog.minutes,
         dialog.contact,
         dialog.child,
+        dialog.carer,
         dialog.entry_date,
         dialog.note,
         dialog.follow_up,

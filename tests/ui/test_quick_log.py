@@ -100,6 +100,9 @@ def test_logs_an_entry_with_key_events_only(qtbot, ctx, session, smith) -> None:
     keys.press(dialog.contact, Qt.Key.Key_Tab)
     keys.press(dialog.child, Qt.Key.Key_Down)  # Max
     keys.press(dialog.child, Qt.Key.Key_Tab)
+    assert keys.focused() is dialog.carer  # which carer it is about (family documents are per person)
+    keys.press(dialog.carer, Qt.Key.Key_Down)  # the first carer
+    keys.press(dialog.carer, Qt.Key.Key_Tab)
     assert keys.focused() is dialog.entry_date
     keys.press(dialog.entry_date, Qt.Key.Key_Tab)
     assert keys.focused() is dialog.note
@@ -123,6 +126,7 @@ def test_logs_an_entry_with_key_events_only(qtbot, ctx, session, smith) -> None:
     assert entry.entry_date == date(2026, 11, 23)
     assert entry.note == "Sleep plan 1-2-3; will call HV"
     assert entry.follow_up_on == date(2026, 11, 30)
+    assert entry.carer == families.get_family(session, smith).carers[0].name
     assert entry.staff_id == session.user.id
 
     # Cleared for the next entry, and it says what was saved.

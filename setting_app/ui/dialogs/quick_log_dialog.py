@@ -223,6 +223,12 @@ class QuickLogDialog(QDialog):
         self.child.setAccessibleName("Child")
         add_row("C&hild", self.child, "child")
 
+        # Which carer it concerns: family documents are made for one person, and leave out another
+        # carer's items by default (issue 16).
+        self.carer = QComboBox()
+        self.carer.setAccessibleName("Which carer it is about")
+        add_row("Ca&rer", self.carer, "carer")
+
         self.entry_date = DateField("date")
         self.entry_date.setAccessibleName("Date of the support")
         self.entry_date.setAccessibleDescription("Up and Down change the day")
@@ -279,6 +285,7 @@ class QuickLogDialog(QDialog):
             self.minutes,
             self.contact,
             self.child,
+            self.carer,
             self.entry_date,
             self.note,
             self.follow_up,
@@ -318,11 +325,15 @@ class QuickLogDialog(QDialog):
     def _on_family_changed(self, family_id: int | None) -> None:
         self.child.clear()
         self.child.addItem("Whole family (no one child)", None)
+        self.carer.clear()
+        self.carer.addItem("Not about one carer", "")
         if family_id is None:
             return
         try:
             for child in families.list_children(self.ctx.session, family_id):
                 self.child.addItem(child.name, child.id)
+            for carer in families.get_family(self.ctx.session, family_id).carers:
+                self.carer.addItem(carer.name, carer.name)
         except AppError as exc:
             self.errors.show_general(exc.message)
 
@@ -377,6 +388,7 @@ class QuickLogDialog(QDialog):
             note=self.note.toPlainText(),
             follow_up_on=follow_up,
             restricted=self.restricted.isChecked(),
+            carer=self.carer.currentData() or "",
         )
 
     def _entry_day_or_today(self) -> date:
