@@ -86,6 +86,13 @@ class CliContext:
         return unlock(self.data_dir, self.require_user(), self.passphrase(), clock=self.clock)
 
 
+def path_arg(text: str) -> Path:
+    """An argparse ``type`` for a file or folder name: an empty name is a usage error, not ``.``."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a file or folder name is needed here, not an empty one")
+    return Path(text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would print usage and exit 2 itself
         raise UsageError(message)

@@ -9,9 +9,8 @@ a problem, nothing.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from setting_app.cli import CliContext
+from setting_app.cli import CliContext, path_arg
 from setting_app.domain.csv_mapping import FIELD_LABELS, FIELDS, CsvMapping
 from setting_app.domain.errors import ImportRejected
 from setting_app.services import csv_import
@@ -33,11 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
             "run again with --mapping."
         ),
     )
-    p.add_argument("file", type=Path, help="the spreadsheet, saved as CSV (UTF-8 or Windows-1252)")
-    p.add_argument("--mapping", type=Path, help="a mapping file saved before (JSON)")
+    p.add_argument("file", type=path_arg, help="the spreadsheet, saved as CSV (UTF-8 or Windows-1252)")
+    p.add_argument("--mapping", type=path_arg, help="a mapping file saved before (JSON)")
     p.add_argument(
         "--save-mapping",
-        type=Path,
+        type=path_arg,
         metavar="OUT",
         help="write the mapping (with suggestions for anything new in this file) to OUT",
     )

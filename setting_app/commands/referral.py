@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from pathlib import Path
 
-from setting_app.cli import CliContext, UsageError
+from setting_app.cli import CliContext, UsageError, path_arg
 from setting_app.domain.codes import Consent, Domain, ReferralStatus, ServiceCategory
 from setting_app.domain.errors import NotFound, ValidationError
 from setting_app.domain.referrals import (
@@ -142,7 +141,7 @@ def _register_services(sub: argparse._SubParsersAction) -> None:
     p = svc.add_parser(
         "import", help="import an Open Referral UK (HSDS) JSON file or services.csv (managers)"
     )
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=path_arg)
     p.set_defaults(handler=cmd_services_import)
 
     p = svc.add_parser("list", help="list the directory")

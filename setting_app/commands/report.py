@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from setting_app.cli import CliContext, UsageError
+from setting_app.cli import CliContext, UsageError, path_arg
 from setting_app.services.monthly_summary import (
     MonthlySummary,
     monthly_summary,
@@ -35,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="pdf",
         help="pdf (default; needs --out) or json (printed, or saved to --out if given)",
     )
-    p.add_argument("--out", type=Path, help="the file to save (for example summary-2026-10.pdf)")
+    p.add_argument("--out", type=path_arg, help="the file to save (for example summary-2026-10.pdf)")
     p.set_defaults(handler=cmd_monthly)
 
 

@@ -8,9 +8,8 @@ shows what would be redacted and writes nothing.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from setting_app.cli import CliContext, UsageError
+from setting_app.cli import CliContext, UsageError, path_arg
 from setting_app.services import subject_access
 
 
@@ -26,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--child", metavar="NAME", help="a pack about one child (name or key) instead of the family"
     )
-    p.add_argument("--out-dir", type=Path, metavar="DIR", help="the folder to write the two files into")
+    p.add_argument("--out-dir", type=path_arg, metavar="DIR", help="the folder to write the two files into")
     p.add_argument(
         "--redact",
         action="append",
