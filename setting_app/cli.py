@@ -155,6 +155,11 @@ def main(
     )
     _warn_if_network_share(ctx)
     handler = getattr(args, "handler", None)
+    try:
+        _refuse_outputs_in_data_dir(ctx, args)
+    except AppError as exc:
+        print(f"setting-app: {exc}", file=err)
+        return 1
     if handler is None:
         from setting_app.commands.gui import open_app
 
@@ -184,6 +189,24 @@ def main(
         return 1
 
 
+#: Options naming where a command writes: none of them may point into the casebook's own folder.
+OUTPUT_OPTIONS = ("out", "out_dir", "save_mapping", "screenshots")
+
+
+def _refuse_outputs_in_data_dir(ctx: CliContext, args: argparse.Namespace) -> None:
+    """Nothing but the casebook's own files goes in its folder: a return, a key or a report there
+    could be mistaken for (or replace) part of the casebook, and would sit beside it unprotected."""
+    from setting_app.storage.fsutil import inside_folder
+
+    for name in OUTPUT_OPTIONS:
+        value = getattr(args, name, None)
+        if value and inside_folder(Path(value), ctx.data_dir):
+            raise AppError(
+                f"{value} is in the casebook's own folder ({ctx.data_dir}): save it somewhere else. "
+                "Nothing was written."
+            )
+
+
 def switch_off_core_dumps() -> bool:
     """No core files: a crash dump would hold the data key and decrypted records in plain bytes.
 
@@ -211,15 +234,19 @@ def _warn_if_network_share(ctx: CliContext) -> None:
 
 def _record_crash(reference: str) -> None:
     """Keep the traceback (code locations only, no record contents) for support, away from the screen."""
+    from setting_app.storage.fsutil import append_private, ensure_private_dir
+
     log_dir = default_data_dir().parent / "setting-app-logs"
     try:
-        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with (log_dir / "errors.log").open("a", encoding="utf-8") as handle:
-            handle.write(f"--- reference {reference}\n")
-            exc_type, exc, tb = sys.exc_info()
-            # Only the type and the stack: exception messages can quote record contents.
-            handle.write("".join(traceback.format_list(traceback.extract_tb(tb))))
-            handle.write(f"{exc_type.__name__ if exc_type else 'Error'}\n")
+        ensure_private_dir(log_dir)
+        exc_type, exc, tb = sys.exc_info()
+        # Only the type and the stack: exception messages can quote record contents.
+        append_private(
+            log_dir / "errors.log",
+            f"--- reference {reference}\n"
+            + "".join(traceback.format_list(traceback.extract_tb(tb)))
+            + f"{exc_type.__name__ if exc_type else 'Error'}\n",
+        )
     except OSError:
         pass
 

@@ -12,7 +12,7 @@ import argparse
 
 from setting_app.cli import CliContext, path_arg
 from setting_app.domain.csv_mapping import FIELD_LABELS, FIELDS, CsvMapping
-from setting_app.domain.errors import ImportRejected
+from setting_app.domain.errors import AppError, ImportRejected
 from setting_app.services import csv_import
 
 PREVIEW_ROWS = 5
@@ -65,10 +65,15 @@ def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
     table = csv_import.read_table(args.file)
     blanks = f" ({_count(table.blank_rows, 'blank row')} skipped)" if table.blank_rows else ""
     ctx.print(f"Read {table.name}: {len(table.rows)} rows{blanks}, {table.encoding}.")
-    saved = CsvMapping.load(args.mapping) if args.mapping else None
+    saved = csv_import.load_mapping(args.mapping) if args.mapping else None
     mapping = saved if saved is not None else csv_import.suggest_mapping(table)
     if args.save_mapping:
-        csv_import.suggest_mapping(table, saved).save(args.save_mapping)
+        try:
+            csv_import.save_mapping(csv_import.suggest_mapping(table, saved), args.save_mapping)
+        except OSError as exc:
+            raise AppError(
+                f"The mapping could not be saved to {args.save_mapping}: {exc.strerror or exc}."
+            ) from None
         ctx.print(f"Mapping written to {args.save_mapping}: check it before importing with --mapping.")
     _print_mapping(ctx, mapping)
     with ctx.open_session() as session:

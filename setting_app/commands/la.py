@@ -8,6 +8,7 @@ import argparse
 from setting_app.cli import CliContext, path_arg
 from setting_app.domain.errors import AppError, ValidationError
 from setting_app.services.la_export.sdc import DEFAULT_BASE, DEFAULT_THRESHOLD, SdcParams
+from setting_app.storage.fsutil import write_private_file
 
 
 def _export_group(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
@@ -199,7 +200,7 @@ def cmd_setting_key(ctx: CliContext, args: argparse.Namespace) -> int:
         fingerprint = export_keys.ensure_export_key(session)
         pem = export_keys.public_key_pem(session.conn) or ""
     try:
-        args.out.write_text(pem, encoding="ascii")
+        write_private_file(args.out, pem.encode("ascii"))
     except OSError as exc:
         raise AppError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
     ctx.print(f"Wrote this setting's export public key to {args.out}; fingerprint {fingerprint}.")

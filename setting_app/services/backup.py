@@ -170,7 +170,7 @@ def _extract_and_check(backup: Path, work: Path, username: str, passphrase: str)
     label = str(backup) if str(backup).strip() else "(no file named)"
     damaged = f"The backup {label} is damaged or is not a Family Support Log backup; nothing was changed."
     try:
-        with open_bounded(backup, BACKUP_LIMIT, "backup") as handle, zipfile.ZipFile(handle) as archive:
+        with open_bounded(backup, BACKUP_LIMIT) as handle, zipfile.ZipFile(handle) as archive:
             members = {info.filename: info for info in archive.infolist()}
             if set(members) != {MANIFEST_NAME, DB_NAME, SLOTS_NAME}:
                 raise BackupProblem(

@@ -57,7 +57,7 @@ def check_regular_file(path: Path | str, what: str = "") -> os.stat_result:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise InputRefused(f"There is no file {label}.") from None
+        raise InputRefused(f"There is no {what or 'file'} at {path}.") from None
     except PermissionError:
         raise InputRefused(f"{label} cannot be read: permission denied.") from None
     except OSError as exc:

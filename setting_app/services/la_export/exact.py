@@ -22,7 +22,7 @@ from setting_app.domain.errors import AlreadyExists, AppError
 from setting_app.domain.frameworks import Framework
 from setting_app.services.la_export.signing import b64, fingerprint, raw_public, unb64
 from setting_app.services.la_export.tables import ExactCounts
-from setting_app.storage.fsutil import ensure_private_dir
+from setting_app.storage.fsutil import ensure_private_dir, write_private_file
 
 EXACT_FILE = "exact.enc"
 ENVELOPE_FORMAT = "setting-app/la-exact"
@@ -51,10 +51,12 @@ def generate_authority_keys(out_dir: Path) -> tuple[Path, Path, str]:
     with os.fdopen(fd, "wb") as handle:
         handle.write(private_pem)
     os.chmod(private_path, 0o600)
-    public_path.write_bytes(
+    write_private_file(
+        public_path,
         key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        ),
+        overwrite=False,
     )
     return private_path, public_path, fingerprint(raw_public(key.public_key()))
 
