@@ -21,6 +21,7 @@ from typing import TextIO
 from setting_app import __version__
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
 from setting_app.domain.errors import AppError
+from setting_app.domain.text_safety import for_terminal
 from setting_app.paths import default_data_dir
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 
@@ -49,7 +50,13 @@ class CliContext:
     err: TextIO = field(default_factory=lambda: sys.stderr)
 
     def print(self, *parts: object) -> None:
-        print(*parts, file=self.out)
+        """Every line a command shows goes through here: control characters in stored text are shown
+        as visible escapes (``\\x1b``), never sent to the terminal."""
+        print(for_terminal(" ".join(str(p) for p in parts)), file=self.out)
+
+    def error(self, *parts: object) -> None:
+        """A line on stderr, escaped like ``print``."""
+        print(for_terminal(" ".join(str(p) for p in parts)), file=self.err)
 
     def _secret(self, env: str, prompt: str) -> str:
         value = os.environ.get(env)
@@ -140,7 +147,7 @@ def main(
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
-        print(f"setting-app: usage: {exc}", file=err)
+        print(for_terminal(f"setting-app: usage: {exc}"), file=err)
         print("Run 'setting-app --help' for the commands.", file=err)
         return 2
     except SystemExit as exc:  # --help and --version
@@ -158,7 +165,7 @@ def main(
     try:
         _refuse_outputs_in_data_dir(ctx, args)
     except AppError as exc:
-        print(f"setting-app: {exc}", file=err)
+        print(for_terminal(f"setting-app: {exc}"), file=err)
         return 1
     if handler is None:
         from setting_app.commands.gui import open_app
@@ -168,10 +175,10 @@ def main(
     try:
         return int(handler(ctx, args) or 0)
     except UsageError as exc:
-        print(f"setting-app: usage: {exc}", file=err)
+        print(for_terminal(f"setting-app: usage: {exc}"), file=err)
         return 2
     except AppError as exc:
-        print(f"setting-app: {exc}", file=err)
+        print(for_terminal(f"setting-app: {exc}"), file=err)
         return 1
     except KeyboardInterrupt:
         print("setting-app: cancelled; nothing more was saved.", file=err)
@@ -229,7 +236,7 @@ def _warn_if_network_share(ctx: CliContext) -> None:
 
     warning = network_share_warning(ctx.data_dir)
     if warning:
-        print(f"setting-app: warning: {warning}", file=ctx.err)
+        ctx.error(f"setting-app: warning: {warning}")
 
 
 def _record_crash(reference: str) -> None:

@@ -74,10 +74,9 @@ def cmd_check(ctx: CliContext, args: argparse.Namespace) -> int:
     if report.damaged:
         for problem in report.problems:
             ctx.print(f"  damaged: {problem}")
-        print(
+        ctx.error(
             f"setting-app: the casebook is damaged ({len(report.problems)} problem(s), first: {report.problems[0]}). "
-            + report.advice,
-            file=ctx.err,
+            + report.advice
         )
         return 1
     ctx.print(

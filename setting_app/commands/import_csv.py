@@ -86,9 +86,9 @@ def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
                 f"{shown['category']} ({shown['kind'] or '-'}) {shown['minutes']} min"
             )
         if plan.problems:
-            print(f"Problems ({len(plan.problems)}):", file=ctx.err)
+            ctx.error(f"Problems ({len(plan.problems)}):")
             for problem in plan.problems:
-                print(f"  {problem}", file=ctx.err)
+                ctx.error(f"  {problem}")
             raise ImportRejected(
                 f"Nothing was imported: {_count(len(plan.problems), 'problem')} listed above. "
                 "Fix the spreadsheet or the mapping and run again."

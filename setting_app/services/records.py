@@ -325,10 +325,7 @@ def _text(value: object, field: str, *, required: bool = False, max_length: int 
         raise ValidationError(field, f"must be text (got {_type_name(value)})")
     if required:
         return validation.require_text(value, field, max_length=max_length)
-    text = value.strip()
-    if len(text) > max_length:
-        raise ValidationError(field, f"is too long (at most {max_length} characters)")
-    return text
+    return validation.check_optional_text(value, field, max_length=max_length)
 
 
 def _flag(value: object, field: str) -> bool:

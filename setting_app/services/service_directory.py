@@ -10,6 +10,7 @@ adding them again, and never touches the setting's own notes.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections import defaultdict
@@ -24,6 +25,7 @@ from setting_app.domain.errors import ImportRejected, NotFound, ValidationError
 from setting_app.domain.referrals import CATEGORY_USUAL_DOMAIN, NewService, Service, ServiceSource
 from setting_app.services.session import Session
 from setting_app.storage import service_repo
+from setting_app.storage.bounded_read import InputRefused, check_regular_file, read_text
 from setting_app.storage.database import Connection
 from setting_app.storage.unit_of_work import unit_of_work
 
@@ -388,11 +390,13 @@ def parse_hsds_json(data: object) -> ParsedDirectory:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [
-                {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-                for row in csv.DictReader(handle)
-            ]
+        text = read_text(path, MAX_IMPORT_BYTES, encoding="utf-8-sig")
+        return [
+            {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(text, newline=""))
+        ]
+    except InputRefused as exc:
+        raise ImportRejected(str(exc)) from None
     except UnicodeDecodeError:
         raise ImportRejected(f"{path.name} is not UTF-8 text; save it as CSV UTF-8 and try again.") from None
     except csv.Error as exc:
@@ -503,10 +507,14 @@ def parse_directory(path: Path) -> ParsedDirectory:
                 "Choose the services.csv of the directory export (organizations.csv must sit beside it)."
             )
         return parse_hsds_csv(path.parent)
-    if path.stat().st_size > MAX_IMPORT_BYTES:
-        raise ImportRejected(f"{path.name} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        if check_regular_file(path).st_size > MAX_IMPORT_BYTES:
+            raise ImportRejected(f"{path.name} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+        data = json.loads(read_text(path, MAX_IMPORT_BYTES, encoding="utf-8-sig"))
+    except InputRefused as exc:
+        raise ImportRejected(str(exc)) from None
+    except RecursionError:
+        raise ImportRejected(f"{path.name} is not usable: its JSON is nested too deeply.") from None
     except UnicodeDecodeError:
         raise ImportRejected(f"{path.name} is not UTF-8 text.") from None
     except json.JSONDecodeError as exc:

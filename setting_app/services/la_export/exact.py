@@ -22,6 +22,7 @@ from setting_app.domain.errors import AlreadyExists, AppError
 from setting_app.domain.frameworks import Framework
 from setting_app.services.la_export.signing import b64, fingerprint, raw_public, unb64
 from setting_app.services.la_export.tables import ExactCounts
+from setting_app.storage.bounded_read import KEY_FILE_LIMIT, read_bytes
 from setting_app.storage.fsutil import ensure_private_dir, write_private_file
 
 EXACT_FILE = "exact.enc"
@@ -63,7 +64,7 @@ def generate_authority_keys(out_dir: Path) -> tuple[Path, Path, str]:
 
 def _read(path: Path, what: str) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_bytes(path, KEY_FILE_LIMIT, what)
     except OSError as exc:
         raise AppError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from None
 
