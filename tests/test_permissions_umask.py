@@ -64,7 +64,9 @@ def test_everything_written_is_private_whatever_the_umask(
     (out / "backups").mkdir(mode=0o700)
     for step in steps:
         result = cli(*step)
-        if step[0] != "import-csv":  # it writes the mapping, then stops: the families are not in this casebook
+        if (
+            step[0] != "import-csv"
+        ):  # it writes the mapping, then stops: the families are not in this casebook
             assert result.code == 0, (step, result.err)
         assert "something went wrong" not in result.err, step
     assert (out / "la" / "return" / "manifest.json").exists()

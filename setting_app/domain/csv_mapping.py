@@ -223,6 +223,9 @@ class CsvMapping:
                 raise ImportRejected(f"{source}: '{name}' is not a field (fields: {', '.join(FIELDS)}).")
             if not isinstance(heading, str):
                 raise ImportRejected(f"{source}: the column for '{name}' must be a heading in quotes.")
+        for part in ("categories", "kinds"):
+            if not isinstance(document.get(part) or {}, dict):
+                raise ImportRejected(f"{source}: '{part}' must map your words to their meaning.")
         categories: dict[str, CategoryChoice | None] = {}
         for word, value in (document.get("categories") or {}).items():
             if value is None:

@@ -67,6 +67,11 @@ class CasebookPaths:
                 f"The key file {self.slots} is damaged (it is not an ordinary file), so nobody can unlock "
                 "this casebook. " + restore_advice(self.data_dir)
             )
+        if self.slots.stat().st_size == 0:
+            raise KeySlotDamaged(
+                f"The key file {self.slots} is damaged (it is empty), so nobody can unlock this casebook. "
+                + restore_advice(self.data_dir)
+            )
         # Beside a key file, a missing or empty casebook is damage: never make a new one in its place.
         if not self.db.exists():
             raise CasebookDamaged(f"The casebook file {self.db} is missing. " + restore_advice(self.data_dir))

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -72,7 +72,7 @@ def _read(path: Path, what: str) -> bytes:
 def load_authority_public_key(path: Path) -> X25519PublicKey:
     try:
         key = serialization.load_pem_public_key(_read(path, "authority public key"))
-    except ValueError:
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise AppError(f"{path} is not a PEM public key.") from None
     if not isinstance(key, X25519PublicKey):
         raise AppError(f"{path} is not an authority key made by 'setting-app la keygen' (X25519).")
@@ -82,7 +82,7 @@ def load_authority_public_key(path: Path) -> X25519PublicKey:
 def load_authority_private_key(path: Path) -> X25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(_read(path, "authority private key"), password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise AppError(f"{path} is not an unencrypted PEM private key.") from None
     if not isinstance(key, X25519PrivateKey):
         raise AppError(f"{path} is not an authority key made by 'setting-app la keygen' (X25519).")

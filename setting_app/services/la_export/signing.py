@@ -6,7 +6,7 @@ import base64
 import hashlib
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -66,7 +66,7 @@ def read_public_key_file(path: Path) -> bytes:
         raise AppError(f"Cannot read the public key file {path}: {exc.strerror or exc}.") from None
     try:
         key = serialization.load_pem_public_key(data)
-    except ValueError:
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise AppError(f"{path} is not a PEM public key.") from None
     if not isinstance(key, Ed25519PublicKey):
         raise AppError(f"{path} is not a setting's Ed25519 export key.")
