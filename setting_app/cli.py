@@ -33,6 +33,17 @@ USER_ENV = "SETTING_APP_USER"
 
 log = logging.getLogger("setting_app")
 
+#: Every environment variable the app reads, for ``--help`` (the README has the same list).
+ENVIRONMENT_HELP = f"""environment variables:
+  {PASSPHRASE_ENV}      your passphrase, for scripts (otherwise asked for without echo)
+  {NEW_PASSPHRASE_ENV}  the new passphrase for 'users add', 'users passwd' and 'recover'
+  {RECOVERY_CODE_ENV}   the recovery code for 'recover'
+  {DATA_DIR_ENV}        the data folder (instead of --data-dir)
+  {USER_ENV}            your staff username (instead of --user)
+  XDG_DATA_HOME / LOCALAPPDATA  where the default data folder is (Linux / Windows)
+
+Keep passphrases out of shell history: prefer being asked, or set them in the script's environment."""
+
 
 class UsageError(Exception):
     """Wrong words on the command line: exit status 2."""
@@ -111,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="setting-app",
         description="Family Support Log: an encrypted record of the family support an early years setting gives.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"setting-app {__version__}")
     parser.add_argument(
@@ -178,7 +191,7 @@ def main(
         print(for_terminal(f"setting-app: usage: {exc}"), file=err)
         return 2
     except AppError as exc:
-        print(for_terminal(f"setting-app: {exc}"), file=err)
+        print(for_terminal(f"setting-app: {exc}{_command_line_hint(exc)}"), file=err)
         return 1
     except KeyboardInterrupt:
         print("setting-app: cancelled; nothing more was saved.", file=err)
@@ -194,6 +207,15 @@ def main(
             file=err,
         )
         return 1
+
+
+def _command_line_hint(exc: AppError) -> str:
+    """The option that answers a message written for both the app and the command line."""
+    from setting_app.domain.errors import ValidationError
+
+    if isinstance(exc, ValidationError) and exc.field == "agreement" and "without one" in exc.problem:
+        return ' (on the command line: --agreement ID, or --no-agreement-reason "why")'
+    return ""
 
 
 #: Options naming where a command writes: none of them may point into the casebook's own folder.

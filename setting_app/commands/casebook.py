@@ -36,7 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser(
-        "recover", help="use the recovery code to set a new passphrase for --user (forgotten or damaged)"
+        "recover",
+        help="use the recovery code to set a new passphrase for --user (forgotten or damaged)",
+        description="The recovery code comes from $SETTING_APP_RECOVERY_CODE and the new passphrase from "
+        "$SETTING_APP_NEW_PASSPHRASE (each asked for when not set).",
     )
     p.set_defaults(handler=cmd_recover)
 

@@ -66,7 +66,15 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
+    from setting_app.services import families
+
     with ctx.open_session() as session:
-        for entry in support_log.search_notes(session, args.text):
-            ctx.print(f"{entry.entry_date.isoformat()} #{entry.id} family {entry.family_id}: {entry.note}")
+        found = support_log.search_notes(session, args.text)
+        refs: dict[int, str] = {}
+        for entry in found:
+            if entry.family_id not in refs:
+                refs[entry.family_id] = families.get_family(session, entry.family_id).ref
+            ctx.print(f"{entry.entry_date:%d/%m/%Y}  {refs[entry.family_id]}  entry {entry.id}: {entry.note}")
+    if not found:
+        ctx.print(f"No entry notes match '{args.text}'.")
     return 0
