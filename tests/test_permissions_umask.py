@@ -111,3 +111,10 @@ def test_nothing_is_written_into_the_casebook_folder(cli: CliRunner, args: tuple
     assert result.code == 1
     assert "casebook's own folder" in result.err
     assert sorted(p.name for p in cli.data_dir.iterdir()) == before
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs a folder nobody can write in")
+def test_la_keygen_into_a_folder_that_refuses_writes_is_a_plain_message(cli: CliRunner) -> None:
+    result = cli("la", "keygen", "--out", "/proc/setting-app-keys")
+    assert result.code == 1
+    assert "something went wrong" not in result.err and "could not be written" in result.err

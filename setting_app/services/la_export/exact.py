@@ -43,6 +43,15 @@ def generate_authority_keys(out_dir: Path) -> tuple[Path, Path, str]:
             raise AlreadyExists(
                 f"{path} already exists; nothing was changed (keep the old key or move it away)."
             )
+    try:
+        return _write_authority_keys(out_dir, private_path, public_path)
+    except OSError as exc:
+        raise AppError(
+            f"The keys could not be written to {out_dir}: {exc.strerror or exc}. Nothing was kept."
+        ) from None
+
+
+def _write_authority_keys(out_dir: Path, private_path: Path, public_path: Path) -> tuple[Path, Path, str]:
     ensure_private_dir(out_dir)
     key = X25519PrivateKey.generate()
     private_pem = key.private_bytes(
@@ -52,13 +61,17 @@ def generate_authority_keys(out_dir: Path) -> tuple[Path, Path, str]:
     with os.fdopen(fd, "wb") as handle:
         handle.write(private_pem)
     os.chmod(private_path, 0o600)
-    write_private_file(
-        public_path,
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ),
-        overwrite=False,
-    )
+    try:
+        write_private_file(
+            public_path,
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ),
+            overwrite=False,
+        )
+    except BaseException:
+        private_path.unlink(missing_ok=True)  # never half a key pair
+        raise
     return private_path, public_path, fingerprint(raw_public(key.public_key()))
 
 
