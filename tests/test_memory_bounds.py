@@ -158,3 +158,17 @@ def test_a_large_record_file_imports_within_500_mb(ready: CliRunner, tmp_path: P
     assert result["code"] == 0, result["err"]
     assert report["peak_mb"] < LIMIT_MB, report["peak_mb"]
     assert families > 1000
+
+
+def test_a_huge_transfer_shaped_file_is_refused_within_500_mb(ready: CliRunner, tmp_path: Path) -> None:
+    big = tmp_path / "huge.transfer"
+    with big.open("w", encoding="ascii") as handle:
+        handle.write('{"ciphertext": "')
+        block = "QUFB" * (1 << 18)  # 1 MB of base64
+        for _ in range(60):
+            handle.write(block)
+        handle.write('", "format": "setting-app/transfer", "header": {}, "signature": "AAAA"}')
+    report = _run([["--data-dir", str(ready.data_dir), "--user", "manager", "transfer", "in", str(big)]])
+    (result,) = report["results"]
+    assert result["code"] == 1 and "something went wrong" not in result["err"], result
+    assert report["peak_mb"] < LIMIT_MB, report["peak_mb"]
