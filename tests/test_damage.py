@@ -220,3 +220,16 @@ def test_backup_into_a_folder_that_refuses_writes_is_a_plain_message(casebook: C
     result = casebook("backup", "--out", "/proc")
     assert result.code == 1
     assert GENERIC not in result.err and "could not be written" in result.err
+
+
+def test_a_zip_bomb_in_place_of_a_backup_is_refused_before_extracting(
+    casebook: CliRunner, tmp_path: Path
+) -> None:
+    bomb = tmp_path / "bomb.fslbackup"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", "{}")
+        archive.writestr("casebook.keys", "")
+        archive.writestr("casebook.db", b"\x00" * (64 * 1024 * 1024))
+    assert bomb.stat().st_size < 1024 * 1024
+    result = casebook("restore", "--check-only", "--from", str(bomb))
+    assert result.code == 1 and "bomb.fslbackup is damaged" in result.err

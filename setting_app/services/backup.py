@@ -176,9 +176,12 @@ def _extract_and_check(backup: Path, work: Path, username: str, passphrase: str)
                 raise BackupProblem(
                     f"The backup {label} is not a Family Support Log backup (unexpected contents); nothing was changed."
                 )
+            archive_size = backup.stat().st_size
             if (
                 members[MANIFEST_NAME].file_size > SMALL_JSON_LIMIT
                 or members[SLOTS_NAME].file_size > SLOT_FILE_LIMIT
+                # Backups are stored uncompressed: a member larger than the whole file is a zip bomb.
+                or any(info.file_size > archive_size for info in members.values())
             ):
                 raise BackupProblem(damaged)
             manifest = json.loads(archive.read(MANIFEST_NAME))
