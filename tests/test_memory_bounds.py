@@ -39,7 +39,7 @@ RUNNER = textwrap.dedent(
         except TimeoutError:
             code = "hung"
         signal.alarm(0)
-        results.append({"argv": argv, "code": code, "err": err.getvalue()})
+        results.append({"argv": argv, "code": code, "err": err.getvalue(), "out": out.getvalue()[-2000:]})
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"results": results, "peak_mb": peak_mb}))
     """
@@ -104,45 +104,60 @@ def test_a_key_file_pointing_at_dev_zero_does_not_hang_unlock(ready: CliRunner) 
     assert report["peak_mb"] < LIMIT_MB
 
 
-def _record_file(cli: CliRunner, path: Path, size_mb: int) -> int:
-    """A valid record file of about ``size_mb`` MB: one exported family with 40 entries, many times over."""
+def _record_file(cli: CliRunner, path: Path, size_mb: int, *, cut_short: bool = False) -> int:
+    """A valid record file of about ``size_mb`` MB: one exported family with 40 entries, many times over
+    (``cut_short``: its closing brackets missing, so it is damaged only at its very end)."""
     for _ in range(40):
         added = cli(
-            "log",
-            "add",
-            "--family",
-            "FAM-0001",
-            "--domain",
-            "family_wellbeing",
-            "--minutes",
-            "10",
-            "--note",
-            "a note of some length " * 5,
-        )
+            "log", "add", "--family", "FAM-0001", "--domain", "family_wellbeing", "--minutes", "10",
+            "--note", "a note of some length " * 5,
+        )  # fmt: skip
         assert added.code == 0, added.err
     one = path.with_name("one.json")
     assert cli("export", "family", "FAM-0001", "--out", str(one)).code == 0
     document = json.loads(one.read_text(encoding="utf-8"))
     (family,) = document["families"]
     head = json.dumps({k: v for k, v in document.items() if k != "families"})[:-1]
+    body = json.dumps({**family, "ref": "IMP-@@@@@@"})
     with path.open("w", encoding="utf-8") as handle:
         handle.write(head + ', "families": [')
         count = 0
         while handle.tell() < size_mb * 1024 * 1024:
-            handle.write(("," if count else "") + json.dumps({**family, "ref": f"IMP-{count:06d}"}))
+            handle.write(("," if count else "") + body.replace("@@@@@@", f"{count:06d}"))
             count += 1
-        handle.write("]}")
+        if not cut_short:
+            handle.write("]}")
     return count
 
 
-def test_a_150_mb_record_file_is_refused_within_500_mb(ready: CliRunner, tmp_path: Path) -> None:
+def test_a_record_file_over_the_limit_is_refused_unread(ready: CliRunner, tmp_path: Path) -> None:
     big = tmp_path / "big.json"
     with big.open("wb") as handle:  # the size check refuses it before reading: a sparse file will do
-        handle.truncate(150 * 1024 * 1024)
+        handle.truncate(200 * 1024 * 1024)
     report = _run([["--data-dir", str(ready.data_dir), "--user", "manager", "import", str(big)]])
     (result,) = report["results"]
-    assert result["code"] == 1 and "too large" in result["err"] and "64 MB" in result["err"]
+    assert result["code"] == 1 and "too large" in result["err"] and "160 MB" in result["err"]
     assert report["peak_mb"] < LIMIT_MB
+
+
+@pytest.mark.slow
+def test_a_150_mb_record_file_is_read_family_by_family_within_500_mb(
+    ready: CliRunner, tmp_path: Path
+) -> None:
+    """Every family is read and checked (the damage is at the very end), then the whole file is refused."""
+    big = tmp_path / "large.json"
+    families = _record_file(ready, big, 150, cut_short=True)
+    assert big.stat().st_size > 150 * 1024 * 1024 and families > 10_000
+    before = ready("family", "list").out
+    report = _run(
+        [["--data-dir", str(ready.data_dir), "--user", "manager", "import", str(big)]],
+        timeout=900,
+        per_command=600,
+    )
+    (result,) = report["results"]
+    assert result["code"] == 1 and "is not valid JSON" in result["err"], result["err"]
+    assert report["peak_mb"] < LIMIT_MB, report["peak_mb"]
+    assert ready("family", "list").out == before
 
 
 @pytest.mark.slow
@@ -156,6 +171,7 @@ def test_a_large_record_file_imports_within_500_mb(ready: CliRunner, tmp_path: P
     )
     (result,) = report["results"]
     assert result["code"] == 0, result["err"]
+    assert f"Imported {families} families" in result["out"]
     assert report["peak_mb"] < LIMIT_MB, report["peak_mb"]
     assert families > 1000
 

@@ -67,9 +67,7 @@ def register_export_family(export_sub: argparse._SubParsersAction) -> None:
 
 def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
     # The file is read and checked before unlocking: a bad file is refused without asking a passphrase.
-    data = records.read_record_file(args.file)
-    checked = records.parse_record_file(data, today=ctx.clock.today())
-    del data  # the raw JSON tree is several times the file's size: free it before importing
+    checked = records.read_and_parse_record_file(args.file, today=ctx.clock.today())
     with ctx.open_session() as session:
         summary = records.import_records(session, checked)
     ctx.print(summary.sentence())

@@ -24,11 +24,8 @@ MIB = 1024 * 1024
 KEY_FILE_LIMIT = 64 * 1024  # a key file, a public key, a slot file
 SMALL_JSON_LIMIT = 1 * MIB  # a CSV mapping, a self-evaluation, a manifest
 CSV_LIMIT = 16 * MIB  # 20,000 rows at most (csv_import.MAX_ROWS); parsing costs ~7x the size
-RECORD_FILE_LIMIT = 64 * MIB  # services.records.MAX_FILE_BYTES: importing costs ~3.5x the size
-TRANSFER_FILE_LIMIT = 128 * MIB
 LA_RETURN_LIMIT = 8 * MIB  # a whole return, all its files together (real ones are a few KB)
 BACKUP_LIMIT = 16 * 1024 * MIB  # a zip read member by member, each member copied in blocks
-DOCUMENT_LIMIT = 32 * MIB  # a signed agreement attached to the register
 
 _CHUNK = 1 * MIB
 
