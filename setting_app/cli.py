@@ -21,6 +21,7 @@ from typing import TextIO
 from setting_app import __version__
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
 from setting_app.domain.errors import AppError
+from setting_app.domain.text_safety import for_terminal
 from setting_app.paths import default_data_dir
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 
@@ -31,6 +32,17 @@ DATA_DIR_ENV = "SETTING_APP_DATA_DIR"
 USER_ENV = "SETTING_APP_USER"
 
 log = logging.getLogger("setting_app")
+
+#: Every environment variable the app reads, for ``--help`` (the README has the same list).
+ENVIRONMENT_HELP = f"""environment variables:
+  {PASSPHRASE_ENV}      your passphrase, for scripts (otherwise asked for without echo)
+  {NEW_PASSPHRASE_ENV}  the new passphrase for 'users add', 'users passwd' and 'recover'
+  {RECOVERY_CODE_ENV}   the recovery code for 'recover'
+  {DATA_DIR_ENV}        the data folder (instead of --data-dir)
+  {USER_ENV}            your staff username (instead of --user)
+  XDG_DATA_HOME / LOCALAPPDATA  where the default data folder is (Linux / Windows)
+
+Keep passphrases out of shell history: prefer being asked, or set them in the script's environment."""
 
 
 class UsageError(Exception):
@@ -49,7 +61,13 @@ class CliContext:
     err: TextIO = field(default_factory=lambda: sys.stderr)
 
     def print(self, *parts: object) -> None:
-        print(*parts, file=self.out)
+        """Every line a command shows goes through here: control characters in stored text are shown
+        as visible escapes (``\\x1b``), never sent to the terminal."""
+        print(for_terminal(" ".join(str(p) for p in parts)), file=self.out)
+
+    def error(self, *parts: object) -> None:
+        """A line on stderr, escaped like ``print``."""
+        print(for_terminal(" ".join(str(p) for p in parts)), file=self.err)
 
     def _secret(self, env: str, prompt: str) -> str:
         value = os.environ.get(env)
@@ -86,6 +104,13 @@ class CliContext:
         return unlock(self.data_dir, self.require_user(), self.passphrase(), clock=self.clock)
 
 
+def path_arg(text: str) -> Path:
+    """An argparse ``type`` for a file or folder name: an empty name is a usage error, not ``.``."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a file or folder name is needed here, not an empty one")
+    return Path(text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would print usage and exit 2 itself
         raise UsageError(message)
@@ -97,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="setting-app",
         description="Family Support Log: an encrypted record of the family support an early years setting gives.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"setting-app {__version__}")
     parser.add_argument(
@@ -133,7 +160,7 @@ def main(
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
-        print(f"setting-app: usage: {exc}", file=err)
+        print(for_terminal(f"setting-app: usage: {exc}"), file=err)
         print("Run 'setting-app --help' for the commands.", file=err)
         return 2
     except SystemExit as exc:  # --help and --version
@@ -148,6 +175,11 @@ def main(
     )
     _warn_if_network_share(ctx)
     handler = getattr(args, "handler", None)
+    try:
+        _refuse_outputs_in_data_dir(ctx, args)
+    except AppError as exc:
+        print(for_terminal(f"setting-app: {exc}"), file=err)
+        return 1
     if handler is None:
         from setting_app.commands.gui import open_app
 
@@ -156,10 +188,10 @@ def main(
     try:
         return int(handler(ctx, args) or 0)
     except UsageError as exc:
-        print(f"setting-app: usage: {exc}", file=err)
+        print(for_terminal(f"setting-app: usage: {exc}"), file=err)
         return 2
     except AppError as exc:
-        print(f"setting-app: {exc}", file=err)
+        print(for_terminal(f"setting-app: {exc}{_command_line_hint(exc)}"), file=err)
         return 1
     except KeyboardInterrupt:
         print("setting-app: cancelled; nothing more was saved.", file=err)
@@ -175,6 +207,33 @@ def main(
             file=err,
         )
         return 1
+
+
+def _command_line_hint(exc: AppError) -> str:
+    """The option that answers a message written for both the app and the command line."""
+    from setting_app.domain.errors import ValidationError
+
+    if isinstance(exc, ValidationError) and exc.field == "agreement" and "without one" in exc.problem:
+        return ' (on the command line: --agreement ID, or --no-agreement-reason "why")'
+    return ""
+
+
+#: Options naming where a command writes: none of them may point into the casebook's own folder.
+OUTPUT_OPTIONS = ("out", "out_dir", "save_mapping", "screenshots")
+
+
+def _refuse_outputs_in_data_dir(ctx: CliContext, args: argparse.Namespace) -> None:
+    """Nothing but the casebook's own files goes in its folder: a return, a key or a report there
+    could be mistaken for (or replace) part of the casebook, and would sit beside it unprotected."""
+    from setting_app.storage.fsutil import inside_folder
+
+    for name in OUTPUT_OPTIONS:
+        value = getattr(args, name, None)
+        if value and inside_folder(Path(value), ctx.data_dir):
+            raise AppError(
+                f"{value} is in the casebook's own folder ({ctx.data_dir}): save it somewhere else. "
+                "Nothing was written."
+            )
 
 
 def switch_off_core_dumps() -> bool:
@@ -199,20 +258,24 @@ def _warn_if_network_share(ctx: CliContext) -> None:
 
     warning = network_share_warning(ctx.data_dir)
     if warning:
-        print(f"setting-app: warning: {warning}", file=ctx.err)
+        ctx.error(f"setting-app: warning: {warning}")
 
 
 def _record_crash(reference: str) -> None:
     """Keep the traceback (code locations only, no record contents) for support, away from the screen."""
+    from setting_app.storage.fsutil import append_private, ensure_private_dir
+
     log_dir = default_data_dir().parent / "setting-app-logs"
     try:
-        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with (log_dir / "errors.log").open("a", encoding="utf-8") as handle:
-            handle.write(f"--- reference {reference}\n")
-            exc_type, exc, tb = sys.exc_info()
-            # Only the type and the stack: exception messages can quote record contents.
-            handle.write("".join(traceback.format_list(traceback.extract_tb(tb))))
-            handle.write(f"{exc_type.__name__ if exc_type else 'Error'}\n")
+        ensure_private_dir(log_dir)
+        exc_type, exc, tb = sys.exc_info()
+        # Only the type and the stack: exception messages can quote record contents.
+        append_private(
+            log_dir / "errors.log",
+            f"--- reference {reference}\n"
+            + "".join(traceback.format_list(traceback.extract_tb(tb)))
+            + f"{exc_type.__name__ if exc_type else 'Error'}\n",
+        )
     except OSError:
         pass
 

@@ -180,8 +180,8 @@ def test_mapping_round_trips_through_json_and_saved_choices_win_over_guesses(tmp
     table = csv_import.read_table(MESSY)
     mapping = messy_mapping(table)
     path = tmp_path / "mapping.json"
-    mapping.save(path)
-    loaded = CsvMapping.load(path)
+    csv_import.save_mapping(mapping, path)
+    loaded = csv_import.load_mapping(path)
     assert loaded == mapping
     # A saved choice that differs from the guess is kept when suggestions fill gaps.
     document = json.loads(path.read_text())

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from pathlib import Path
 
-from setting_app.cli import CliContext
+from setting_app.cli import CliContext, path_arg
 from setting_app.domain.agreements import (
     Agreement,
     Direction,
@@ -72,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = group.add_parser(
         "import", help="add agreements from a JSON file (one object or a list; all or nothing)"
     )
-    p.add_argument("file", type=Path, metavar="FILE.json")
+    p.add_argument("file", type=path_arg, metavar="FILE.json")
     p.set_defaults(handler=cmd_import)
 
     p = group.add_parser(
@@ -104,17 +103,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = group.add_parser("attach", help="keep the signed agreement (any file up to 20 MB) in the casebook")
     p.add_argument("id")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=path_arg)
     p.set_defaults(handler=cmd_attach)
 
     p = group.add_parser("document", help="write the signed agreement back out, byte for byte")
     p.add_argument("id")
-    p.add_argument("--out", required=True, type=Path, help="a file (or a folder: the original name is kept)")
+    p.add_argument(
+        "--out", required=True, type=path_arg, help="a file (or a folder: the original name is kept)"
+    )
     p.set_defaults(handler=cmd_document)
 
     p = group.add_parser("template", help="a data-sharing agreement template to fill in (PDF or DOCX)")
     p.add_argument("--agreement", type=int, metavar="ID", help="pre-fill it from this agreement")
-    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="FILE.pdf or FILE.docx")
+    p.add_argument("--out", required=True, type=path_arg, metavar="FILE", help="FILE.pdf or FILE.docx")
     p.set_defaults(handler=cmd_template)
 
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
-from setting_app.cli import CliContext
+from setting_app.cli import CliContext, path_arg
 from setting_app.services import backup
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="write an encrypted, checked backup of the casebook (managers)")
-    p.add_argument("--out", type=Path, required=True, help="the backup file (or a folder to put it in)")
+    p.add_argument("--out", type=path_arg, required=True, help="the backup file (or a folder to put it in)")
     p.set_defaults(handler=cmd_backup)
     p = sub.add_parser(
         "restore", help="check a backup fully, then put it in place of the casebook (the old one is kept)"
     )
-    p.add_argument("--from", dest="source", type=Path, required=True, help="the backup file")
+    p.add_argument("--from", dest="source", type=path_arg, required=True, help="the backup file")
     p.add_argument("--check-only", action="store_true", help="check the backup without restoring it")
     p.set_defaults(handler=cmd_restore)
 

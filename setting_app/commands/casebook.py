@@ -28,11 +28,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--manager-name", default="", help="the manager's display name")
     p.set_defaults(handler=cmd_init)
 
-    p = sub.add_parser("check", help="check the casebook for damage (SQLCipher's and SQLite's checks)")
+    p = sub.add_parser(
+        "check",
+        help="check the casebook for damage: the key file, SQLCipher's page check, SQLite's integrity check "
+        "and the audit chain; lists everything damaged",
+    )
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser(
-        "recover", help="use the recovery code to set a new passphrase for --user (forgotten or damaged)"
+        "recover",
+        help="use the recovery code to set a new passphrase for --user (forgotten or damaged)",
+        description="The recovery code comes from $SETTING_APP_RECOVERY_CODE and the new passphrase from "
+        "$SETTING_APP_NEW_PASSPHRASE (each asked for when not set).",
     )
     p.set_defaults(handler=cmd_recover)
 
@@ -63,16 +70,21 @@ def cmd_init(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_check(ctx: CliContext, args: argparse.Namespace) -> int:
-    with ctx.open_session() as session:
-        problems = casebook.check_casebook(session)
-    if problems:
-        print(
-            f"setting-app: the casebook is damaged ({len(problems)} problem(s), first: {problems[0]}). "
-            "Restore it from a backup.",
-            file=ctx.err,
+    from setting_app.services import damage_check
+
+    report = damage_check.check_folder(ctx.data_dir, ctx.require_user(), ctx.passphrase(), clock=ctx.clock)
+    ctx.print("Checked: " + ", ".join(report.checked) + ".")
+    if report.damaged:
+        for problem in report.problems:
+            ctx.print(f"  damaged: {problem}")
+        ctx.error(
+            f"setting-app: the casebook is damaged ({len(report.problems)} problem(s), first: {report.problems[0]}). "
+            + report.advice
         )
         return 1
-    ctx.print("The casebook is intact: encryption check ok, database check ok.")
+    ctx.print(
+        "The casebook is intact: the key file, encryption check, database check and audit chain are ok."
+    )
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from setting_app.cli import CliContext, UsageError
+from setting_app.cli import CliContext, UsageError, path_arg
 from setting_app.commands.restricted import add_reason_argument, checked_reason, withheld_line
 from setting_app.domain.models import Carer, NewChild, NewFamily
 from setting_app.domain.sensitivity import ItemKind
@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FILE.pdf", help="where to save the PDF")
     p.add_argument(
         "--review",
-        type=Path,
+        type=path_arg,
         metavar="FILE.json",
         help="if FILE does not exist: write every left-out item with why, and no summary; "
         "if it does: make the summary with the items a manager put back in (each with a reason)",

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from setting_app.cli import CliContext
+from setting_app.cli import CliContext, path_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gui", help="open the desktop app")
     p.add_argument(
         "--screenshots",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help="visit every screen offscreen as --user (passphrase from SETTING_APP_PASSPHRASE), "
         "save one PNG each into DIR, and exit",

@@ -9,11 +9,10 @@ a problem, nothing.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from setting_app.cli import CliContext
+from setting_app.cli import CliContext, path_arg
 from setting_app.domain.csv_mapping import FIELD_LABELS, FIELDS, CsvMapping
-from setting_app.domain.errors import ImportRejected
+from setting_app.domain.errors import AppError, ImportRejected
 from setting_app.services import csv_import
 
 PREVIEW_ROWS = 5
@@ -33,11 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
             "run again with --mapping."
         ),
     )
-    p.add_argument("file", type=Path, help="the spreadsheet, saved as CSV (UTF-8 or Windows-1252)")
-    p.add_argument("--mapping", type=Path, help="a mapping file saved before (JSON)")
+    p.add_argument("file", type=path_arg, help="the spreadsheet, saved as CSV (UTF-8 or Windows-1252)")
+    p.add_argument("--mapping", type=path_arg, help="a mapping file saved before (JSON)")
     p.add_argument(
         "--save-mapping",
-        type=Path,
+        type=path_arg,
         metavar="OUT",
         help="write the mapping (with suggestions for anything new in this file) to OUT",
     )
@@ -66,10 +65,15 @@ def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
     table = csv_import.read_table(args.file)
     blanks = f" ({_count(table.blank_rows, 'blank row')} skipped)" if table.blank_rows else ""
     ctx.print(f"Read {table.name}: {len(table.rows)} rows{blanks}, {table.encoding}.")
-    saved = CsvMapping.load(args.mapping) if args.mapping else None
+    saved = csv_import.load_mapping(args.mapping) if args.mapping else None
     mapping = saved if saved is not None else csv_import.suggest_mapping(table)
     if args.save_mapping:
-        csv_import.suggest_mapping(table, saved).save(args.save_mapping)
+        try:
+            csv_import.save_mapping(csv_import.suggest_mapping(table, saved), args.save_mapping)
+        except OSError as exc:
+            raise AppError(
+                f"The mapping could not be saved to {args.save_mapping}: {exc.strerror or exc}."
+            ) from None
         ctx.print(f"Mapping written to {args.save_mapping}: check it before importing with --mapping.")
     _print_mapping(ctx, mapping)
     with ctx.open_session() as session:
@@ -82,9 +86,9 @@ def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
                 f"{shown['category']} ({shown['kind'] or '-'}) {shown['minutes']} min"
             )
         if plan.problems:
-            print(f"Problems ({len(plan.problems)}):", file=ctx.err)
+            ctx.error(f"Problems ({len(plan.problems)}):")
             for problem in plan.problems:
-                print(f"  {problem}", file=ctx.err)
+                ctx.error(f"  {problem}")
             raise ImportRejected(
                 f"Nothing was imported: {_count(len(plan.problems), 'problem')} listed above. "
                 "Fix the spreadsheet or the mapping and run again."

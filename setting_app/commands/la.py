@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from setting_app.cli import CliContext
+from setting_app.cli import CliContext, path_arg
 from setting_app.domain.errors import AppError, ValidationError
 from setting_app.services.la_export.sdc import DEFAULT_BASE, DEFAULT_THRESHOLD, SdcParams
+from setting_app.storage.fsutil import write_private_file
 
 
 def _export_group(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
@@ -42,12 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a month (2026-10), a quarter (2026-Q4) or a financial year (FY2026-27)",
     )
     p.add_argument(
-        "--out", required=True, type=Path, metavar="DIR", help="a new or empty folder for the return"
+        "--out", required=True, type=path_arg, metavar="DIR", help="a new or empty folder for the return"
     )
     _sdc_arguments(p)
     p.add_argument(
         "--exact-for",
-        type=Path,
+        type=path_arg,
         metavar="AUTHORITY_PUBLIC_KEY",
         help="also include the exact counts, encrypted to this authority key (only if your data-sharing agreement allows)",
     )
@@ -61,28 +61,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser(
         "keygen", help="make the authority's key pair for exact counts (private key stays with you)"
     )
-    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the two key files")
+    p.add_argument("--out", required=True, type=path_arg, metavar="DIR", help="folder for the two key files")
     p.set_defaults(handler=cmd_keygen)
 
     p = actions.add_parser(
         "verify", help="check a return: signature, file hashes, schema and the disclosure rule"
     )
-    p.add_argument("directory", type=Path, metavar="DIR", help="the return's folder")
+    p.add_argument("directory", type=path_arg, metavar="DIR", help="the return's folder")
     p.add_argument(
         "--pubkey",
-        type=Path,
+        type=path_arg,
         metavar="SETTING_PUBLIC_KEY",
         help="the setting's export key (PEM) to insist on",
     )
     p.set_defaults(handler=cmd_verify)
 
     p = actions.add_parser("merge", help="combine many settings' returns for one period into one dataset")
-    p.add_argument("directories", nargs="+", type=Path, metavar="DIR", help="the returns' folders")
+    p.add_argument("directories", nargs="+", type=path_arg, metavar="DIR", help="the returns' folders")
     p.add_argument(
-        "--out", required=True, type=Path, metavar="DIR", help="a new or empty folder for the dataset"
+        "--out", required=True, type=path_arg, metavar="DIR", help="a new or empty folder for the dataset"
     )
     p.add_argument(
-        "--key", type=Path, metavar="AUTHORITY_PRIVATE_KEY", help="decrypt exact counts and control them once"
+        "--key",
+        type=path_arg,
+        metavar="AUTHORITY_PRIVATE_KEY",
+        help="decrypt exact counts and control them once",
     )
     _sdc_arguments(p, " (used with --key: the rule applied once over all returns)")
     p.set_defaults(handler=cmd_merge)
@@ -91,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "setting-key", help="write this setting's export public key, for the authority to pin"
     )
     p.add_argument(
-        "--out", required=True, type=Path, metavar="FILE.pem", help="where to write the public key"
+        "--out", required=True, type=path_arg, metavar="FILE.pem", help="where to write the public key"
     )
     p.set_defaults(handler=cmd_setting_key)
 
@@ -197,7 +200,7 @@ def cmd_setting_key(ctx: CliContext, args: argparse.Namespace) -> int:
         fingerprint = export_keys.ensure_export_key(session)
         pem = export_keys.public_key_pem(session.conn) or ""
     try:
-        args.out.write_text(pem, encoding="ascii")
+        write_private_file(args.out, pem.encode("ascii"))
     except OSError as exc:
         raise AppError(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
     ctx.print(f"Wrote this setting's export public key to {args.out}; fingerprint {fingerprint}.")

@@ -72,15 +72,22 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_search(ctx: CliContext, args: argparse.Namespace) -> int:
+    from setting_app.services import families
+
     reason = checked_reason(args)
     with ctx.open_session() as session:
-        for entry in support_log.search_notes(session, args.text):
+        found = support_log.search_notes(session, args.text)
+        refs: dict[int, str] = {}
+        for entry in found:
+            if entry.family_id not in refs:
+                refs[entry.family_id] = families.get_family(session, entry.family_id).ref
+            where = f"{entry.entry_date:%d/%m/%Y}  {refs[entry.family_id]}  entry {entry.id}"
             if entry.restricted:
                 if reason is None:
-                    ctx.print(
-                        f"{entry.entry_date.isoformat()} #{entry.id} family {entry.family_id}: {withheld_line('entry')}"
-                    )
+                    ctx.print(f"{where}: {withheld_line('entry')}")
                     continue
                 entry = support_log.open_restricted_entry(session, entry.id, reason)
-            ctx.print(f"{entry.entry_date.isoformat()} #{entry.id} family {entry.family_id}: {entry.note}")
+            ctx.print(f"{where}: {entry.note}")
+    if not found:
+        ctx.print(f"No entry notes match '{args.text}'.")
     return 0

@@ -7,9 +7,8 @@ with the same top-level subparsers, which returns the group whether or not it ex
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from setting_app.cli import CliContext
+from setting_app.cli import CliContext, path_arg
 from setting_app.services import records
 
 #: The ``export`` group's subparsers for the parser built last (see :func:`export_group`).
@@ -21,7 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import",
         help="import families from a record file (all or nothing: one bad record and nothing is saved)",
     )
-    p.add_argument("file", metavar="FILE.json", type=Path, help="a setting-app/records file, version 1 or 2")
+    p.add_argument(
+        "file", metavar="FILE.json", type=path_arg, help="a setting-app/records file, version 1 or 2"
+    )
     p.set_defaults(handler=cmd_import)
     register_export_family(export_group(sub))
 
@@ -47,7 +48,7 @@ def register_export_family(export_sub: argparse._SubParsersAction) -> None:
         "family", help="write one family's whole record (or several) to a record file that imports back"
     )
     p.add_argument("refs", nargs="+", metavar="REF", help="the family's reference")
-    p.add_argument("--out", required=True, type=Path, metavar="FILE.json", help="the file to write")
+    p.add_argument("--out", required=True, type=path_arg, metavar="FILE.json", help="the file to write")
     p.add_argument(
         "--for",
         dest="partner",
@@ -66,8 +67,7 @@ def register_export_family(export_sub: argparse._SubParsersAction) -> None:
 
 def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
     # The file is read and checked before unlocking: a bad file is refused without asking a passphrase.
-    data = records.read_record_file(args.file)
-    checked = records.parse_record_file(data, today=ctx.clock.today())
+    checked = records.read_and_parse_record_file(args.file, today=ctx.clock.today())
     with ctx.open_session() as session:
         summary = records.import_records(session, checked)
     ctx.print(summary.sentence())

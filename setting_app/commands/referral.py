@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from pathlib import Path
 
-from setting_app.cli import CliContext, UsageError
+from setting_app.cli import CliContext, UsageError, path_arg
 from setting_app.commands.restricted import add_reason_argument, checked_reason, withheld_line
 from setting_app.domain.codes import Consent, Domain, ReferralStatus, ServiceCategory
 from setting_app.domain.errors import NotFound, ValidationError
@@ -149,10 +148,12 @@ def _register_services(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "file",
-        type=Path,
+        type=path_arg,
         help="a JSON file, a services.csv, a data package's datapackage.json, or their folder",
     )
-    p.add_argument("--problems", type=Path, help="write every problem found, one a line, to this text file")
+    p.add_argument(
+        "--problems", type=path_arg, help="write every problem found, one a line, to this text file"
+    )
     p.set_defaults(handler=cmd_services_import)
 
     p = svc.add_parser("show", help="every field of one service, with its contacts and directory categories")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from setting_app.cli import CliContext, UsageError
+from setting_app.cli import CliContext, UsageError, path_arg
 from setting_app.services.monthly_summary import (
     MonthlySummary,
     monthly_summary,
@@ -35,12 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="pdf",
         help="pdf (default; needs --out) or json (printed, or saved to --out if given)",
     )
-    p.add_argument("--out", type=Path, help="the file to save (for example summary-2026-10.pdf)")
+    p.add_argument("--out", type=path_arg, help="the file to save (for example summary-2026-10.pdf)")
     p.set_defaults(handler=cmd_monthly)
 
 
-def _json_text(summary: MonthlySummary) -> str:
-    return json.dumps(summary.to_json_dict(), indent=2, ensure_ascii=False)
+def _json_text(summary: MonthlySummary, *, ascii_only: bool = False) -> str:
+    return json.dumps(summary.to_json_dict(), indent=2, ensure_ascii=ascii_only)
 
 
 def cmd_monthly(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -49,7 +48,8 @@ def cmd_monthly(ctx: CliContext, args: argparse.Namespace) -> int:
         raise UsageError("say where to save the PDF with --out FILE.pdf (or use --format json)")
     with ctx.open_session() as session:
         if args.format == "json" and args.out is None:
-            show_summary(session, month, lambda s: ctx.print(_json_text(s)))
+            # On a terminal: every non-ASCII character as a JSON escape, so the output stays valid JSON.
+            show_summary(session, month, lambda s: ctx.print(_json_text(s, ascii_only=True)))
             return 0
         summary = monthly_summary(session, month)
         if args.format == "json":

@@ -12,9 +12,8 @@ nothing. ``--withheld-log`` lists the decisions kept for the family.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from setting_app.cli import CliContext, UsageError
+from setting_app.cli import CliContext, UsageError, path_arg
 from setting_app.domain.validation import parse_optional_date
 from setting_app.services import subject_access
 
@@ -37,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the carer who asked; needed when the family has more than one carer",
     )
     p.add_argument("--child", metavar="NAME", help="a pack about one child (name or key) instead")
-    p.add_argument("--out-dir", type=Path, metavar="DIR", help="the folder to write the two files into")
+    p.add_argument("--out-dir", type=path_arg, metavar="DIR", help="the folder to write the two files into")
     p.add_argument(
         "--received",
         metavar="YYYY-MM-DD",
@@ -45,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--review",
-        type=Path,
+        type=path_arg,
         metavar="FILE.json",
         help="if FILE does not exist: write every withheld item (with its exemption) and flagged name, "
         "and no pack; if it does: make the pack with a manager's choices from it",

@@ -8,9 +8,8 @@ after checking the sender's fingerprint by phone.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from setting_app.cli import CliContext, UsageError
+from setting_app.cli import CliContext, UsageError, path_arg
 from setting_app.domain.referrals import LawfulBasis
 
 
@@ -25,16 +24,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "keys", help="show this setting's transfer key fingerprint; --out writes the key file to give senders"
     )
     keys.add_argument(
-        "--out", type=Path, metavar="FILE.json", help="write the public key file (JSON) for sending settings"
+        "--out",
+        type=path_arg,
+        metavar="FILE.json",
+        help="write the public key file (JSON) for sending settings",
     )
     keys.set_defaults(handler=cmd_keys)
 
     out = group.add_parser("out", help="seal one family's record for another setting (managers)")
     out.add_argument("ref", metavar="REF", help="the family's reference")
     out.add_argument(
-        "--to", required=True, type=Path, metavar="KEYFILE", help="the receiving setting's key file"
+        "--to", required=True, type=path_arg, metavar="KEYFILE", help="the receiving setting's key file"
     )
-    out.add_argument("--out", required=True, type=Path, metavar="FILE", help="the transfer file to write")
+    out.add_argument("--out", required=True, type=path_arg, metavar="FILE", help="the transfer file to write")
     out.add_argument("--consent", choices=["given"], help="the family consented (say who with --consent-by)")
     out.add_argument("--consent-by", default="", metavar="NAME", help="who gave consent")
     out.add_argument(
@@ -58,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     out.set_defaults(handler=cmd_out)
 
     incoming = group.add_parser("in", help="import a family's record sealed for this setting (managers)")
-    incoming.add_argument("file", type=Path, metavar="FILE", help="the transfer file")
+    incoming.add_argument("file", type=path_arg, metavar="FILE", help="the transfer file")
     incoming.add_argument(
         "--as", dest="new_ref", metavar="NEWREF", help="import under this reference instead"
     )

@@ -15,14 +15,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="users_command", metavar="ACTION"
     )
     users.required = True
-    p = users.add_parser("add", help="add a staff account (managers only)")
+    p = users.add_parser(
+        "add",
+        help="add a staff account (managers only)",
+        description="Add a staff account. Your own passphrase comes from $SETTING_APP_PASSPHRASE (or is asked "
+        "for); the new account's first passphrase from $SETTING_APP_NEW_PASSPHRASE (or is asked for twice).",
+    )
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
     p.add_argument("--name", default="", help="display name")
     p.set_defaults(handler=cmd_add)
     p = users.add_parser("list", help="list staff accounts")
     p.set_defaults(handler=cmd_list)
-    p = users.add_parser("passwd", help="change your own passphrase")
+    p = users.add_parser(
+        "passwd",
+        help="change your own passphrase",
+        description="Change your passphrase: the current one from $SETTING_APP_PASSPHRASE, the new one from "
+        "$SETTING_APP_NEW_PASSPHRASE (each asked for when not set).",
+    )
     p.set_defaults(handler=cmd_passwd)
     p = users.add_parser(
         "remove", help="someone has left: switch their account off and change the casebook's key (managers)"

@@ -16,7 +16,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from setting_app.domain.codes import Domain, Kind
 from setting_app.domain.errors import ImportRejected, ValidationError
@@ -203,6 +202,10 @@ class CsvMapping:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImportRejected(f"{source} is not a mapping file (not JSON: line {exc.lineno}).") from None
+        except (ValueError, RecursionError):
+            raise ImportRejected(
+                f"{source} is damaged or is not a mapping file (its JSON is unusable)."
+            ) from None
         if not isinstance(document, dict) or document.get("format") != MAPPING_FORMAT:
             raise ImportRejected(f"{source} is not a spreadsheet mapping saved by this app.")
         if document.get("version") != MAPPING_VERSION:
@@ -220,6 +223,9 @@ class CsvMapping:
                 raise ImportRejected(f"{source}: '{name}' is not a field (fields: {', '.join(FIELDS)}).")
             if not isinstance(heading, str):
                 raise ImportRejected(f"{source}: the column for '{name}' must be a heading in quotes.")
+        for part in ("categories", "kinds"):
+            if not isinstance(document.get(part) or {}, dict):
+                raise ImportRejected(f"{source}: '{part}' must map your words to their meaning.")
         categories: dict[str, CategoryChoice | None] = {}
         for word, value in (document.get("categories") or {}).items():
             if value is None:
@@ -245,18 +251,8 @@ class CsvMapping:
                 raise ImportRejected(f"{source}, kind word '{word}': use direct or indirect.") from None
         return cls(dict(columns), categories, kinds)
 
-    def save(self, path: Path) -> None:
-        path.write_text(self.to_json(), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path) -> CsvMapping:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise ImportRejected(f"There is no mapping file at {path}.") from None
-        except (OSError, UnicodeDecodeError):
-            raise ImportRejected(f"The mapping file {path} could not be read.") from None
-        return cls.from_json(text, source=f"Mapping file {path.name}")
+    # Reading and writing mapping files (size-bounded, private) is ``services.csv_import``'s job:
+    # ``load_mapping`` and ``save_mapping``.
 
 
 # --- suggestions ------------------------------------------------------------------------------

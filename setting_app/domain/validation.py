@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from setting_app.domain import passphrase_strength
+from setting_app.domain import passphrase_strength, text_safety
 from setting_app.domain.codes import Consent, ContactMode, Domain, Kind, ReferralStatus, Role, ServiceCategory
 from setting_app.domain.errors import ValidationError
 from setting_app.domain.models import (
@@ -80,20 +80,37 @@ def parse_minutes(value: object, field: str = "minutes") -> int:
     return minutes
 
 
+def refuse_control_characters(value: str, field: str, *, multiline: bool = False) -> str:
+    """``value`` unchanged, or a ``ValidationError`` naming the field when it holds a control character
+    (tab and newline are allowed in ``multiline`` fields such as notes)."""
+    found = text_safety.control_character(value or "", multiline=multiline)
+    if found is not None:
+        raise ValidationError(field, f"contains {text_safety.describe(found)}; remove it and try again")
+    return value
+
+
 def require_text(value: str, field: str, *, max_length: int = 200) -> str:
     text = (value or "").strip()
     if not text:
         raise ValidationError(field, "is required")
     if len(text) > max_length:
         raise ValidationError(field, f"is too long (at most {max_length} characters)")
-    return text
+    return refuse_control_characters(text, field)
 
 
 def check_note(value: str, field: str = "note") -> str:
-    text = (value or "").strip()
+    text = text_safety.normalise_newlines(value or "").strip()
     if len(text) > MAX_NOTE_LENGTH:
         raise ValidationError(field, f"is too long (at most {MAX_NOTE_LENGTH} characters)")
-    return text
+    return refuse_control_characters(text, field, multiline=True)
+
+
+def check_optional_text(value: str | None, field: str, *, max_length: int = 200) -> str:
+    """An optional one-line field (a phone number, a relationship): stripped, bounded, no control characters."""
+    text = (value or "").strip()
+    if len(text) > max_length:
+        raise ValidationError(field, f"is too long (at most {max_length} characters)")
+    return refuse_control_characters(text, field)
 
 
 def check_not_future(value: date, field: str, today: date) -> None:
@@ -165,7 +182,7 @@ def check_setting(details: SettingDetails) -> SettingDetails:
         urn=urn,
         nation=details.nation,
         la_code=la_code,
-        la_name=(details.la_name or "").strip(),
+        la_name=check_optional_text(details.la_name, "local authority name"),
         provider_type=details.provider_type,
         integration_model=details.integration_model,
     )
@@ -202,7 +219,13 @@ def check_new_family(family: NewFamily, today: date) -> NewFamily:
     for carer in family.carers:
         if not carer.name.strip():
             raise ValidationError("carer name", "is required for each carer")
-        carers.append(type(carer)(carer.name.strip(), carer.relationship.strip(), carer.phone.strip()))
+        carers.append(
+            type(carer)(
+                refuse_control_characters(carer.name.strip(), "carer name"),
+                check_optional_text(carer.relationship, "relationship"),
+                check_optional_text(carer.phone, "phone"),
+            )
+        )
     children = tuple(check_new_child(c, today) for c in family.children)
     keys = [c.key for c in children if c.key]
     if len(keys) != len(set(keys)):

@@ -293,6 +293,8 @@ def _read_file(path: Path, field: str, *, limit: int) -> bytes:
         raise ValidationError(field, f"could not read {path}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(info.st_mode):
         raise ValidationError(field, f"{path} is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):  # a pipe or device would never end
+        raise ValidationError(field, f"{path} is not an ordinary file")
     if info.st_size > limit:
         raise ValidationError(
             field,

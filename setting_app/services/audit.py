@@ -17,6 +17,7 @@ from setting_app.services import manager_key
 from setting_app.services.session import Session
 from setting_app.storage import audit_repo, manager_vault
 from setting_app.storage.audit_repo import AuditFilter, AuditRow
+from setting_app.storage.database import Connection
 from setting_app.storage.rows import from_datetime
 
 # Action codes (stable: they are filtered on in the audit viewer).
@@ -116,29 +117,37 @@ def sign_head(session: Session, occasion: str) -> None:
 
 
 def verify(session: Session) -> str | None:
+    """None when the trail is whole; else a sentence naming what was changed (see ``verify_trail``)."""
+    return verify_trail(
+        session.conn, session.manager_key("check the audit trail") if session.has_manager_key else None
+    )
+
+
+def verify_trail(conn: Connection, vault_key: bytes | None) -> str | None:
     """None when the trail is whole; else a sentence naming what was changed.
 
     The chain (an HMAC under a key any signed-in person holds) catches changes made without that key;
-    the signed heads catch changes made with it, to any row up to the newest signed head. A manager's
-    check also uses the vault's record of the newest head, so removing signed heads is caught.
+    the signed heads catch changes made with it, to any row up to the newest signed head. With the
+    manager key (``vault_key``) the signing key comes from the vault and the vault's record of the
+    newest head is checked too, so removing signed heads is caught.
     """
-    broken = audit_repo.verify_chain(session.conn)
+    broken = audit_repo.verify_chain(conn)
     if broken:
         return broken
-    public_b64 = manager_key.public_key(session.conn, manager_key.AUDIT_SIGNING_KEY)
+    public_b64 = manager_key.public_key(conn, manager_key.AUDIT_SIGNING_KEY)
     latest: str | None = None
-    heads = audit_repo.list_signed_heads(session.conn)
-    if session.has_manager_key and manager_vault.installed_key_id(session.conn) is not None:
-        private_b64 = manager_key.private_key(session, manager_key.AUDIT_SIGNING_KEY, "check the audit trail")
-        if private_b64 is None and heads:
+    heads = audit_repo.list_signed_heads(conn)
+    if vault_key is not None and manager_vault.installed_key_id(conn) is not None:
+        private_raw = manager_vault.get(conn, vault_key, manager_key.AUDIT_SIGNING_KEY)
+        if private_raw is None and heads:
             # Never fall back to the public key in app_settings: anyone with the data key can set it.
             return "the audit signing key is missing from the managers' vault, so the signed points cannot be trusted"
-        if private_b64 is not None:
-            private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_b64))
+        if private_raw is not None:
+            private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_raw))
             public_b64 = base64.b64encode(
                 private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
             ).decode()
-        stored = manager_vault.get(session.conn, session.manager_key("check the audit trail"), LATEST_HEAD)
+        stored = manager_vault.get(conn, vault_key, LATEST_HEAD)
         latest = stored.decode() if stored else None
         if latest is None and heads:
             return "the managers' record of the newest signed point of the audit trail is missing: signed points may have been removed"
@@ -150,7 +159,7 @@ def verify(session: Session) -> str | None:
             public.verify(head.signature, head.message())
         except InvalidSignature:
             return f"a signed point of the audit trail ({head.signed_at[:16]}) does not verify: the trail was changed"
-        if audit_repo.row_hash(session.conn, head.audit_id) != head.audit_hash:
+        if audit_repo.row_hash(conn, head.audit_id) != head.audit_hash:
             return (
                 f"audit rows up to row {head.audit_id} were changed after they were signed "
                 f"({head.occasion}, {head.signed_at[:16]} UTC)"

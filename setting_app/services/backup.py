@@ -24,6 +24,14 @@ from setting_app.domain.errors import AppError
 from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import audit_repo, keyslots, manager_vault, migrations, setting_repo, staff_repo
+from setting_app.storage.backup_log import remember_backup
+from setting_app.storage.bounded_read import (
+    BACKUP_LIMIT,
+    SMALL_JSON_LIMIT,
+    InputRefused,
+    is_readable_file,
+    open_bounded,
+)
 from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME, CasebookPaths, choose_key, open_store
 from setting_app.storage.database import (
     DatabaseError,
@@ -40,6 +48,7 @@ from setting_app.storage.fsutil import (
     private_umask,
 )
 from setting_app.storage.instance_lock import InstanceLock
+from setting_app.storage.keyslots import SLOT_FILE_LIMIT
 from setting_app.storage.rows import from_datetime, to_datetime
 from setting_app.storage.unit_of_work import unit_of_work
 
@@ -79,15 +88,27 @@ def make_backup(session: Session, out: Path) -> BackupInfo:
     out = out.expanduser()
     if out.is_dir():
         out = out / f"casebook-backup-{session.clock.now().strftime('%Y%m%d-%H%M')}.fslbackup"
+    if not out.exists() and out.suffix == "":
+        raise BackupProblem(
+            f"There is no folder {out}: make the folder first, or name a backup file ending in .fslbackup. "
+            "Nothing was written."
+        )
     if not out.parent.is_dir():
-        raise BackupProblem(f"The folder {out.parent} does not exist.")
+        raise BackupProblem(f"The folder {out.parent} does not exist. Nothing was written.")
+    if out.exists() and not is_readable_file(out):
+        raise BackupProblem(f"{out} is not an ordinary file; name a new backup file. Nothing was written.")
     if inside_folder(out, session.data_dir):
         raise BackupProblem(
             f"{out} is in the casebook's own folder: a backup belongs somewhere else (a USB stick or "
             "another drive), and a name such as casebook.db would replace the casebook. Nothing was written."
         )
     now = session.clock.now()
-    work = Path(tempfile.mkdtemp(prefix=".backup-", dir=out.parent))
+    try:
+        work = Path(tempfile.mkdtemp(prefix=".backup-", dir=out.parent))
+    except OSError as exc:
+        raise BackupProblem(
+            f"The backup could not be written to {out.parent}: {exc.strerror or exc}. Nothing was written."
+        ) from None
     try:
         snapshot = work / DB_NAME
         copy_database(session.conn, snapshot, session.data_key())
@@ -117,6 +138,7 @@ def make_backup(session: Session, out: Path) -> BackupInfo:
         raise BackupProblem(f"The backup could not be written to {out}: {exc.strerror or exc}.") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    remember_backup(session.data_dir, out, now)  # so a damaged casebook can still name its newest backup
     with unit_of_work(session.conn):
         setting_repo.set_app_setting(session.conn, LAST_BACKUP_KEY, from_datetime(now))
         audit.record(
@@ -149,28 +171,47 @@ def _extract_and_check(
     backup: Path, work: Path, username: str, passphrase: str
 ) -> tuple[BackupInfo, keyslots.SlotKeys, keyslots.KeySlot]:
     """Everything a restore relies on, checked in a private scratch folder."""
+    label = str(backup) if str(backup).strip() else "(no file named)"
+    damaged = f"The backup {label} is damaged or is not a Family Support Log backup; nothing was changed."
     try:
-        with zipfile.ZipFile(backup) as archive:
-            names = set(archive.namelist())
-            if names != {MANIFEST_NAME, DB_NAME, SLOTS_NAME}:
+        with open_bounded(backup, BACKUP_LIMIT) as handle, zipfile.ZipFile(handle) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+            if set(members) != {MANIFEST_NAME, DB_NAME, SLOTS_NAME}:
                 raise BackupProblem(
-                    f"{backup.name} is not a Family Support Log backup (unexpected contents)."
+                    f"The backup {label} is not a Family Support Log backup (unexpected contents); nothing was changed."
                 )
+            archive_size = backup.stat().st_size
+            if (
+                members[MANIFEST_NAME].file_size > SMALL_JSON_LIMIT
+                or members[SLOTS_NAME].file_size > SLOT_FILE_LIMIT
+                # Backups are stored uncompressed: a member larger than the whole file is a zip bomb.
+                or any(info.file_size > archive_size for info in members.values())
+            ):
+                raise BackupProblem(damaged)
             manifest = json.loads(archive.read(MANIFEST_NAME))
             with private_umask():
                 for name in (DB_NAME, SLOTS_NAME):
                     archive.extract(name, work)
-    except FileNotFoundError:
-        raise BackupProblem(f"There is no file {backup}.") from None
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError):
-        raise BackupProblem(f"{backup.name} is damaged or is not a Family Support Log backup.") from None
+    except (InputRefused, BackupProblem):
+        raise
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError, RecursionError, NotImplementedError):
+        raise BackupProblem(damaged) from None
     if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
-        raise BackupProblem(f"{backup.name} is not a Family Support Log backup.")
+        raise BackupProblem(f"The backup {label} is not a Family Support Log backup; nothing was changed.")
     if manifest.get("version") != BACKUP_VERSION:
         raise BackupProblem(f"{backup.name} was made by a newer version of Family Support Log.")
-    for name, expected in manifest.get("files", {}).items():
-        if name not in (DB_NAME, SLOTS_NAME) or _sha256(work / name) != expected:
-            raise BackupProblem(f"{backup.name} is damaged: {name} does not match its checksum.")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or set(files) != {DB_NAME, SLOTS_NAME}:
+        raise BackupProblem(damaged)
+    try:
+        made_at = to_datetime(str(manifest["created_at"]))
+    except (KeyError, TypeError, ValueError):
+        raise BackupProblem(damaged) from None
+    for name, expected in files.items():
+        if _sha256(work / name) != expected:
+            raise BackupProblem(
+                f"The backup {label} is damaged: {name} does not match its checksum. Nothing was changed."
+            )
     slot = keyslots.find_user_slot(keyslots.read_slot_file(work / SLOTS_NAME), username)
     opened = keyslots.open_with_passphrase(slot, passphrase)
     key = choose_key(CasebookPaths(work), opened.data_keys)
@@ -186,7 +227,7 @@ def _extract_and_check(
         raise BackupProblem(f"{backup.name} is damaged inside ({problems[0]}); it cannot be restored.")
     info = BackupInfo(
         backup,
-        to_datetime(manifest["created_at"]),
+        made_at,
         str(manifest.get("created_by", "")),
         setting_name,
         version,

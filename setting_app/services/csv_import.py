@@ -45,7 +45,9 @@ from setting_app.domain.models import Child, Family, NewEntry
 from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import entry_repo, family_repo
+from setting_app.storage.bounded_read import CSV_LIMIT, SMALL_JSON_LIMIT, InputRefused, read_bytes, read_text
 from setting_app.storage.family_repo import FamilyFilter
+from setting_app.storage.fsutil import write_private_file
 from setting_app.storage.unit_of_work import unit_of_work
 
 MAX_ROWS = 20_000
@@ -172,12 +174,27 @@ def parse_table(data: bytes, name: str = "the spreadsheet") -> CsvTable:
 
 def read_table(path: Path) -> CsvTable:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportRejected(f"There is no file at {path}.") from None
+        data = read_bytes(path, CSV_LIMIT)
+    except InputRefused as exc:
+        raise ImportRejected(str(exc)) from None
     except OSError:
         raise ImportRejected(f"{path} could not be opened (is it open in Excel?).") from None
     return parse_table(data, path.name)
+
+
+def load_mapping(path: Path) -> CsvMapping:
+    """A saved mapping file, read with a size bound (a folder, device or huge file is refused)."""
+    path = Path(path)
+    try:
+        text = read_text(path, SMALL_JSON_LIMIT, "mapping file")
+    except InputRefused as exc:
+        raise ImportRejected(str(exc)) from None
+    return CsvMapping.from_json(text, source=f"Mapping file {path.name}")
+
+
+def save_mapping(mapping: CsvMapping, path: Path) -> None:
+    """Write a mapping file, 0600 whatever the umask. Raises OSError."""
+    write_private_file(Path(path), mapping.to_json().encode("utf-8"))
 
 
 # --- the mapping step ------------------------------------------------------------------------------

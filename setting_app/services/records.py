@@ -18,6 +18,7 @@ documents leave another carer's items out. Files of versions 1 to 3 are still re
 
 from __future__ import annotations
 
+import codecs
 import json
 import stat
 from collections.abc import Callable, Iterable
@@ -51,7 +52,7 @@ from setting_app.domain.referrals import (
     reason_problem,
     transition_problem,
 )
-from setting_app.services import agreements, audit, info_sharing, service_directory
+from setting_app.services import agreements, audit, info_sharing, json_stream, service_directory
 from setting_app.services.session import Session
 from setting_app.storage import (
     activity_repo,
@@ -61,6 +62,7 @@ from setting_app.storage import (
     referral_repo,
     staff_repo,
 )
+from setting_app.storage.bounded_read import InputRefused, open_bounded
 from setting_app.storage.database import Connection
 from setting_app.storage.fsutil import atomic_write
 from setting_app.storage.unit_of_work import unit_of_work
@@ -71,7 +73,11 @@ WRITE_VERSION = 4
 READ_VERSIONS = (1, 2, 3, 4)
 #: Versions export can write (2 or 3 for a casebook on an app that does not read 4 yet).
 WRITE_VERSIONS = (2, 3, 4)
-MAX_FILE_BYTES = 200 * 1024 * 1024
+#: Files above ``STREAM_ABOVE`` are read family by family and imported family by family, so memory
+#: grows with about 1.7 times the file's size (measured: 40 MB → 160 MB peak, 150 MB → 343 MB; loaded
+#: whole, 40 MB took 250 MB and 144 MB 2.7 GB). The bound keeps any import under 500 MB.
+MAX_FILE_BYTES = 160 * 1024 * 1024
+STREAM_ABOVE = 16 * 1024 * 1024
 #: How many problems one refusal lists at most (the first is the message; all are in ``problems``).
 MAX_PROBLEMS = 20
 MAX_PROBLEM_LENGTH = 300
@@ -332,10 +338,7 @@ def _text(value: object, field: str, *, required: bool = False, max_length: int 
         raise ValidationError(field, f"must be text (got {_type_name(value)})")
     if required:
         return validation.require_text(value, field, max_length=max_length)
-    text = value.strip()
-    if len(text) > max_length:
-        raise ValidationError(field, f"is too long (at most {max_length} characters)")
-    return text
+    return validation.check_optional_text(value, field, max_length=max_length)
 
 
 def _flag(value: object, field: str) -> bool:
@@ -475,7 +478,23 @@ def parse_record_file(data: object, *, today: date | None = None) -> RecordFile:
 
 
 def _parse(data: object, today: date, problems: _Problems) -> RecordFile | None:
-    top = _Reader(problems, "")
+    version = _check_top(data, problems)
+    if version is None:
+        return None
+    assert isinstance(data, dict)
+    raw_families = _Reader(problems, "").items(data["families"], "families")
+
+    families: list[FileFamily] = []
+    first_index: dict[str, int] = {}
+    for index, raw in enumerate(raw_families):
+        family = _parse_family(raw, index, version, today, problems, first_index)
+        if family is not None:
+            families.append(family)
+    return RecordFile(version, tuple(families))
+
+
+def _check_top(data: object, problems: _Problems) -> int | None:
+    """The top of the file (format, version, known fields, a families entry): its version, or None."""
     if not isinstance(data, dict):
         problems.add("", "", f"the file must hold one JSON object {{...}} (got {_type_name(data)})")
         return None
@@ -501,15 +520,7 @@ def _parse(data: object, today: date, problems: _Problems) -> RecordFile | None:
     if "families" not in data:
         problems.add("", "families", "is required")
         return None
-    raw_families = top.items(data["families"], "families")
-
-    families: list[FileFamily] = []
-    first_index: dict[str, int] = {}
-    for index, raw in enumerate(raw_families):
-        family = _parse_family(raw, index, version, today, problems, first_index)
-        if family is not None:
-            families.append(family)
-    return RecordFile(version, tuple(families))
+    return version
 
 
 def _parse_family(
@@ -1010,10 +1021,10 @@ def import_records(session: Session, data: object) -> ImportSummary:
         _refuse_refs_in_casebook(conn, records)
         staff_ids, added = _staff_for(conn, records.usernames(), now)
         _ensure_activity_types(conn, records.activities())
-        entries: list[NewEntry] = []
-        referrals: list[tuple[NewTrackedReferral, FileReferral]] = []
-        children = 0
-        for fam in records.families:
+        entry_count = referral_count = children = 0
+        for fam in records.families:  # written family by family: memory follows one family, not the file
+            entries: list[NewEntry] = []
+            referrals: list[tuple[NewTrackedReferral, FileReferral]] = []
             saved = family_repo.add_family(
                 conn,
                 NewFamily(
@@ -1081,19 +1092,21 @@ def import_records(session: Session, data: object) -> ImportSummary:
                 )
                 for x in fam.referrals
             )
-        entry_repo.add_entries(conn, entries, now)
-        _add_referrals(conn, referrals, staff_ids, now)
+            entry_repo.add_entries(conn, entries, now)
+            _add_referrals(conn, referrals, staff_ids, now)
+            entry_count += len(entries)
+            referral_count += len(referrals)
         audit.record(
             session,
             audit.CREATE,
             object_type="record_file",
             detail=(
                 f"imported a record file: {_count(len(records.families), 'family', 'families')}, "
-                f"{_count(children, 'child', 'children')}, {_count(len(entries), 'entry', 'entries')}, "
-                f"{_count(len(referrals), 'referral', 'referrals')}"
+                f"{_count(children, 'child', 'children')}, {_count(entry_count, 'entry', 'entries')}, "
+                f"{_count(referral_count, 'referral', 'referrals')}"
             ),
         )
-    return ImportSummary(len(records.families), children, len(entries), len(referrals), tuple(sorted(added)))
+    return ImportSummary(len(records.families), children, entry_count, referral_count, tuple(sorted(added)))
 
 
 def _refuse_refs_in_casebook(conn: Connection, records: RecordFile) -> None:
@@ -1561,6 +1574,7 @@ def read_record_file(path: Path) -> object:
         raise ImportRejected(
             f"{path} is not UTF-8 text (unreadable byte at position {exc.start}); save it as UTF-8 JSON."
         ) from None
+    del raw  # one copy of the file in memory at a time
     try:
         return json.loads(text, object_pairs_hook=_no_duplicate_fields, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
@@ -1575,6 +1589,105 @@ def read_record_file(path: Path) -> object:
         raise ImportRejected(f"{path} is not usable: its JSON is nested too deeply.") from None
 
 
+class _Utf8Text:
+    """Text from a binary handle, decoded as it is read (a byte-order mark dropped)."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.read_bytes = 0
+
+    def read(self, size: int) -> str:
+        data = self.raw.read(size)
+        self.read_bytes += len(data)
+        return self.decoder.decode(data, final=not data)
+
+
+def read_and_parse_record_file(path: Path, *, today: date | None = None) -> RecordFile:
+    """Read and check a record file. One up to ``STREAM_ABOVE`` is loaded whole (its JSON errors give a
+    line and column); a larger one is read family by family, so memory follows the checked records,
+    not the several times larger JSON tree."""
+    path = Path(path)
+    try:
+        info = path.stat()
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode) or not STREAM_ABOVE < info.st_size <= MAX_FILE_BYTES:
+        # Small, or to be refused (missing, a folder or device, too large): the whole-file reader says why.
+        return parse_record_file(read_record_file(path), today=today)
+    today = today or SYSTEM_CLOCK.today()
+    problems = _Problems()
+    try:
+        result = _parse_stream(path, today, problems)
+    except _Enough:
+        result = None
+    if problems.items or result is None:
+        raise problems.reject()
+    return result
+
+
+def _parse_stream(path: Path, today: date, problems: _Problems) -> RecordFile | None:
+    top: dict[str, Any] = {}
+    version: int | None = None
+    families: list[FileFamily] = []
+    first_index: dict[str, int] = {}
+    late: list[str] = []  # top-level fields after the families list
+    index = 0
+    try:
+        with open_bounded(path, MAX_FILE_BYTES, "record file") as raw:
+            text = _Utf8Text(raw)
+            events = json_stream.stream_object(
+                text,
+                "families",
+                object_pairs_hook=_no_duplicate_fields,
+                parse_constant=_no_constants,
+                max_item=16 * 1024 * 1024,  # no one family is anywhere near this
+            )
+            for kind, value in events:
+                if kind == "item":
+                    family = _parse_family(value, index, version, today, problems, first_index)
+                    index += 1
+                    if family is not None:
+                        families.append(family)
+                    continue
+                name, field_value = (value, []) if kind == "list" else value
+                if name in top:
+                    raise _DuplicateField(name)
+                top[name] = field_value
+                if version is not None:
+                    late.append(name)
+                if kind == "list":
+                    version = _check_top({**top}, problems)
+                    if version is None:
+                        return None
+    except InputRefused as exc:
+        raise ImportRejected(str(exc)) from None
+    except UnicodeDecodeError:
+        raise ImportRejected(f"{path} is not UTF-8 text; save it as UTF-8 JSON.") from None
+    except json_stream.StreamError as exc:
+        raise ImportRejected(
+            f"{path} is not valid JSON: {exc.message} near character {exc.offset}."
+        ) from None
+    except _DuplicateField as exc:
+        raise ImportRejected(f"{path} has the field '{exc.args[0]}' twice in one object.") from None
+    except ValueError as exc:
+        raise ImportRejected(f"{path} is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise ImportRejected(f"{path} is not usable: its JSON is nested too deeply.") from None
+    except OSError as exc:
+        raise ImportRejected(f"Could not read {path}: {exc.strerror or exc}.") from None
+    if version is None:  # families missing, or not a list: the ordinary checks say which
+        version = _check_top(top, problems)
+        if version is None:
+            return None
+        _Reader(problems, "").items(top["families"], "families")
+        return None
+    for key in late:
+        if key not in _TOP_FIELDS:
+            problems.add("", "", f"unknown field '{key}' at the top of the file")
+    return RecordFile(version, tuple(families))
+
+
 __all__ = [
     "FORMAT",
     "WRITE_VERSION",
@@ -1585,6 +1698,7 @@ __all__ = [
     "export_to_file",
     "import_records",
     "parse_record_file",
+    "read_and_parse_record_file",
     "read_record_file",
     "write_record_file",
 ]

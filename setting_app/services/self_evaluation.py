@@ -25,6 +25,7 @@ from setting_app.domain.self_evaluation import (
 from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import self_evaluation_repo
+from setting_app.storage.bounded_read import InputRefused, check_regular_file, read_text
 from setting_app.storage.unit_of_work import unit_of_work
 
 OBJECT_TYPE = "self_evaluation"
@@ -76,9 +77,11 @@ def parse_file(path: Path, *, today: date) -> NewSelfEvaluation:
     accepted: ``"ratings": [{"ingredient": ..., "rating": ..., "evidence": ...}, ...]``."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if check_regular_file(path).st_size > MAX_FILE_BYTES:
             raise AppError(f"{path} is too big for a self-evaluation ({MAX_FILE_BYTES // 1000} kB at most).")
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_text(path, MAX_FILE_BYTES))
+    except InputRefused:
+        raise
     except FileNotFoundError:
         raise AppError(f"{path} does not exist.") from None
     except UnicodeDecodeError:

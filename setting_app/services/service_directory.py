@@ -18,6 +18,7 @@ queue. Problems are counted by kind, with the full list available as a file.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections import defaultdict
@@ -41,6 +42,7 @@ from setting_app.domain.referrals import (
 from setting_app.domain.service_categories import categories_from_terms, suggest_category
 from setting_app.services.session import Session
 from setting_app.storage import service_repo, setting_repo
+from setting_app.storage.bounded_read import InputRefused, check_regular_file, read_text
 from setting_app.storage.database import Connection
 from setting_app.storage.fsutil import atomic_write
 from setting_app.storage.unit_of_work import unit_of_work
@@ -556,13 +558,13 @@ def parse_hsds_json(data: object) -> ParsedDirectory:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     try:
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise ImportRejected(f"{path.name} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [
-                {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
-                for row in csv.DictReader(handle)
-            ]
+        text = read_text(path, MAX_IMPORT_BYTES, encoding="utf-8-sig")
+        return [
+            {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+            for row in csv.DictReader(io.StringIO(text, newline=""))
+        ]
+    except InputRefused as exc:
+        raise ImportRejected(str(exc)) from None
     except UnicodeDecodeError:
         raise ImportRejected(f"{path.name} is not UTF-8 text; save it as CSV UTF-8 and try again.") from None
     except csv.Error as exc:
@@ -788,18 +790,20 @@ def parse_directory(path: Path) -> ParsedDirectory:
                 "Choose the services.csv of the directory export (organizations.csv must sit beside it)."
             )
         return parse_hsds_csv(path.parent)
-    if path.stat().st_size > MAX_IMPORT_BYTES:
-        raise ImportRejected(f"{path.name} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        if check_regular_file(path).st_size > MAX_IMPORT_BYTES:
+            raise ImportRejected(f"{path.name} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+        data = json.loads(read_text(path, MAX_IMPORT_BYTES, encoding="utf-8-sig"))
+    except InputRefused as exc:
+        raise ImportRejected(str(exc)) from None
+    except RecursionError:
+        raise ImportRejected(f"{path.name} is not usable: its JSON is nested too deeply.") from None
     except UnicodeDecodeError:
         raise ImportRejected(f"{path.name} is not UTF-8 text.") from None
     except json.JSONDecodeError as exc:
         raise ImportRejected(
             f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
-    except RecursionError:
-        raise ImportRejected(f"{path.name} is nested too deeply to be a service directory.") from None
     if _is_package_descriptor(data):
         resources = _package_resources(path)
         if (

@@ -45,9 +45,7 @@ def log_entry(session: Session, entry: NewEntry) -> SupportEntry:
             entry.activity_code
             and activity_repo.get_activity_type(session.conn, entry.domain, entry.activity_code) is None
         ):
-            raise ValidationError(
-                "activity", f"'{entry.activity_code}' is not an activity type for {entry.domain.value}"
-            )
+            raise _unknown_activity(session, entry.activity_code, entry.domain)
         saved = entry_repo.add_entry(session.conn, entry, session.clock.now())
         audit.record(
             session,
@@ -188,9 +186,7 @@ def amend_entry(session: Session, entry_id: int, changes: Mapping[str, object], 
         if checked.activity_code and (
             activity_repo.get_activity_type(session.conn, checked.domain, checked.activity_code) is None
         ):
-            raise ValidationError(
-                "activity", f"'{checked.activity_code}' is not an activity type for {checked.domain.value}"
-            )
+            raise _unknown_activity(session, checked.activity_code, checked.domain)
         after = replace(
             before,
             entry_date=checked.entry_date,
@@ -290,6 +286,16 @@ def list_entries(
 
 def count_entries(session: Session, flt: EntryFilter = EntryFilter()) -> int:
     return entry_repo.count_entries(session.conn, flt, viewer=session.user.role)
+
+
+def _unknown_activity(session: Session, code: str, domain: Domain) -> ValidationError:
+    """Names the activity types that domain does have, so the next try can be right."""
+    known = [a.code for a in activity_repo.list_activity_types(session.conn, domain) if a.active]
+    return ValidationError(
+        "activity",
+        f"'{code}' is not an activity type for {domain.value}"
+        + (f" (the types are: {', '.join(known)})" if known else " (it has no activity types yet)"),
+    )
 
 
 def search_notes(session: Session, text: str) -> list[SupportEntry]:

@@ -8,9 +8,12 @@ from pathlib import Path
 
 from setting_app.domain.errors import AlreadyExists, CasebookDamaged, KeySlotDamaged, NoCasebook, NotACasebook
 from setting_app.storage import migrations
+from setting_app.storage.backup_log import restore_advice
+from setting_app.storage.bounded_read import is_readable_file
 from setting_app.storage.database import (
     Connection,
     copy_database,
+    damage_message,
     file_kind,
     open_database,
     probe_schema_version,
@@ -57,10 +60,25 @@ class CasebookPaths:
         if not self.slots.exists():
             raise KeySlotDamaged(
                 f"The key file {self.slots} is missing, so nobody can unlock this casebook. "
-                "Restore the folder from a backup."
+                + restore_advice(self.data_dir)
             )
+        if not is_readable_file(self.slots):
+            raise KeySlotDamaged(
+                f"The key file {self.slots} is damaged (it is not an ordinary file), so nobody can unlock "
+                "this casebook. " + restore_advice(self.data_dir)
+            )
+        if self.slots.stat().st_size == 0:
+            raise KeySlotDamaged(
+                f"The key file {self.slots} is damaged (it is empty), so nobody can unlock this casebook. "
+                + restore_advice(self.data_dir)
+            )
+        # Beside a key file, a missing or empty casebook is damage: never make a new one in its place.
         if not self.db.exists():
-            raise NoCasebook(f"The casebook file {self.db} is missing. Restore it from a backup.")
+            raise CasebookDamaged(f"The casebook file {self.db} is missing. " + restore_advice(self.data_dir))
+        if not is_readable_file(self.db):
+            raise CasebookDamaged(damage_message(self.db, "it is not an ordinary file"))
+        if file_kind(self.db) == "empty":
+            raise CasebookDamaged(damage_message(self.db, "it is empty"))
 
 
 def create_store(paths: CasebookPaths, data_key: bytes) -> Connection:
@@ -89,6 +107,8 @@ def open_store(paths: CasebookPaths, data_key: bytes, *, now: datetime | None = 
     """Open an existing casebook, refusing a newer one untouched and copying an older one before upgrading."""
     version = probe_schema_version(paths.db, data_key)
     migrations.refuse_if_too_new(version)
+    if file_kind(paths.db) == "empty":  # every casebook is made with its schema: an empty file is damage
+        raise CasebookDamaged(damage_message(paths.db, "it holds no casebook"))
     ensure_private_dir(paths.data_dir)
     conn = open_database(paths.db, data_key)
     try:

@@ -62,31 +62,111 @@ def _is_write_failure(exc: BaseException) -> bool:
     return any(words in text for words in _WRITE_FAILURES)
 
 
+#: SQLite's and SQLCipher's words for pages that are not what was written.
+_DAMAGE_WORDS = ("malformed", "not a database", "hmac", "corrupt", "database disk image")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a database error means the file's pages are damaged (not a busy lock or a full disk)."""
+    if isinstance(exc, CasebookDamaged):
+        return True
+    if not isinstance(exc, DatabaseError) or _is_write_failure(exc):
+        return False
+    text = str(exc).lower()
+    return any(words in text for words in _DAMAGE_WORDS)
+
+
+class DamageFound(CasebookDamaged, DatabaseError):
+    """Damaged pages met while working: still a ``DatabaseError`` (callers catching those keep working),
+    and a ``CasebookDamaged`` so every layer names the damage and the backup to restore."""
+
+    def __init__(self, path: Path | None, detail: str = "") -> None:
+        super().__init__(damage_message(path))
+        self.detail = detail or "part of the casebook cannot be read"
+
+
+def damage_message(path: Path | None, detail: str = "") -> str:
+    from setting_app.storage.backup_log import restore_advice
+
+    name = f"The casebook file {path}" if path else "The casebook"
+    found = f" ({detail})" if detail else ": part of it cannot be read"
+    advice = restore_advice(path.parent) if path else "Restore it from a backup."
+    return f"{name} is damaged{found}. {advice}"
+
+
+def _convert(conn: Connection | None, exc: OperationalError | DatabaseError) -> Exception | None:
+    if isinstance(exc, OperationalError) and _is_write_failure(exc):
+        return WriteFailed()
+    if not isinstance(exc, CasebookDamaged) and is_damage(exc):
+        return DamageFound(getattr(conn, "casebook_path", None), str(exc))
+    return None
+
+
+class _CasebookCursor(dbapi2.Cursor):
+    """A cursor whose damaged pages arrive as ``DamageFound`` even when met while fetching rows."""
+
+    def _wrap(self, method, *args):
+        try:
+            return method(*args)
+        except DatabaseError as exc:
+            better = _convert(self.connection, exc)
+            if better is not None:
+                raise better from None
+            raise
+
+    def execute(self, *args, **kwargs):
+        return self._wrap(lambda: super(_CasebookCursor, self).execute(*args, **kwargs))
+
+    def executemany(self, *args, **kwargs):
+        return self._wrap(lambda: super(_CasebookCursor, self).executemany(*args, **kwargs))
+
+    def fetchone(self):
+        return self._wrap(super().fetchone)
+
+    def fetchmany(self, *args):
+        return self._wrap(super().fetchmany, *args)
+
+    def fetchall(self):
+        return self._wrap(super().fetchall)
+
+    def __next__(self):
+        return self._wrap(super().__next__)
+
+
 class _CasebookConnection(Connection):
-    """A connection whose disk failures arrive as ``WriteFailed`` (a plain message, no traceback)."""
+    """A connection whose disk failures arrive as ``WriteFailed`` and whose damaged pages arrive as
+    ``DamageFound`` (plain messages, no traceback)."""
+
+    casebook_path: Path | None = None
+
+    def cursor(self, factory=None):
+        return super().cursor(factory or _CasebookCursor)
 
     def execute(self, *args, **kwargs):
         try:
             return super().execute(*args, **kwargs)
-        except OperationalError as exc:
-            if _is_write_failure(exc):
-                raise WriteFailed() from None
+        except DatabaseError as exc:
+            better = _convert(self, exc)
+            if better is not None:
+                raise better from None
             raise
 
     def executemany(self, *args, **kwargs):
         try:
             return super().executemany(*args, **kwargs)
-        except OperationalError as exc:
-            if _is_write_failure(exc):
-                raise WriteFailed() from None
+        except DatabaseError as exc:
+            better = _convert(self, exc)
+            if better is not None:
+                raise better from None
             raise
 
     def commit(self) -> None:
         try:
             super().commit()
-        except OperationalError as exc:
-            if _is_write_failure(exc):
-                raise WriteFailed() from None
+        except DatabaseError as exc:
+            better = _convert(self, exc)
+            if better is not None:
+                raise better from None
             raise
 
 
@@ -204,10 +284,9 @@ def _explain_unreadable(path: Path) -> Exception:
             f"{path} is an ordinary unencrypted SQLite file, not a Family Support Log casebook."
         )
     if kind == "empty":
-        return CasebookDamaged(f"The casebook file {path} is empty. Restore it from a backup.")
+        return CasebookDamaged(damage_message(path, "it is empty"))
     return CasebookDamaged(
-        f"The casebook file {path} is damaged or is not a casebook (your passphrase was accepted, "
-        "but the data could not be read). Restore it from a backup."
+        damage_message(path, "your passphrase was accepted, but the data could not be read")
     )
 
 
@@ -256,6 +335,7 @@ def open_database(path: Path, key: bytes, *, create: bool = False) -> Connection
         except DatabaseError:
             conn.close()
             raise _explain_unreadable(path) from None
+        conn.casebook_path = path
         try:
             _apply_pragmas(conn)
         except BaseException:
@@ -361,5 +441,5 @@ def integrity_problems(conn: Connection) -> list[str]:
             f"broken link in {r[0]} row {r[1]}" for r in conn.execute("PRAGMA foreign_key_check").fetchall()
         ]
     except DatabaseError as exc:
-        problems.append(str(exc))
+        problems.append(getattr(exc, "detail", None) or str(exc))
     return problems

@@ -24,8 +24,29 @@ def private_umask() -> Iterator[None]:
         os.umask(old)
 
 
+def make_private_dirs(path: Path) -> Path:
+    """Make ``path`` and any missing parents, each one it makes 0700 whatever the umask.
+
+    Folders that already exist are left as they are (a user's own Documents folder keeps its mode).
+    """
+    path = Path(path)
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(folder, PRIVATE_DIR_MODE)
+    return path
+
+
 def ensure_private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    """The casebook's own folders: made (with any missing parents) and kept 0700 whatever the umask."""
+    make_private_dirs(path)
     os.chmod(path, PRIVATE_DIR_MODE)
     if on_windows():  # chmod there only sets the read-only flag: an access-control list instead
         from setting_app.storage.winacl import restrict_to_owner
@@ -36,6 +57,38 @@ def ensure_private_dir(path: Path) -> Path:
 
 def on_windows() -> bool:
     return sys.platform == "win32"
+
+
+def write_private_file(path: Path, data: bytes, *, overwrite: bool = True) -> None:
+    """``data`` in a 0600 file whatever the umask: atomically replacing, or refusing an existing file
+    (``FileExistsError``) when ``overwrite`` is false."""
+    if overwrite:
+        atomic_write(path, data)
+        return
+    with private_umask():
+        fd = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE_FILE_MODE
+        )
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(path, PRIVATE_FILE_MODE)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+def append_private(path: Path, text: str) -> None:
+    """Append to a log file that is 0600 whatever the umask (made so if it was not)."""
+    with private_umask():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        if os.name == "posix":
+            os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)
+        handle.write(text)
 
 
 def make_private(path: Path) -> None:

@@ -43,11 +43,15 @@ from setting_app.domain.errors import (
     RecoveryCodeNotRecognised,
     UnknownUser,
 )
+from setting_app.storage.bounded_read import read_bytes
 from setting_app.storage.fsutil import atomic_write
 
 SLOT_FILE_FORMAT = "setting-app/keyslots"
 SLOT_FORMAT = "setting-app/keyslot"
 SLOT_FORMAT_VERSION = 1
+SLOT_FILE_LIMIT = 4 * 1024 * 1024  # thousands of slots; a folder, device or huge file is refused
+#: A slot asking for more than this is damaged (or hostile): deriving it would exhaust memory or time.
+MAX_SLOT_KDF = {"memory_kib": 256 * 1024, "iterations": 64, "lanes": 16}
 DATA_KEY_BYTES = 32
 RECOVERY_CODE_BYTES = 20  # 160 bits, shown as 32 base32 characters
 RECOVERY_SLOT_ID = "recovery"
@@ -411,6 +415,10 @@ def _parse_slot_line(line: str) -> KeySlot:
         raise ValueError("checksum or format")
     if data["version"] != SLOT_FORMAT_VERSION:
         raise ValueError("unknown slot version")
+    for name, most in MAX_SLOT_KDF.items():
+        value = data["kdf"].get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+            raise ValueError(f"implausible {name}")
     return KeySlot(
         slot_id=data["id"],
         kind=data["kind"],
@@ -429,10 +437,9 @@ def _parse_slot_line(line: str) -> KeySlot:
 
 def read_slot_file(path: Path) -> SlotFile:
     """Read every intact slot; count the lines that are damaged instead of failing on them."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists():
         return SlotFile(slots=())
+    raw = read_bytes(path, SLOT_FILE_LIMIT, "key file")  # a folder, a device or a huge file is refused
     slots: list[KeySlot] = []
     damaged = 0
     for line in raw.splitlines():
@@ -446,12 +453,12 @@ def read_slot_file(path: Path) -> SlotFile:
         try:
             if json.loads(text).get("format") == SLOT_FILE_FORMAT:
                 continue  # the header line
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             damaged += 1
             continue
         try:
             slots.append(_parse_slot_line(text))
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             damaged += 1
     return SlotFile(slots=tuple(slots), damaged_lines=damaged)
 

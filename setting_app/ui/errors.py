@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from setting_app.domain.errors import AppError
 from setting_app.paths import default_data_dir
-from setting_app.storage.fsutil import ensure_private_dir, private_umask
+from setting_app.storage.fsutil import append_private, ensure_private_dir, make_private, private_umask
 
 log = logging.getLogger("setting_app.ui")
 
@@ -49,11 +49,11 @@ def write_crash_report(
     """Append the reference, the stack and the exception's type name: no message, no data."""
     try:
         ensure_private_dir(log_dir)
-        with private_umask(), (log_dir / ERROR_LOG_NAME).open("a", encoding="utf-8") as handle:
-            handle.write(f"--- reference {reference}\n")
-            for frame in traceback.extract_tb(tb):  # locations only: not even the source line
-                handle.write(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n')
-            handle.write(f"{exc_type.__name__ if exc_type else 'Error'}\n")
+        lines = [f"--- reference {reference}\n"]
+        for frame in traceback.extract_tb(tb):  # locations only: not even the source line
+            lines.append(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n')
+        lines.append(f"{exc_type.__name__ if exc_type else 'Error'}\n")
+        append_private(log_dir / ERROR_LOG_NAME, "".join(lines))  # 0600 even if it was made looser
     except OSError:
         pass
 
@@ -65,6 +65,7 @@ def setup_app_log(log_dir: Path) -> Path | None:
         path = log_dir / APP_LOG_NAME
         with private_umask():
             handler = logging.FileHandler(path, encoding="utf-8")
+        make_private(path)
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

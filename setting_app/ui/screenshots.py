@@ -21,6 +21,7 @@ from setting_app.domain.errors import AppError
 from setting_app.services import casebook
 from setting_app.storage import family_repo
 from setting_app.storage.family_repo import FamilyFilter
+from setting_app.storage.fsutil import make_private_dirs
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.dialogs.first_run_wizard import FirstRunWizard
@@ -91,7 +92,7 @@ def take_screenshots(data_dir: Path, out_dir: Path, *, user: str | None, clock: 
         raise AppError(f"Set {PASSPHRASE_ENV} to the passphrase of --user {user} to take screenshots.")
     session = casebook.unlock(data_dir, user, passphrase, clock=clock)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(out_dir)
     except OSError as error:
         session.close()
         raise AppError(f"Could not make the folder {out_dir} ({error.strerror}).") from None

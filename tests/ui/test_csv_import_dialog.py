@@ -9,8 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from setting_app.domain.codes import Domain, Kind
-from setting_app.domain.csv_mapping import CsvMapping
-from setting_app.services import staff, support_log
+from setting_app.services import csv_import, staff, support_log
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from tests.test_csv_import import MESSY, TIDY, add_families
 
@@ -106,7 +105,7 @@ def test_mapping_is_saved_and_reused_for_the_next_spreadsheet(dialog, ctx, qtbot
     again.load_mapping(path)
     again.load_file(MESSY)
     assert again.problems() == []
-    assert again.mapping == CsvMapping.load(path)
+    assert again.mapping == csv_import.load_mapping(path)
 
 
 def test_changing_a_column_rechecks_every_row(dialog):

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -22,7 +22,8 @@ from setting_app.domain.errors import AlreadyExists, AppError
 from setting_app.domain.frameworks import Framework
 from setting_app.services.la_export.signing import b64, fingerprint, raw_public, unb64
 from setting_app.services.la_export.tables import ExactCounts
-from setting_app.storage.fsutil import ensure_private_dir
+from setting_app.storage.bounded_read import KEY_FILE_LIMIT, read_bytes
+from setting_app.storage.fsutil import ensure_private_dir, write_private_file
 
 EXACT_FILE = "exact.enc"
 ENVELOPE_FORMAT = "setting-app/la-exact"
@@ -42,6 +43,15 @@ def generate_authority_keys(out_dir: Path) -> tuple[Path, Path, str]:
             raise AlreadyExists(
                 f"{path} already exists; nothing was changed (keep the old key or move it away)."
             )
+    try:
+        return _write_authority_keys(out_dir, private_path, public_path)
+    except OSError as exc:
+        raise AppError(
+            f"The keys could not be written to {out_dir}: {exc.strerror or exc}. Nothing was kept."
+        ) from None
+
+
+def _write_authority_keys(out_dir: Path, private_path: Path, public_path: Path) -> tuple[Path, Path, str]:
     ensure_private_dir(out_dir)
     key = X25519PrivateKey.generate()
     private_pem = key.private_bytes(
@@ -51,17 +61,23 @@ def generate_authority_keys(out_dir: Path) -> tuple[Path, Path, str]:
     with os.fdopen(fd, "wb") as handle:
         handle.write(private_pem)
     os.chmod(private_path, 0o600)
-    public_path.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    try:
+        write_private_file(
+            public_path,
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ),
+            overwrite=False,
         )
-    )
+    except BaseException:
+        private_path.unlink(missing_ok=True)  # never half a key pair
+        raise
     return private_path, public_path, fingerprint(raw_public(key.public_key()))
 
 
 def _read(path: Path, what: str) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_bytes(path, KEY_FILE_LIMIT, what)
     except OSError as exc:
         raise AppError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from None
 
@@ -69,7 +85,7 @@ def _read(path: Path, what: str) -> bytes:
 def load_authority_public_key(path: Path) -> X25519PublicKey:
     try:
         key = serialization.load_pem_public_key(_read(path, "authority public key"))
-    except ValueError:
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise AppError(f"{path} is not a PEM public key.") from None
     if not isinstance(key, X25519PublicKey):
         raise AppError(f"{path} is not an authority key made by 'setting-app la keygen' (X25519).")
@@ -79,7 +95,7 @@ def load_authority_public_key(path: Path) -> X25519PublicKey:
 def load_authority_private_key(path: Path) -> X25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(_read(path, "authority private key"), password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise AppError(f"{path} is not an unencrypted PEM private key.") from None
     if not isinstance(key, X25519PrivateKey):
         raise AppError(f"{path} is not an authority key made by 'setting-app la keygen' (X25519).")

@@ -6,12 +6,13 @@ import base64
 import hashlib
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from setting_app.domain.errors import AppError
+from setting_app.storage.bounded_read import KEY_FILE_LIMIT, read_bytes
 
 ALGORITHM = "Ed25519"
 
@@ -60,12 +61,12 @@ def public_pem(public_raw: bytes) -> str:
 def read_public_key_file(path: Path) -> bytes:
     """A setting's export public key (PEM, as ``la setting-key`` writes it): its raw 32 bytes."""
     try:
-        data = Path(path).read_bytes()
+        data = read_bytes(path, KEY_FILE_LIMIT, "public key file")
     except OSError as exc:
         raise AppError(f"Cannot read the public key file {path}: {exc.strerror or exc}.") from None
     try:
         key = serialization.load_pem_public_key(data)
-    except ValueError:
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise AppError(f"{path} is not a PEM public key.") from None
     if not isinstance(key, Ed25519PublicKey):
         raise AppError(f"{path} is not a setting's Ed25519 export key.")

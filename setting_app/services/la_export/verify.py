@@ -21,6 +21,14 @@ from pathlib import Path, PurePosixPath
 from setting_app.domain.errors import AppError, ValidationError
 from setting_app.services.la_export import signing, writer
 from setting_app.services.la_export.sdc import SdcParams
+from setting_app.storage.bounded_read import (
+    KEY_FILE_LIMIT,
+    LA_RETURN_LIMIT,
+    SMALL_JSON_LIMIT,
+    InputRefused,
+    read_bytes,
+    read_text,
+)
 
 MAX_PROBLEMS = 50
 _INTEGER = re.compile(r"^\d+$")
@@ -78,13 +86,16 @@ def verify_package(directory: Path, *, pinned_key: bytes | None = None) -> Verif
         report.add(f"{directory}: not a folder")
         return report
     manifest_path = directory / writer.MANIFEST
-    try:
-        manifest_bytes = manifest_path.read_bytes()
-        manifest = json.loads(manifest_bytes)
-    except FileNotFoundError:
+    if not manifest_path.exists():
         report.add(f"{writer.MANIFEST}: missing: this is not a return made by setting-app")
         return report
-    except (OSError, ValueError):
+    try:
+        manifest_bytes = read_bytes(manifest_path, SMALL_JSON_LIMIT)
+        manifest = json.loads(manifest_bytes)
+    except InputRefused as exc:
+        report.add(f"{writer.MANIFEST}: {exc}")
+        return report
+    except (OSError, ValueError, RecursionError):
         report.add(f"{writer.MANIFEST}: not readable JSON")
         return report
     if (
@@ -119,7 +130,9 @@ def _check_signature(report: VerifyReport, manifest_bytes: bytes, pinned_key: by
         return
     try:
         public_raw = signing.unb64(str(key_block.get("public_key", "")), "the signing key")
-        signature = signing.unb64(sig_path.read_text(encoding="ascii").strip(), writer.SIGNATURE)
+        signature = signing.unb64(
+            read_text(sig_path, KEY_FILE_LIMIT, encoding="ascii").strip(), writer.SIGNATURE
+        )
     except (AppError, OSError, UnicodeDecodeError):
         report.add(f"{writer.SIGNATURE}: not a readable signature")
         return
@@ -149,16 +162,21 @@ def _check_hashes(report: VerifyReport) -> dict[str, bytes]:
     if not isinstance(files, list) or not files:
         report.add(f"{writer.MANIFEST}: lists no files")
         return listed
+    left = LA_RETURN_LIMIT  # for all the files together: a merge holds many returns at once
     for entry in files:
         name = entry.get("path") if isinstance(entry, dict) else None
         if not _safe_name(name) or name in (writer.MANIFEST, writer.SIGNATURE):
             report.add(f"{writer.MANIFEST}: lists a file name it may not use: {name!r}")
             continue
-        try:
-            data = (report.directory / name).read_bytes()
-        except OSError:
+        if not (report.directory / name).exists():
             report.add(f"{name}: missing")
             continue
+        try:
+            data = read_bytes(report.directory / name, max(left, 0))
+        except (InputRefused, OSError) as exc:
+            report.add(f"{name}: {exc}" if left > 0 else f"{name}: the return is too large altogether")
+            continue
+        left -= len(data)
         if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
             report.add(f"{name}: changed since the manifest was made (SHA-256 differs)")
             continue

@@ -40,6 +40,7 @@ from setting_app.services.la_export.build import (
 from setting_app.services.la_export.periods import TIME_IDENTIFIERS
 from setting_app.services.la_export.sdc import MISSING_VALUES, SYMBOLS, SdcParams
 from setting_app.services.la_export.spec import IndicatorSpec, TableSpec
+from setting_app.storage.fsutil import make_private_dirs, write_private_file
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -271,7 +272,7 @@ def prepare_out_dir(out_dir: Path) -> Path:
             f"{out_dir} is not empty; choose an empty or new folder, so no old file is mistaken for part of this return."
         )
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(out_dir)
     except OSError as exc:
         raise AppError(f"Cannot make the folder {out_dir}: {exc.strerror or exc}.") from None
     return out_dir
@@ -361,7 +362,7 @@ def write_package(
         )
     try:
         for path, data in contents.items():
-            (out_dir / path).write_bytes(data)
+            write_private_file(out_dir / path, data, overwrite=False)
     except OSError as exc:
         raise AppError(f"Could not write the return into {out_dir}: {exc.strerror or exc}.") from None
     return WrittenPackage(out_dir, tuple(contents), sha256(contents[MANIFEST]), fingerprint)

@@ -222,7 +222,7 @@ class CsvImportDialog(QDialog):
 
     def load_mapping(self, path: Path) -> bool:
         with reporting_errors(self, "Could not use that mapping"):
-            saved = CsvMapping.load(path)
+            saved = csv_import.load_mapping(path)
             self.mapping = csv_import.suggest_mapping(self.table, saved) if self.table else saved
             self._fill_mapping_widgets()
             self.refresh()
@@ -232,7 +232,7 @@ class CsvImportDialog(QDialog):
     def save_mapping(self, path: Path) -> bool:
         with reporting_errors(self, "Could not save the mapping"):
             try:
-                self.mapping.save(path)
+                csv_import.save_mapping(self.mapping, path)
             except OSError:
                 raise AppError(f"The mapping could not be saved to {path}.") from None
             self.status.setText(f"Mapping saved to {path.name}. Use it for your next spreadsheet.")
