@@ -19,7 +19,7 @@ from setting_app.services import casebook
 from setting_app.storage import database, migrations
 from setting_app.storage.casebook_store import PRE_UPGRADE_DIR, CasebookPaths
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
-from tests.conftest import PASSPHRASE, setting_details
+from tests.conftest import PASSPHRASE, posix_only, setting_details
 
 
 def _unlock(data_dir: Path, clock, passphrase: str = PASSPHRASE):
@@ -43,6 +43,7 @@ def test_verify_pragmas_refuses_a_weakened_connection(session) -> None:
         database.verify_pragmas(session.conn)
 
 
+@posix_only(reason="the umask and POSIX permission bits")
 def test_files_are_private_whatever_the_umask(tmp_path: Path, clock) -> None:
     old = os.umask(0)
     try:
