@@ -54,8 +54,9 @@ def _attempt(data_dir: str, barrier, results) -> None:  # runs in a child proces
 def test_simultaneous_wrong_attempts_are_each_counted_and_delayed(session, data_dir: Path) -> None:
     session.close()
     _seed_record(data_dir, START_FAILURES)
-    # Windows has no fork: there the children start afresh and import _attempt from this module.
-    ctx = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
+    # Windows has no fork, and on macOS a forked child of a process with Qt loaded may crash: there the
+    # children start afresh and import _attempt from this module.
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     barrier = ctx.Barrier(ATTEMPTS)
     results = ctx.Queue()
     procs = [ctx.Process(target=_attempt, args=(str(data_dir), barrier, results)) for _ in range(ATTEMPTS)]
