@@ -53,6 +53,19 @@ WINDOWS = {
 }
 
 
+def condition_fails_on_windows(condition: ast.expr) -> str | None:
+    """A skip condition is evaluated when the module is imported, before it can skip anything: one
+    that calls ``os.geteuid()`` unguarded is an AttributeError on Windows. The POSIX-only name, if so."""
+    try:
+        code = compile(ast.fix_missing_locations(ast.Expression(condition)), "<condition>", "eval")
+        eval(code, {"__builtins__": {}}, dict(WINDOWS))
+    except AttributeError as exc:
+        return next((name for name in POSIX_OS | POSIX_SIGNALS if repr(name) in str(exc)), None)
+    except Exception:
+        return None
+    return None
+
+
 @dataclass(frozen=True)
 class Use:
     path: str
@@ -211,6 +224,15 @@ def unguarded_uses(source: str, path: str = "<test>") -> list[Use]:
     tree = ast.parse(source)
     body = tree.body
     imported = imported_posix_modules(tree)
+    problems: list[Use] = [
+        Use(path, node.lineno, f"skip condition uses {name}, which fails on Windows before it can skip")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "skipif"
+        and node.args
+        and (name := condition_fails_on_windows(node.args[0]))
+    ]
     aliases = {
         target.id: statement.value
         for statement in body
@@ -224,7 +246,6 @@ def unguarded_uses(source: str, path: str = "<test>") -> list[Use]:
         and skips_on_windows(s.value, aliases)
         for s in body
     )
-    problems: list[Use] = []
     # Module level: imports run at collection, before any mark can skip.
     top_runs, _ = _guarded_block(body)
     for statement in top_runs:
@@ -380,6 +401,10 @@ def test_the_scan_really_finds_the_guarded_uses() -> None:
         ),
         ("def test_a():\n    '''Reads /dev/null.'''\n", []),
         ("def test_a():\n    multiprocessing.get_context('fork')\n", ["multiprocessing fork in test_a"]),
+        (
+            "@pytest.mark.skipif(os.geteuid() == 0, reason='root')\ndef test_a():\n    pass\n",
+            ["skip condition uses geteuid, which fails on Windows before it can skip"],
+        ),
         (
             "def test_a():\n    multiprocessing.get_context('spawn' if sys.platform == 'win32' else 'fork')\n",
             [],
