@@ -6,8 +6,11 @@ suite fast; ``test_keyslots.py`` proves the defaults everywhere are the producti
 
 from __future__ import annotations
 
+import functools
 import io
 import os
+import stat
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +28,24 @@ from setting_app.domain.models import SettingDetails
 from setting_app.services.casebook import create_casebook
 from setting_app.services.session import Session
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
+
+#: Skips a test on Windows, naming the POSIX-only feature it needs: ``@posix_only(reason="...")``.
+#: tests/test_platform_markers.py checks that every POSIX-only call in the tests sits under one.
+posix_only = functools.partial(pytest.mark.skipif, sys.platform == "win32")
+
+
+def assert_mode(path: Path, mode: int) -> None:
+    """``path``'s permission bits are exactly ``mode`` (0o600 files, 0o700 folders) on POSIX.
+
+    On Windows there are no such bits (``os.chmod`` only sets the read-only flag, and ``st_mode`` reads
+    back 0o666 or 0o444): there a file is private because the data folder's access-control list allows
+    its owner alone, which ``tests/test_windows_acl.py`` checks. So on Windows this checks nothing.
+    """
+    if sys.platform == "win32":
+        return
+    actual = stat.S_IMODE(os.stat(path).st_mode)
+    assert actual == mode, f"{path.name} has mode {oct(actual)}, not {oct(mode)}"
+
 
 PASSPHRASE = "correct horse battery staple"
 #: "Today" in tests, unless a test moves the clock.

@@ -16,7 +16,7 @@ from setting_app.domain.models import NewEntry, NewFamily
 from setting_app.services import backup, casebook, families, staff, support_log
 from setting_app.storage.instance_lock import AlreadyOpen, InstanceLock
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, assert_mode
 
 CANARY = "BackupCanaryKinkajou"
 
@@ -35,7 +35,7 @@ def test_backup_is_encrypted_and_holds_the_slot_file(session, tmp_path: Path) ->
     info = backup.make_backup(session, tmp_path / "b.fslbackup")
     data = info.path.read_bytes()
     assert CANARY.encode() not in data
-    assert info.path.stat().st_mode & 0o777 == 0o600
+    assert_mode(info.path, 0o600)
     with zipfile.ZipFile(info.path) as archive:
         assert set(archive.namelist()) == {"manifest.json", "casebook.db", "casebook.keys"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".backup-")]

@@ -6,12 +6,13 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliRunner
+from tests.conftest import CliRunner, assert_mode, posix_only
 
 GENERIC = "something went wrong"
 
@@ -70,7 +71,7 @@ def test_damage_names_the_newest_backup(casebook: CliRunner, tmp_path: Path) -> 
     assert casebook("backup", "--out", str(backups / "newer.fslbackup")).code == 0
     log = json.loads((casebook.data_dir / "casebook.backups").read_text())
     assert [Path(b["path"]).name for b in log["backups"]] == ["older.fslbackup", "newer.fslbackup"]
-    assert os.stat(casebook.data_dir / "casebook.backups").st_mode & 0o777 == 0o600
+    assert_mode(casebook.data_dir / "casebook.backups", 0o600)
     _flip(casebook.data_dir / "casebook.db", 4096 + 40)
     result = casebook("family", "list")
     assert result.code == 1
@@ -200,7 +201,11 @@ def test_backup_into_a_missing_folder_writes_nothing(casebook: CliRunner, tmp_pa
     assert list(out.iterdir()) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0 and shutil.which("setpriv") is None, reason="root ignores modes")
+@posix_only(reason="read-only folders by POSIX modes")
+@pytest.mark.skipif(
+    sys.platform != "win32" and os.geteuid() == 0 and shutil.which("setpriv") is None,
+    reason="root ignores modes",
+)
 def test_backup_into_a_read_only_folder_is_a_plain_message(casebook: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "read-only"
     out.mkdir()

@@ -21,7 +21,7 @@ from setting_app.services.family_summary import SummaryWithheld
 from setting_app.storage import audit_repo
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
-from tests.conftest import PASSPHRASE, fixed_clock
+from tests.conftest import PASSPHRASE, assert_mode, fixed_clock
 
 S = ReferralStatus
 #: Distinctive texts of the OTHER family: none may appear in FAM-0001's summary.
@@ -418,7 +418,7 @@ def test_saving_and_printing_are_audited_without_personal_data(session, casebook
     for r in rows:
         assert "Rosa" not in r.detail and "FAM-0001" not in r.detail
     assert audit.verify(session) is None
-    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert_mode(path, 0o600)
 
 
 def test_a_failed_write_or_print_leaves_no_audit_row(session, casebook, out, monkeypatch) -> None:

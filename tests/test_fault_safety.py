@@ -27,9 +27,15 @@ from setting_app.services import casebook, families, support_log
 from setting_app.storage import database
 from setting_app.storage.database import WriteFailed, network_share_warning
 from setting_app.storage.entry_repo import EntryFilter
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, posix_only
 
-resource = pytest.importorskip("resource", reason="file-size limits (RLIMIT_FSIZE) are POSIX only")
+try:
+    import resource
+except ImportError:  # Windows: the tests that need it are skipped there
+    resource = None
+
+FSIZE_REASON = "a file-size limit (resource.RLIMIT_FSIZE with SIGXFSZ) is POSIX only"
+MOUNTS_REASON = "reads a Linux mount table; on Windows a UNC path or a mapped drive is named instead"
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,6 +68,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@posix_only(reason=FSIZE_REASON)
 def test_a_disk_that_refuses_writes_gives_a_plain_error_and_loses_nothing_acknowledged(
     cli, tmp_path: Path
 ) -> None:
@@ -91,7 +98,7 @@ def test_a_disk_that_refuses_writes_gives_a_plain_error_and_loses_nothing_acknow
     assert failure["err"].startswith("setting-app: The casebook could not be saved to the disk")
     assert len(failure["err"].strip().splitlines()) == 1
     assert "Traceback" not in failure["err"] + run.stderr
-    assert not (tmp_path / "home" / "share" / "setting-app-logs").exists()  # not treated as a crash
+    assert not list((tmp_path / "home").rglob("errors.log"))  # not treated as a crash
 
     # Reopened without manual steps: every acknowledged entry there, nothing half-saved, integrity ok.
     session = casebook.unlock(cli.data_dir, "manager", PASSPHRASE, clock=cli.clock)
@@ -120,6 +127,7 @@ def _family(session) -> int:
     return families.add_family(session, NewFamily("FAM-0001", date(2026, 1, 5), (Carer("Jo Example"),))).id
 
 
+@posix_only(reason=FSIZE_REASON)
 def test_a_refused_write_is_an_app_error_and_the_session_carries_on(session) -> None:
     from setting_app.domain.codes import Domain
     from setting_app.domain.models import NewEntry
@@ -135,6 +143,7 @@ def test_a_refused_write_is_an_app_error_and_the_session_carries_on(session) -> 
     assert [e.id for e in support_log.list_entries(session, EntryFilter())] == [saved.id]
 
 
+@posix_only(reason=FSIZE_REASON)
 def test_quick_log_keeps_the_unsaved_text_when_the_disk_refuses(qtbot, session) -> None:
     from setting_app.domain.codes import Domain
 
@@ -170,6 +179,7 @@ def _mounts(tmp_path: Path, lines: list[str]) -> Path:
     return path
 
 
+@posix_only(reason=MOUNTS_REASON)
 def test_a_data_folder_on_a_network_share_is_named(tmp_path: Path) -> None:
     share = tmp_path / "share"
     local = share / "local disk"
@@ -199,6 +209,7 @@ def test_windows_unc_paths_are_named() -> None:
     assert network_share_warning(PureWindowsPath(r"C:\Users\mina\AppData"), platform="win32") is None
 
 
+@posix_only(reason=MOUNTS_REASON)
 def test_cli_and_app_warn_about_a_network_share(cli, tmp_path: Path, monkeypatch) -> None:
     cli.data_dir.mkdir(parents=True)
     mounts = _mounts(tmp_path, [f"server:/x {cli.data_dir} nfs rw 0 0"])

@@ -19,7 +19,7 @@ from setting_app.services import casebook, staff
 from setting_app.storage import keyslots
 from setting_app.storage.casebook_store import CasebookPaths
 from setting_app.storage.keyslots import PRODUCTION_KDF, TEST_ONLY_FAST_KDF, KdfParams
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, assert_mode
 
 NEW_PASSPHRASE = "a brand new passphrase"
 
@@ -173,9 +173,9 @@ def test_passphrase_change_needs_the_current_passphrase(session) -> None:
 
 def test_slot_file_is_private_and_replaced_atomically(session, data_dir: Path) -> None:
     slots_path = CasebookPaths(data_dir).slots
-    assert slots_path.stat().st_mode & 0o777 == 0o600
+    assert_mode(slots_path, 0o600)
     _add_practitioner(session)
-    assert slots_path.stat().st_mode & 0o777 == 0o600
+    assert_mode(slots_path, 0o600)
     assert not [p for p in data_dir.iterdir() if ".tmp-" in p.name]
 
 

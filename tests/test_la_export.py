@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import stat
 import subprocess
-import sys
+import sysconfig
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import frictionless
 import pytest
+from conftest import assert_mode
 from test_la_builders import Group, Referrals, build
 
 from setting_app.domain.codes import Domain, Kind, ReferralStatus, Role, ServiceCategory
@@ -29,7 +28,9 @@ from setting_app.services.la_export.signing import public_pem, raw_public, sign
 from setting_app.services.la_export.verify import verify_package
 from setting_app.services.session import Session
 
-FRICTIONLESS = Path(sys.executable).parent / "frictionless"
+# Where pip put the frictionless command: bin/ beside python in a venv, but Scripts\ under a Windows
+# installation, which is not the folder python.exe is in.
+FRICTIONLESS = Path(sysconfig.get_path("scripts")) / "frictionless"
 
 S = ReferralStatus
 KNOWN = [
@@ -372,7 +373,7 @@ def test_periods_are_checked() -> None:
 
 def test_exact_counts_are_readable_only_with_the_authoritys_key(known: Session, tmp_path: Path) -> None:
     private, public, fingerprint = exact_mod.generate_authority_keys(tmp_path / "keys")
-    assert stat.S_IMODE(os.stat(private).st_mode) == 0o600
+    assert_mode(private, 0o600)
     export = prepare_export(known, "2026-10")
     written = write_return(known, export, tmp_path / "out", exact_for=public)
     assert written.exact_for == fingerprint

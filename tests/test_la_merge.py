@@ -162,11 +162,11 @@ def test_merge_refuses_mixed_periods_and_duplicates(returns: dict, tmp_path: Pat
     september = returns["root"] / "september"
     with pytest.raises(AppError) as caught:
         merge_returns([returns["dirs"][0], september], tmp_path / "a", today=TODAY)
-    assert f"{september}/manifest.json: refused: it is for 2026-09" in str(caught.value)
+    assert f"{september / 'manifest.json'}: refused: it is for 2026-09" in str(caught.value)
     again = copy(returns, 2, tmp_path)
     with pytest.raises(AppError) as caught:
         merge_returns([*returns["dirs"], again], tmp_path / "b", today=TODAY)
-    assert f"{again}/manifest.json: refused: a second return from provider EY000003" in str(caught.value)
+    assert f"{again / 'manifest.json'}: refused: a second return from provider EY000003" in str(caught.value)
 
 
 def test_exact_merge_refuses_a_return_without_exact_counts(returns: dict, tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_exact_merge_refuses_a_return_without_exact_counts(returns: dict, tmp_pa
         merge_returns(
             [returns["dirs"][0], public_only], tmp_path / "out", today=TODAY, key_path=returns["private"]
         )
-    assert f"{public_only}/exact.enc: refused: this return has no exact counts" in str(caught.value)
+    assert f"{public_only / 'exact.enc'}: refused: this return has no exact counts" in str(caught.value)
 
 
 def test_command_line_merge(returns: dict, tmp_path: Path, cli) -> None:

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSPHRASE, CliRunner
+from tests.conftest import PASSPHRASE, CliRunner, posix_only
 from tests.test_csv_import import TIDY
+
+#: /dev/zero, FIFOs and ru_maxrss (the resource module) are POSIX.
+pytestmark = posix_only(reason="/dev/zero, FIFOs and resource.getrusage are POSIX")
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_MB = 500

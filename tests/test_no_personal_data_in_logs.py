@@ -108,6 +108,7 @@ def test_a_whole_workflow_leaves_no_personal_data_passphrase_or_key_in_logs_or_s
         "SETTING_APP_PASSPHRASE": PASSPHRASE,
         "HOME": str(home),
         "XDG_DATA_HOME": str(home / "share"),
+        "LOCALAPPDATA": str(home / "share"),  # Windows; macOS uses HOME (~/Library/Application Support)
         "PYTHONFAULTHANDLER": "",
     }
     run = subprocess.run(
@@ -125,7 +126,7 @@ def test_a_whole_workflow_leaves_no_personal_data_passphrase_or_key_in_logs_or_s
     data_key = session.data_key()
     session.close()
 
-    crash_logs = list((home / "share").rglob("errors.log"))
+    crash_logs = list(home.rglob("errors.log"))
     assert len(crash_logs) == 1, "the forced error left no crash report"
     crash = crash_logs[0].read_text()
     assert "RuntimeError" in crash and "reference" in crash

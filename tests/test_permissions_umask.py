@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from setting_app import cli as cli_module
-from tests.conftest import CliRunner
+from tests.conftest import CliRunner, posix_only
 from tests.test_csv_import import TIDY
+
+pytestmark = posix_only(reason="the umask and POSIX permission bits (Windows: the folder's access list)")
 
 
 @pytest.fixture

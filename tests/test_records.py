@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import stat
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from setting_app.services.session import Session
 from setting_app.storage import activity_repo, entry_repo, referral_repo, staff_repo
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from setting_app.storage.unit_of_work import unit_of_work
-from tests.conftest import PASSPHRASE, TODAY, fixed_clock, setting_details
+from tests.conftest import PASSPHRASE, TODAY, assert_mode, fixed_clock, setting_details
 
 FIXTURES = Path(__file__).parent / "fixtures" / "records"
 SAMPLE_V1 = FIXTURES / "sample_v1.json"
@@ -174,7 +173,7 @@ def test_export_import_export_is_lossless(session: Session, tmp_path: Path) -> N
     out = tmp_path / "out" / "all.json"
     out.parent.mkdir()
     records.write_record_file(out, first)
-    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    assert_mode(out, 0o600)
     assert [p.name for p in out.parent.iterdir()] == ["all.json"]  # no temporary file left beside it
     assert "Zoë O'Connor-Łęcka".encode() in out.read_bytes()  # readable UTF-8, not \\u escapes
 
@@ -582,7 +581,7 @@ def test_export_replaces_an_existing_file_atomically(ready, tmp_path: Path) -> N
     result = ready("export", "family", "FAM-0900", "--out", str(out))
     assert result.code == 0
     assert load(out)["families"][0]["ref"] == "FAM-0900"
-    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    assert_mode(out, 0o600)
 
 
 def test_export_group_is_shared_with_other_modules() -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, fixed_clock, setting_details
+from conftest import PASSPHRASE, assert_mode, fixed_clock, setting_details
 from test_monthly_summary import CANARIES, CHILD_DOBS, build_known_casebook
 
 from setting_app.domain.codes import DOMAIN_ORDER, Nation
@@ -234,7 +232,7 @@ def test_saving_is_atomic_private_and_only_where_asked(october: MonthlySummary, 
     save_monthly_pdf(october, target)
     assert sorted(p.name for p in folder.iterdir()) == ["summary.pdf"]  # no temporary file left
     assert target.read_bytes().startswith(b"%PDF")
-    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert_mode(target, 0o600)
 
     with pytest.raises(ReportWriteError, match="does not exist"):
         save_monthly_pdf(october, tmp_path / "missing" / "summary.pdf")

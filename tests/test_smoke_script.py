@@ -66,6 +66,8 @@ def test_the_expected_data_folder_is_the_apps_own(monkeypatch: pytest.MonkeyPatc
             monkeypatch.delenv(key, raising=False)
             if key in env:
                 monkeypatch.setenv(key, env[key])
+        if "HOME" in env:  # Path.home() reads USERPROFILE, not HOME, when the tests run on Windows
+            monkeypatch.setenv("USERPROFILE", env["HOME"])
         assert paths.default_data_dir() == smoke.expected_data_dir(env, platform), platform
     assert smoke.DATA_DIR_NAME == paths.DATA_DIR_NAME and smoke.LINUX_DATA_DIR_NAME == paths.APP_DIR_NAME
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import sqlite3
 from pathlib import Path
@@ -18,8 +19,9 @@ from setting_app.domain.errors import (
 from setting_app.services import casebook
 from setting_app.storage import database, migrations
 from setting_app.storage.casebook_store import PRE_UPGRADE_DIR, CasebookPaths
+from setting_app.storage.fsutil import atomic_write
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
-from tests.conftest import PASSPHRASE, setting_details
+from tests.conftest import PASSPHRASE, posix_only, setting_details
 
 
 def _unlock(data_dir: Path, clock, passphrase: str = PASSPHRASE):
@@ -43,6 +45,30 @@ def test_verify_pragmas_refuses_a_weakened_connection(session) -> None:
         database.verify_pragmas(session.conn)
 
 
+def test_files_the_app_opens_itself_are_binary_on_windows() -> None:
+    """``os.open`` without ``O_BINARY`` gives a text-mode file on Windows: every b"\\n" written becomes
+    b"\\r\\n" (and a b"\\x1a" read ends the file), which corrupts a PDF, a DOCX, a key file. Every
+    ``os.open`` in the app that can write says ``O_BINARY`` (0 elsewhere)."""
+    offenders = []
+    package = Path(__file__).resolve().parents[1] / "setting_app"
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "os.open" and len(node.args) >= 2:
+                flags = ast.unparse(node.args[1])
+                if ("O_WRONLY" in flags or "O_RDWR" in flags) and "O_BINARY" not in flags:
+                    offenders.append(f"{path.relative_to(package.parent)}:{node.lineno}: {flags}")
+    assert offenders == []
+
+
+def test_an_atomic_write_keeps_every_byte(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 4 + b"line\nline\r\n\x1a after"
+    atomic_write(tmp_path / "binary.pdf", data)
+    assert (tmp_path / "binary.pdf").read_bytes() == data
+    atomic_write(tmp_path / "binary.pdf", data[::-1])  # and when it replaces a file
+    assert (tmp_path / "binary.pdf").read_bytes() == data[::-1]
+
+
+@posix_only(reason="the umask and POSIX permission bits")
 def test_files_are_private_whatever_the_umask(tmp_path: Path, clock) -> None:
     old = os.umask(0)
     try:

@@ -24,7 +24,7 @@ from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
 from setting_app.storage.sharing_repo import SharingFilter
 from setting_app.storage.unit_of_work import unit_of_work
-from tests.conftest import PASSPHRASE, fixed_clock, setting_details
+from tests.conftest import PASSPHRASE, assert_mode, fixed_clock, posix_only, setting_details
 from tests.test_agreements import cover_all
 
 S = ReferralStatus
@@ -222,6 +222,7 @@ def test_json_is_a_record_file_that_reads_and_imports_back(session, casebook, tm
         other.close()
 
 
+@posix_only(reason="the umask and POSIX permission bits")
 def test_files_are_private(session, casebook, tmp_path) -> None:
     old = os.umask(0o022)
     try:
@@ -380,7 +381,8 @@ def test_cli_writes_the_pack_with_redactions(cli, tmp_path) -> None:
     )
     assert result.code == 0, result.err
     pdf, js = out_dir / "FAM-0001-subject-access.pdf", out_dir / "FAM-0001-subject-access.json"
-    assert stat.S_IMODE(pdf.stat().st_mode) == 0o600 and stat.S_IMODE(js.stat().st_mode) == 0o600
+    assert_mode(pdf, 0o600)
+    assert_mode(js, 0o600)
     raw = js.read_text(encoding="utf-8")
     text = _flat(_pdf_text(pdf))
     for gone in ("church", "Zara Quinn", "FAM-0002", "Mina Manager"):

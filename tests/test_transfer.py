@@ -18,7 +18,7 @@ from setting_app.services.session import Session
 from setting_app.storage import audit_repo, transfer_repo
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
-from tests.conftest import PASSPHRASE, fixed_clock, setting_details
+from tests.conftest import PASSPHRASE, assert_mode, fixed_clock, setting_details
 
 OAK_TREE = SettingDetails("Oak Tree Nursery", "EY654321", Nation.ENGLAND, "E09000007", "Camden")
 
@@ -604,7 +604,7 @@ def test_the_file_has_no_personal_data_in_the_clear(
     header = json.loads(text)["header"]
     assert header["receiver"]["transfer_key_fingerprint"] == transfer_keys.ensure_transfer_key(receiver)
     assert header["sender"]["name"] == "Little Acorns Nursery"
-    assert oct(sent.path.stat().st_mode & 0o777) == "0o600"
+    assert_mode(sent.path, 0o600)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
     assert transfer_repo.find_by_uid(sender.conn, "out", header["transfer_uid"]) is not None
 

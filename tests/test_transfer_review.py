@@ -14,6 +14,7 @@ from setting_app.domain.errors import ImportRejected
 from setting_app.services import family_summary, monthly_summary, records, transfer
 from setting_app.services.session import Session
 from setting_app.storage import transfer_repo
+from tests.conftest import posix_only
 from tests.test_transfer import FAMILY, add_sample_family, make_receiver, send
 
 
@@ -191,6 +192,7 @@ def test_nothing_is_written_over_the_casebooks_own_files(
     assert not any(p.name.endswith(".part") for p in receiver.data_dir.iterdir())
 
 
+@posix_only(reason="named pipes made with os.mkfifo")
 def test_a_pipe_named_as_a_file_is_refused_not_waited_on(session: Session, tmp_path: Path) -> None:
     import os
 

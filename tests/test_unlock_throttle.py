@@ -21,7 +21,7 @@ from setting_app.storage.unlock_throttle import (
     _locked,
     delay_after,
 )
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, assert_mode
 
 
 def test_delay_grows_and_is_capped() -> None:
@@ -44,7 +44,7 @@ def test_repeated_wrong_passphrases_wait_then_recover(session, data_dir: Path, c
     assert caught.value.seconds == delay_after(FREE_ATTEMPTS + 2) == 4
     # The record survives a restart: it is a file, not memory.
     assert (data_dir / THROTTLE_NAME).exists()
-    assert (data_dir / THROTTLE_NAME).stat().st_mode & 0o777 == 0o600
+    assert_mode(data_dir / THROTTLE_NAME, 0o600)
     clock.advance(seconds=5)
     casebook.unlock(data_dir, "manager", PASSPHRASE, clock=clock).close()
     assert not (data_dir / THROTTLE_NAME).exists()
@@ -87,7 +87,7 @@ def test_any_damaged_record_restarts_the_wait_without_a_lock_out(
         casebook.unlock(data_dir, "manager", PASSPHRASE, clock=clock)
     # Rewritten whole, as if the free attempts were just used, with this refused attempt counted.
     assert _record(data_dir)["failures"] == FREE_ATTEMPTS + 1
-    assert (data_dir / THROTTLE_NAME).stat().st_mode & 0o777 == 0o600
+    assert_mode(data_dir / THROTTLE_NAME, 0o600)
     clock.advance(seconds=2)
     casebook.unlock(data_dir, "manager", PASSPHRASE, clock=clock).close()
     assert not (data_dir / THROTTLE_NAME).exists()
@@ -148,7 +148,7 @@ def test_an_attempt_waits_for_the_lock_held_by_another(session, data_dir: Path, 
     session.close()
     throttle = UnlockThrottle(data_dir, clock)
     with _locked(throttle.lock_path):
-        assert throttle.lock_path.stat().st_mode & 0o777 == 0o600
+        assert_mode(throttle.lock_path, 0o600)
         worker = threading.Thread(target=throttle.begin)
         worker.start()
         worker.join(0.5)

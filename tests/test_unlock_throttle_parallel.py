@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from setting_app.storage.unlock_throttle import THROTTLE_NAME, delay_after
+from tests.conftest import assert_mode
 
 ATTEMPTS = 10
 START_FAILURES = 4
@@ -53,7 +54,9 @@ def _attempt(data_dir: str, barrier, results) -> None:  # runs in a child proces
 def test_simultaneous_wrong_attempts_are_each_counted_and_delayed(session, data_dir: Path) -> None:
     session.close()
     _seed_record(data_dir, START_FAILURES)
-    ctx = multiprocessing.get_context("fork")
+    # Windows has no fork, and on macOS a forked child of a process with Qt loaded may crash: there the
+    # children start afresh and import _attempt from this module.
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     barrier = ctx.Barrier(ATTEMPTS)
     results = ctx.Queue()
     procs = [ctx.Process(target=_attempt, args=(str(data_dir), barrier, results)) for _ in range(ATTEMPTS)]
@@ -72,7 +75,7 @@ def test_simultaneous_wrong_attempts_are_each_counted_and_delayed(session, data_
     assert all(0 < int(o.split()[1]) <= expected for o in throttled), outcomes
     # ... and every one of the ten is counted: none lost.
     assert _stored_failures(data_dir) == START_FAILURES + ATTEMPTS
-    assert (data_dir / THROTTLE_NAME).stat().st_mode & 0o777 == 0o600
+    assert_mode(data_dir / THROTTLE_NAME, 0o600)
 
 
 def test_simultaneous_command_line_attempts_are_each_counted(session, data_dir: Path) -> None:

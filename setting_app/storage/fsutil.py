@@ -12,6 +12,9 @@ from pathlib import Path
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+#: For every os.open: without it a file is opened in text mode on Windows, where each b"\n" written
+#: becomes b"\r\n" (a PDF or a key file corrupted). 0 elsewhere.
+O_BINARY = getattr(os, "O_BINARY", 0)
 
 
 @contextlib.contextmanager
@@ -129,7 +132,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with private_umask():
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_BINARY, PRIVATE_FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from setting_app.domain.errors import AppError
-from setting_app.storage.fsutil import ensure_private_dir, private_umask
+from setting_app.storage.fsutil import O_BINARY, ensure_private_dir, private_umask
 
 LOCK_NAME = "casebook.app-lock"
 
@@ -40,7 +40,7 @@ class InstanceLock:
     def acquire(self) -> InstanceLock:
         ensure_private_dir(self.path.parent)
         with private_umask():
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | O_BINARY, 0o600)
         try:
             if sys.platform == "win32":
                 import msvcrt

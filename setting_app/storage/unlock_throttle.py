@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from setting_app.domain.clock import Clock
 from setting_app.domain.errors import UnlockError
-from setting_app.storage.fsutil import atomic_write, private_umask
+from setting_app.storage.fsutil import O_BINARY, atomic_write, private_umask
 
 THROTTLE_NAME = "casebook.unlock-attempts"
 LOCK_SUFFIX = ".lock"
@@ -71,7 +71,7 @@ def _locked(path: Path) -> Iterator[None]:
     """An exclusive OS lock on ``path`` (created 0600); the kernel drops it if the process dies."""
     try:
         with private_umask():
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | O_BINARY, 0o600)
     except OSError as exc:
         raise UnlockError(f"Could not use {path.name} beside the casebook ({exc.strerror}).") from None
     try:

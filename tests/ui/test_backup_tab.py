@@ -10,7 +10,7 @@ from setting_app.services import audit, families
 from setting_app.storage.audit_repo import AuditFilter
 from setting_app.storage.instance_lock import InstanceLock
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, assert_mode
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.screens.backup_tab import BackupTab
@@ -54,7 +54,7 @@ def test_reminder_before_any_backup_and_backup_to_a_chosen_file(qtbot, session, 
     info = made.args[0]
     assert tab.backup_button.isEnabled()
     assert info is not None and (tmp_path / "weekly.fslbackup").stat().st_size > 0
-    assert (tmp_path / "weekly.fslbackup").stat().st_mode & 0o077 == 0
+    assert_mode(tmp_path / "weekly.fslbackup", 0o600)
     assert "Backup saved to" in tab.result.text()
     assert "(today)" in tab.last_backup.text() and tab.reminder.text() == ""
     assert len(audit.list_audit(session, AuditFilter(action=audit.BACKUP))) == 1

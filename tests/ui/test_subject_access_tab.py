@@ -4,7 +4,6 @@ to redact, write the pack into a folder."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from setting_app.services import staff, subject_access
 from setting_app.services.casebook import unlock
 from setting_app.services.session import Session
 from setting_app.storage.keyslots import TEST_ONLY_FAST_KDF
-from tests.conftest import fixed_clock
+from tests.conftest import assert_mode, fixed_clock
 from tests.test_subject_access import build_casebook
 
 from setting_app.ui.context import AppContext
@@ -91,7 +90,7 @@ def test_writing_the_pack_redacts_only_what_is_ticked(tab: SubjectAccessTab, bui
         ["pdftotext", str(written.pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "[redacted]" in text and "Milo" not in text
-    assert oct(os.stat(written.pdf).st_mode & 0o777) == "0o600"
+    assert_mode(written.pdf, 0o600)
     assert written.pdf.name in tab.result.text() and "withheld" in tab.result.text()
     assert "The reply is due by 23 December 2026" in tab.result.text()
     assert "Safeguarding discussion with DSL" not in text

@@ -23,7 +23,7 @@ from setting_app.domain.frameworks import Framework
 from setting_app.services.la_export.signing import b64, fingerprint, raw_public, unb64
 from setting_app.services.la_export.tables import ExactCounts
 from setting_app.storage.bounded_read import KEY_FILE_LIMIT, read_bytes
-from setting_app.storage.fsutil import ensure_private_dir, write_private_file
+from setting_app.storage.fsutil import O_BINARY, ensure_private_dir, write_private_file
 
 EXACT_FILE = "exact.enc"
 ENVELOPE_FORMAT = "setting-app/la-exact"
@@ -57,7 +57,7 @@ def _write_authority_keys(out_dir: Path, private_path: Path, public_path: Path) 
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_BINARY, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(private_pem)
     os.chmod(private_path, 0o600)
