@@ -204,6 +204,7 @@ def update_referral_details(
             referral_id,
         ),
     )
+    set_carer(conn, referral_id, r.carer)
 
 
 def set_restricted(conn: Connection, referral_id: int, restricted: bool) -> None:

@@ -128,6 +128,10 @@ class ReferralDialog(QDialog):
         self.child = QComboBox()
         self.child.setAccessibleName("Child")
         row("C&hild", self.child, "child")
+        # Which carer it concerns: family documents are made for one person (issue 16).
+        self.carer = QComboBox()
+        self.carer.setAccessibleName("Which carer it is about")
+        row("Ca&rer", self.carer, "carer")
 
         self.service = QComboBox()
         self.service.setEditable(True)
@@ -278,10 +282,14 @@ class ReferralDialog(QDialog):
         self._loaded_family = family_id
         self.child.clear()
         self.child.addItem("No particular child", None)
+        self.carer.clear()
+        self.carer.addItem("Not about one carer", "")
         if family_id is None:
             return
         for child in families.list_children(self.ctx.session, family_id):
             self.child.addItem(child.name, child.id)
+        for carer in families.get_family(self.ctx.session, family_id).carers:
+            self.carer.addItem(carer.name, carer.name)
 
     def _on_service_chosen(self, index: int) -> None:
         service = self.service.itemData(index)
@@ -339,6 +347,7 @@ class ReferralDialog(QDialog):
         self.family.setEnabled(False)
         self._on_family_changed(r.family_id)
         self.child.setCurrentIndex(max(0, self.child.findData(r.child_id)))
+        self.carer.setCurrentIndex(max(0, self.carer.findData(r.carer)))
         index = next(
             (
                 i
@@ -398,6 +407,7 @@ class ReferralDialog(QDialog):
             consent=combo_code(self.consent, Consent),
             status=status,
             child_id=self.child.currentData(),
+            carer=self.carer.currentData() or "",
             note=self.note.toPlainText(),
             service_id=service.id if service is not None and service.category is category else None,
             route=combo_code(self.route, Route),
