@@ -191,6 +191,8 @@ def test_new_referral_dialog_saves_a_draft_then_sends_with_consent(qtbot, ctx, b
     assert dialog.category.currentData() == ServiceCategory.DEBT_BENEFITS
     assert dialog.domain.currentData() == Domain.FINANCIAL_HARDSHIP
     dialog.child.setCurrentIndex(dialog.child.findText("Ava Green"))
+    assert dialog.carer.itemText(0) == "Not about one carer"
+    dialog.carer.setCurrentIndex(dialog.carer.findText("Jo Green"))  # which carer it is about (issue 16)
     dialog.reason.setPlainText("Council tax arrears")
     # Sending without consent is refused beside the consent field; the dialog keeps everything typed.
     assert dialog.save(send=True) is False
@@ -206,6 +208,7 @@ def test_new_referral_dialog_saves_a_draft_then_sends_with_consent(qtbot, ctx, b
         saved.status is S.SENT
         and saved.child_name == "Ava Green"
         and saved.service_name == "Money Matters Advice Line"
+        and saved.carer == "Jo Green"
     )
     assert sharing_repo.list_records(ctx.session.conn)[0].referral_id == saved.id
     assert saved.id in {r.id for r in screen.model.referrals()}  # the board refreshed itself
