@@ -59,3 +59,14 @@ END;
 INSERT INTO entry_notes_fts(entry_notes_fts, rowid, note)
     SELECT 'delete', id, note FROM support_entries WHERE restricted = 1;
 INSERT INTO entry_notes_fts(entry_notes_fts) VALUES ('optimize');
+
+-- Each change of manager key, signed with a key derived from the one before, so a manager's slot that
+-- pins an older key can check that the key in use now follows from it (and was not minted outside).
+CREATE TABLE manager_key_links (
+    id INTEGER PRIMARY KEY,
+    old_key_id TEXT NOT NULL,
+    new_key_id TEXT NOT NULL,
+    new_signing_public BLOB NOT NULL,
+    signature BLOB NOT NULL
+);
+CREATE INDEX idx_manager_key_links_old ON manager_key_links(old_key_id);

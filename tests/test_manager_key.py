@@ -504,3 +504,44 @@ def test_a_restricted_referrals_chases_and_status_notes_are_sealed_and_read_back
         assert b"Kestrelmoor" not in dump and b"kestrelmoor" not in dump
     finally:
         conn.close()
+
+
+def test_restoring_a_backup_from_before_a_key_change_keeps_every_manager_a_manager(
+    session, pat, book, data_dir, tmp_path
+) -> None:
+    """Each manager's slot pins the manager key its owner last held (so a key minted outside the app is
+    refused); a restore brings back an older key, so the restore records that it follows the current one."""
+    from setting_app.services.staff import add_user
+
+    add_user(session, "deputy", "manager", "deputy's own passphrase", kdf=TEST_ONLY_FAST_KDF)
+    add_user(session, "leaver", "practitioner", "leaver's own passphrase", kdf=TEST_ONLY_FAST_KDF)
+    old = backup.make_backup(session, tmp_path / "old.fslbackup").path
+    pat.close()
+    session = key_rotation.remove_staff_member(session, "leaver").session
+    session.close()
+    for who, passphrase in (("manager", PASSPHRASE), ("deputy", "deputy's own passphrase")):
+        casebook.unlock(data_dir, who, passphrase).close()  # each slot now pins the rotated key
+    backup.restore_backup(data_dir, old, "manager", PASSPHRASE)
+    for who, passphrase in (("manager", PASSPHRASE), ("deputy", "deputy's own passphrase")):
+        signed_in = casebook.unlock(data_dir, who, passphrase)
+        try:
+            assert signed_in.has_manager_key and signed_in.user.is_manager, who
+            notes = [e.note for e in support_log.family_chronology(signed_in, book["family"])]
+            assert "Disclosure Kestrelmoor discussed with DSL." in notes
+            assert export_keys.signing_key(signed_in) is not None
+            assert casebook.check_casebook(signed_in) == []
+        finally:
+            signed_in.close()
+
+
+def test_a_managers_slot_pins_the_manager_key_through_a_passphrase_change(session, data_dir) -> None:
+    from setting_app.services import staff
+
+    key = session.manager_key()
+    slot = keyslots.read_slot_file(CasebookPaths(data_dir).slots).find_user("manager")
+    assert keyslots.open_with_passphrase(slot, PASSPHRASE).pinned == key
+    staff.change_passphrase(session, PASSPHRASE, "otter lantern biscuit harbour", kdf=TEST_ONLY_FAST_KDF)
+    slot = keyslots.read_slot_file(CasebookPaths(data_dir).slots).find_user("manager")
+    assert keyslots.open_with_passphrase(slot, "otter lantern biscuit harbour").pinned == key
+    recovery = keyslots.read_slot_file(CasebookPaths(data_dir).slots).recovery()
+    assert recovery is not None and recovery.sealed_manager

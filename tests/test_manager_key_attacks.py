@@ -207,15 +207,6 @@ def test_a_forged_manager_slot_cannot_restore_or_replace_the_managers_key(
         manager.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design limit: anyone who can write casebook.keys and the database (the data key) can mint a "
-    "new manager key, set manager_key_id to it and reseal EVERY manager slot with it (sealing needs only "
-    "public keys). Old restricted content becomes unreadable, but the insider then holds the manager key "
-    "everyone uses from then on. Needs manager slots whose manager key is authenticated by something the "
-    "insider cannot produce (e.g. a chain of key ids signed by the previous manager key, pinned in each "
-    "manager's passphrase-wrapped slot).",
-)
 def test_an_insider_cannot_mint_the_manager_key_everyone_then_uses(session, pat, book, data_dir) -> None:
     family = book["family"]
     pat.close()

@@ -307,7 +307,7 @@ def _casebook_manager_key(db: Path, data_key: bytes, candidates: list[bytes]) ->
 
 def _require_current_manager(
     paths: CasebookPaths, username: str, passphrase: str
-) -> tuple[keyslots.SlotFile | None, set[str]]:
+) -> tuple[keyslots.SlotFile | None, set[str], bytes | None, list]:
     """Restoring is a manager's act on THIS casebook: the person must be a manager here now.
 
     Returns the current slot file (whose people are kept after the restore), or None when the folder
@@ -315,10 +315,10 @@ def _require_current_manager(
     the accounts switched off in the current casebook (switched off again after the restore).
     """
     if not paths.slots.exists():
-        return None, set()
+        return None, set(), None, []
     current = keyslots.read_slot_file(paths.slots)
     if not current.slots:
-        return None, set()
+        return None, set(), None, []
     slot = current.find_user(username)
     if slot is None:
         raise RestoreRefused(
@@ -334,21 +334,46 @@ def _require_current_manager(
         except AppError:
             data_key = None  # a damaged casebook is what restores are for: the slots decide
         if data_key is not None:
-            _casebook_manager_key(paths.db, data_key, opened.manager_keys)
-            return current, _inactive_usernames(paths.db, data_key)
-    return current, set()
+            current_key = _casebook_manager_key(paths.db, data_key, opened.manager_keys)
+            removed, links = _inactive_usernames_and_links(paths.db, data_key)
+            return current, removed, current_key or opened.pinned, links
+    return current, set(), opened.pinned, []
 
 
-def _inactive_usernames(db: Path, data_key: bytes) -> set[str]:
-    """The accounts switched off in a casebook; empty if it cannot be read (damage is what restores are for)."""
+def _inactive_usernames_and_links(db: Path, data_key: bytes) -> tuple[set[str], list]:
+    """The accounts switched off in a casebook and its chain of manager keys; empty if it cannot be
+    read (damage is what restores are for)."""
     try:
         conn = open_database(db, data_key)
     except AppError:
-        return set()
+        return set(), []
     try:
-        return {r[0] for r in conn.execute("SELECT username FROM staff WHERE active = 0")}
+        removed = {r[0] for r in conn.execute("SELECT username FROM staff WHERE active = 0")}
     except DatabaseError:
-        return set()
+        return set(), []
+    try:
+        return removed, manager_vault.links(conn)
+    except DatabaseError:
+        return removed, []
+    finally:
+        conn.close()
+
+
+def _link_restored(
+    db: Path, data_key: bytes, backup_key: bytes | None, current_key: bytes | None, links: list
+) -> None:
+    """The restored casebook learns the current casebook's chain of manager keys, and that the backup's
+    key follows the current one, so every manager's slot (which pins the key its owner last held) still
+    accepts it. Signed with the current key, which the restoring manager holds."""
+    if backup_key is None or current_key is None:
+        return
+    conn = open_store(CasebookPaths(db.parent), data_key)
+    try:
+        with unit_of_work(conn):
+            manager_vault.copy_links(conn, links)
+            if keyslots.key_id(current_key) != keyslots.key_id(backup_key):
+                manager_vault.add_link(conn, current_key, backup_key)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
 
@@ -404,7 +429,7 @@ def restore_backup(
     ensure_private_dir(data_dir)
     paths = CasebookPaths(data_dir)
     with contextlib.nullcontext() if app_holds_lock else InstanceLock(data_dir):
-        current, removed = _require_current_manager(paths, username, passphrase)
+        current, removed, current_key, links = _require_current_manager(paths, username, passphrase)
         work = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
         try:
             info, keys, backup_slot = _extract_and_check(
@@ -434,6 +459,7 @@ def restore_backup(
                 for path in existing:
                     os.replace(path, kept / path.name)
             _record_restore(work / DB_NAME, keys.data_keys[0], username, info, clock)
+            _link_restored(work / DB_NAME, keys.data_keys[0], backup_manager, current_key, links)
             os.replace(work / SLOTS_NAME, paths.slots)
             os.replace(work / DB_NAME, paths.db)
             fsync_dir(data_dir)

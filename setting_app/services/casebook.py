@@ -20,7 +20,7 @@ from setting_app.domain.models import SettingDetails
 from setting_app.services import audit
 from setting_app.services import manager_key as manager_key_service
 from setting_app.services.session import Session
-from setting_app.storage import audit_repo, keyslots, manager_vault, setting_repo, staff_repo
+from setting_app.storage import audit_repo, keyslots, setting_repo, staff_repo
 from setting_app.storage.casebook_store import CasebookPaths, choose_key, create_store, open_store
 from setting_app.storage.database import integrity_problems
 from setting_app.storage.instance_lock import InstanceLock
@@ -161,7 +161,7 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
         raise
     earlier = throttle.record_success()
     try:
-        _finish_unlock(session, slot, opened.manager_keys, earlier)
+        _finish_unlock(session, slot, opened, earlier)
     except BaseException:
         session.close()
         raise
@@ -177,11 +177,11 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
 
 
 def _finish_unlock(
-    session: Session, slot: keyslots.KeySlot, manager_keys: list[bytes], earlier: UnlockRecord
+    session: Session, slot: keyslots.KeySlot, opened: keyslots.SlotKeys, earlier: UnlockRecord
 ) -> None:
     """Settle the manager key, then write the unlock's audit rows (and, for a manager, sign the head)."""
     claimed_manager = session.user.is_manager
-    manager_key_service.settle_at_unlock(session, slot, manager_keys)
+    manager_key_service.settle_at_unlock(session, slot, opened.manager_keys, opened)
     with unit_of_work(session.conn):
         if earlier.failures:
             audit.record(session, audit.UNLOCK_FAILED, detail=_failed_attempts_detail(earlier))
@@ -235,8 +235,8 @@ def recover_access(
     try:
         validation.check_new_passphrase(new_passphrase, "new passphrase", user_inputs=_own_words(session))
         # The recovery code holds the manager key; the account gets it only if it is a manager's.
-        manager_key_service.settle_at_unlock(session, None, opened.manager_keys)
-        manager_key = manager_vault.matching_key(session.conn, opened.manager_keys)
+        manager_key_service.settle_at_unlock(session, recovery, opened.manager_keys, opened)
+        manager_key = bytes(session._manager_key) if session.has_manager_key else None
         new_slot = keyslots.make_user_slot(
             session.user.username, session.user.role.value, new_passphrase, data_key, kdf, manager_key
         )

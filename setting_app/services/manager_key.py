@@ -74,6 +74,7 @@ def install(session: Session, manager_key: bytes) -> None:
 def reencrypt(conn: Connection, old_key: bytes, new_key: bytes) -> None:
     """Everything under the manager key moved to ``new_key`` (inside the rotation's transaction)."""
     manager_vault.reencrypt_vault(conn, old_key, new_key)
+    manager_vault.add_link(conn, old_key, new_key)
     restricted_content.reencrypt_all(conn, old_key, new_key)
     manager_vault.set_key_id(conn, new_key)
 
@@ -88,7 +89,12 @@ def make_ed25519_pair(conn: Connection, manager_key: bytes | None, name: str) ->
     return key
 
 
-def settle_at_unlock(session: Session, slot: keyslots.KeySlot | None, manager_keys: list[bytes]) -> Session:
+def settle_at_unlock(
+    session: Session,
+    slot: keyslots.KeySlot | None,
+    manager_keys: list[bytes],
+    opened: keyslots.SlotKeys | None = None,
+) -> Session:
     """After a slot opened the casebook: hold the manager key if this slot carries the right one.
 
     A staff row saying "manager" without the key (a role raised by SQL, or a slot made outside the app)
@@ -98,9 +104,21 @@ def settle_at_unlock(session: Session, slot: keyslots.KeySlot | None, manager_ke
     conn = session.conn
     if manager_vault.installed_key_id(conn) is not None:
         key = manager_vault.matching_key(conn, manager_keys)
+        pinned = opened.pinned if opened is not None else None
+        if pinned is not None and (key is None or not manager_vault.follows_from(conn, pinned, key)):
+            # The key in use is not the one this person last held, nor one that follows from it: a
+            # manager key minted outside the app (anyone who can write the key file can seal one to
+            # every slot). The pinned key is the real one: put it back, so the minted one opens nothing
+            # recorded from now on.
+            if session.user.is_manager and slot is not None and slot.may_hold_manager_key:
+                _reinstate(session, pinned)
+                return session
+            key = None
         if key is not None and session.user.is_manager:
             session.set_manager_key(key)
             _repair_public_key(session, key)
+            if opened is not None and slot is not None and pinned != key:
+                _pin(session, slot, opened, key)
         elif session.user.is_manager:
             _demote(session)
         return session
@@ -140,6 +158,8 @@ def settle_at_unlock(session: Session, slot: keyslots.KeySlot | None, manager_ke
     slot_file = keyslots.read_slot_file(paths.slots)
     data_keys = [session.data_key()]
     keyslots.write_slot_file(paths.slots, slot_file.resealed(data_keys, [key]))
+    if opened is not None and slot is not None:
+        _pin(session, slot, opened, key)
     with unit_of_work(conn):
         install(session, key)
         from setting_app.services import audit
@@ -219,6 +239,41 @@ def _repair_public_key(session: Session, key: bytes) -> None:
             object_type="casebook",
             detail="changed outside the app and put back: " + ", ".join(repaired),
         )
+
+
+def _pin(session: Session, slot: keyslots.KeySlot, opened: keyslots.SlotKeys, key: bytes) -> None:
+    """This person's slot now pins ``key`` (what only their passphrase opens records it)."""
+    paths = CasebookPaths(session.data_dir)
+    slot_file = keyslots.read_slot_file(paths.slots)
+    current = next((s for s in slot_file.slots if s.slot_id == slot.slot_id), None)
+    if current is None or current.salt != slot.salt:
+        return  # changed meanwhile (a new passphrase): it pins at the next sign-in
+    keyslots.write_slot_file(paths.slots, slot_file.with_slot(keyslots.repinned(current, opened, key)))
+
+
+def _reinstate(session: Session, pinned: bytes) -> None:
+    """Put this manager's pinned key back as the casebook's manager key, sealed to every manager slot
+    and the recovery slot, and say so in the audit trail. Secrets deleted from the vault meanwhile must
+    come back from a backup; restricted content sealed to the minted key meanwhile cannot be read."""
+    from setting_app.services import audit
+
+    paths = CasebookPaths(session.data_dir)
+    slot_file = keyslots.read_slot_file(paths.slots)
+    keyslots.write_slot_file(paths.slots, slot_file.resealed([session.data_key()], [pinned]))
+    with unit_of_work(session.conn):
+        manager_vault.set_key_id(session.conn, pinned)
+        restricted_content.set_public_key(session.conn, pinned)
+        session.set_manager_key(pinned)
+        audit.record(
+            session,
+            audit.ACCOUNT,
+            object_type="casebook",
+            detail=(
+                "the manager key in use did not follow from the one this manager last held (replaced "
+                "outside the app): the manager's own key was put back; check the vault against a backup"
+            ),
+        )
+    _repair_public_key(session, pinned)
 
 
 def _demote(session: Session) -> None:

@@ -26,7 +26,7 @@ import json
 import os
 import secrets
 import unicodedata
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -224,18 +224,31 @@ def _make_slot(
     private = X25519PrivateKey.generate()
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     slot = KeySlot(slot_id, kind, username, role, kdf, b"", b"", b"", _raw_public(private), (), created)
-    slot = _wrap_private(slot, private, secret, kdf)
+    pin = manager_key if manager_key is not None and slot.may_hold_manager_key else None
+    slot = _wrap_private(slot, private, secret, kdf, pin)
     slot = reseal(slot, [data_key])
     return reseal_manager(slot, [manager_key]) if manager_key is not None else slot
 
 
-def _wrap_private(slot: KeySlot, private: X25519PrivateKey, secret: bytes, kdf: KdfParams) -> KeySlot:
-    salt = secrets.token_bytes(16)
-    nonce = secrets.token_bytes(12)
-    raw = private.private_bytes(
+def _raw_private(private: X25519PrivateKey) -> bytes:
+    return private.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    wrapped = AESGCM(_derive(secret, salt, kdf)).encrypt(nonce, raw, slot.associated_data())
+
+
+def _wrap_private(
+    slot: KeySlot, private: X25519PrivateKey, secret: bytes, kdf: KdfParams, pin: bytes | None = None
+) -> KeySlot:
+    """Wrap the slot's private key under the passphrase, with the manager key it pins (if any).
+
+    The pin is the manager key this person last held, inside what only their passphrase opens: someone
+    who can rewrite the slot file can seal a key of their own to every slot (sealing needs no secret),
+    but cannot change what a slot pins, so a manager key minted outside the app is caught at sign-in.
+    """
+    salt = secrets.token_bytes(16)
+    nonce = secrets.token_bytes(12)
+    plaintext = _raw_private(private) + (pin or b"")
+    wrapped = AESGCM(_derive(secret, salt, kdf)).encrypt(nonce, plaintext, slot.associated_data())
     return replace(slot, kdf=kdf, salt=salt, nonce=nonce, wrapped_private_key=wrapped)
 
 
@@ -267,14 +280,19 @@ def make_recovery_slot(
     return _make_slot(RECOVERY_SLOT_ID, "recovery", None, None, secret, data_key, kdf, manager_key)
 
 
-def _private_key(slot: KeySlot, secret: bytes) -> X25519PrivateKey:
+def _unwrap(slot: KeySlot, secret: bytes) -> tuple[X25519PrivateKey, bytes | None, bytes]:
+    """The slot's private key, the manager key it pins (or None), and the passphrase-derived key."""
+    derived = _derive(secret, slot.salt, slot.kdf)
     try:
-        raw = AESGCM(_derive(secret, slot.salt, slot.kdf)).decrypt(
-            slot.nonce, slot.wrapped_private_key, slot.associated_data()
-        )
+        raw = AESGCM(derived).decrypt(slot.nonce, slot.wrapped_private_key, slot.associated_data())
     except InvalidTag:
         raise PassphraseNotRecognised() from None
-    return X25519PrivateKey.from_private_bytes(raw)
+    pin = raw[32:64] if len(raw) == 32 + DATA_KEY_BYTES else None
+    return X25519PrivateKey.from_private_bytes(raw[:32]), pin, derived
+
+
+def _private_key(slot: KeySlot, secret: bytes) -> X25519PrivateKey:
+    return _unwrap(slot, secret)[0]
 
 
 def _open_each(private: X25519PrivateKey, sealed_keys: tuple[SealedKey, ...], aad: bytes) -> list[bytes]:
@@ -304,6 +322,21 @@ class SlotKeys:
 
     data_keys: list[bytes]
     manager_keys: list[bytes]
+    #: The manager key this slot pins (the one its owner last held), or None (a slot made before pins).
+    pinned: bytes | None = None
+    #: What it takes to pin another key without asking for the passphrase again (see ``repinned``).
+    _derived: bytes = field(default=b"", repr=False)
+    _private_raw: bytes = field(default=b"", repr=False)
+
+
+def repinned(current: KeySlot, opened: SlotKeys, manager_key: bytes) -> KeySlot:
+    """``current`` (the slot as the file now has it) pinning ``manager_key`` instead: re-encrypted under
+    the same passphrase-derived key with a fresh nonce, so no second key derivation is needed."""
+    nonce = secrets.token_bytes(12)
+    wrapped = AESGCM(opened._derived).encrypt(
+        nonce, opened._private_raw + manager_key, current.associated_data()
+    )
+    return replace(current, nonce=nonce, wrapped_private_key=wrapped)
 
 
 def _open_slot(slot: KeySlot, private: X25519PrivateKey) -> SlotKeys:
@@ -319,17 +352,22 @@ def _open_slot(slot: KeySlot, private: X25519PrivateKey) -> SlotKeys:
     return SlotKeys(data_keys, manager_keys)
 
 
+def _opened(slot: KeySlot, secret: bytes) -> SlotKeys:
+    private, pin, derived = _unwrap(slot, secret)
+    keys = _open_slot(slot, private)
+    return replace(keys, pinned=pin, _derived=derived, _private_raw=_raw_private(private))
+
+
 def open_with_passphrase(slot: KeySlot, passphrase: str) -> SlotKeys:
     """Every key this slot opens with the passphrase (one Argon2id derivation)."""
-    return _open_slot(slot, _private_key(slot, _normalise_passphrase(passphrase)))
+    return _opened(slot, _normalise_passphrase(passphrase))
 
 
 def open_with_recovery_code(slot: KeySlot, code: str) -> SlotKeys:
     try:
-        private = _private_key(slot, normalise_recovery_code(code).encode())
+        return _opened(slot, normalise_recovery_code(code).encode())
     except PassphraseNotRecognised:
         raise RecoveryCodeNotRecognised() from None
-    return _open_slot(slot, private)
 
 
 def keys_with_passphrase(slot: KeySlot, passphrase: str) -> list[bytes]:
@@ -354,9 +392,9 @@ def unwrap_with_recovery_code(slot: KeySlot, code: str) -> bytes:
 
 
 def change_slot_passphrase(slot: KeySlot, current: str, new: str, kdf: KdfParams) -> KeySlot:
-    """Rewrap this slot's private key under a new passphrase; the sealed keys stay as they are."""
-    private = _private_key(slot, _normalise_passphrase(current))
-    return _wrap_private(slot, private, _normalise_passphrase(new), kdf)
+    """Rewrap this slot's private key (and its pin) under a new passphrase; the sealed keys stay as they are."""
+    private, pin, _ = _unwrap(slot, _normalise_passphrase(current))
+    return _wrap_private(slot, private, _normalise_passphrase(new), kdf, pin)
 
 
 # --- the file ----------------------------------------------------------------------------------

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import secrets
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from setting_app.domain.errors import AppError
 from setting_app.storage import keyslots
@@ -90,3 +93,91 @@ def reencrypt_vault(conn: Connection, old_key: bytes, new_key: bytes) -> None:
         value = get(conn, old_key, name)
         assert value is not None
         put(conn, new_key, name, value)
+
+
+# --- the chain of manager keys -----------------------------------------------------------------
+
+
+def _link_signer(manager_key: bytes) -> Ed25519PrivateKey:
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"setting-app/manager-key-link").derive(
+        manager_key
+    )
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def link_public(manager_key: bytes) -> bytes:
+    return (
+        _link_signer(manager_key)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+
+
+def _link_message(old_id: str, new_id: str, new_public: bytes) -> bytes:
+    return (
+        b"setting-app/manager-key-link\x00"
+        + old_id.encode()
+        + b"\x00"
+        + new_id.encode()
+        + b"\x00"
+        + new_public
+    )
+
+
+def add_link(conn: Connection, old_key: bytes, new_key: bytes) -> None:
+    """Record that ``new_key`` follows ``old_key`` (signed with a key only ``old_key`` gives)."""
+    old_id, new_id, new_public = keyslots.key_id(old_key), keyslots.key_id(new_key), link_public(new_key)
+    signature = _link_signer(old_key).sign(_link_message(old_id, new_id, new_public))
+    conn.execute(
+        "INSERT INTO manager_key_links (old_key_id, new_key_id, new_signing_public, signature) VALUES (?, ?, ?, ?)",
+        (old_id, new_id, new_public, signature),
+    )
+
+
+def links(conn: Connection) -> list[tuple[str, str, bytes, bytes]]:
+    return [
+        (r[0], r[1], bytes(r[2]), bytes(r[3]))
+        for r in conn.execute(
+            "SELECT old_key_id, new_key_id, new_signing_public, signature FROM manager_key_links ORDER BY id"
+        )
+    ]
+
+
+def copy_links(conn: Connection, found: list[tuple[str, str, bytes, bytes]]) -> None:
+    have = set(links(conn))
+    for link in found:
+        if link not in have:
+            conn.execute(
+                "INSERT INTO manager_key_links (old_key_id, new_key_id, new_signing_public, signature) "
+                "VALUES (?, ?, ?, ?)",
+                link,
+            )
+
+
+def follows_from(conn: Connection, pinned: bytes, candidate: bytes) -> bool:
+    """Whether ``candidate`` is ``pinned`` or reached from it by signed links (each signed with the key
+    the one before gives). Anyone holding the data key can add rows, but none that verify from a key
+    they never held."""
+    target_id, target_public = keyslots.key_id(candidate), link_public(candidate)
+    frontier = [(keyslots.key_id(pinned), Ed25519PublicKey.from_public_bytes(link_public(pinned)))]
+    if frontier[0][0] == target_id:
+        return True
+    seen = {frontier[0][0]}
+    all_links = links(conn)
+    while frontier:
+        current_id, current_public = frontier.pop()
+        for old_id, new_id, new_public, signature in all_links:
+            if old_id != current_id or new_id in seen:
+                continue
+            try:
+                current_public.verify(signature, _link_message(old_id, new_id, new_public))
+            except InvalidSignature:
+                continue
+            if new_id == target_id and new_public == target_public:
+                return True
+            seen.add(new_id)
+            try:
+                frontier.append((new_id, Ed25519PublicKey.from_public_bytes(new_public)))
+            except ValueError:
+                continue
+    return False
