@@ -163,6 +163,13 @@ class WindowedTableModel(QAbstractTableModel):
     def is_default_order(self) -> bool:
         return self._sort == self.DEFAULT_SORT
 
+    def sort_anchor(self, row: int) -> Any | None:
+        """What identifies ``row``'s item across a sort (for ``ListView`` to find it again)."""
+        return self.record(row)
+
+    def row_of_anchor(self, anchor: Any) -> int | None:
+        return self.row_of(anchor)
+
     def row_of(self, record: Any) -> int | None:
         """The row ``record`` has now (after a sort), or None if it is not known within ``ROW_BUDGET_MS``."""
         if record is None or self._failed:

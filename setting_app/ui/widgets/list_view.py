@@ -92,11 +92,11 @@ class ListView(QTableView):
             return False
         started = time.perf_counter()
         current = self.currentIndex()
-        record = model.record(current.row()) if current.isValid() else None
+        anchor = model.sort_anchor(current.row()) if current.isValid() else None
         column_now = max(current.column(), 0)
         model.sort(column, order)
         self._show_sort()
-        row = model.row_of(record) if record is not None else None
+        row = model.row_of_anchor(anchor) if anchor is not None else None
         if row is None:
             self.scrollToTop()
         else:
