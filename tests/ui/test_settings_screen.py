@@ -314,3 +314,20 @@ def test_sensitive_items_tab_marks_more_and_keeps_the_fixed_ones(session, clock,
     marks = document_review.sensitive_marks(session)
     assert {c.value for c in marks.categories} == {"housing"}
     assert marks.activities == {"parenting_support"} and marks.services == {"Hope Street Clinic"}
+
+
+def test_a_lock_asked_for_while_the_key_is_being_changed_happens_once_the_new_session_is_in(
+    qtbot, session, clock, data_dir, tmp_path
+) -> None:
+    from setting_app.ui.main_window import MainWindow
+
+    ctx = AppContext(session, clock)
+    window = MainWindow(ctx, data_dir, log_dir=tmp_path / "logs")
+    qtbot.addWidget(window)
+    window.show()
+    old = ctx.suspend("The casebook's key is being changed; try again in a moment.")
+    window.lock("idle")  # the idle time ran out during the rotation
+    assert not window.locked  # nothing to lock yet: no session
+    ctx.set_session(old)  # the rotation's new session arrives
+    qtbot.waitUntil(lambda: window.locked, timeout=3000)
+    assert not ctx.is_unlocked and not old.is_open
