@@ -368,7 +368,13 @@ def defaults(data_dir: Path, spawned_at: float) -> dict:
     _wait(app, _typing_interval() + 50)
     log_actions = [
         ("log: type 'zzq' (no family)", keys(table, "zzq")),
-        ("log: header click", header_click(table, 2)),
+        ("log: header click Domain (sorts in SQL)", header_click(table, 2)),
+        ("log: header click Domain again (the other way)", header_click(table, 2)),
+        ("log: header click Time", header_click(table, 5)),
+        ("log: Ctrl+End, sorted by time", key(table, Qt.Key.Key_End, ctrl)),
+        ("log: header click Kind (keeps the current row)", header_click(table, 3)),
+        ("log: header click Family (not sortable)", header_click(table, 1)),
+        ("log: header click Date (back to newest first)", header_click(table, 0)),
         ("log: Ctrl+A", key(table, Qt.Key.Key_A, ctrl)),
         ("log: Ctrl+C", key(table, Qt.Key.Key_C, ctrl)),
         ("log: fit one column (header edge double-click)", lambda: table.resizeColumnToContents(8)),
@@ -411,7 +417,10 @@ def defaults(data_dir: Path, spawned_at: float) -> dict:
             watchdog,
             [
                 ("families: type 'smi' (to the search box) and search", type_and_search),
-                ("families: header click", header_click(ftable, 0)),
+                ("families: header click Reference (the other way)", header_click(ftable, 0)),
+                ("families: header click Opened", header_click(ftable, 4)),
+                ("families: header click Last support", header_click(ftable, 6)),
+                ("families: header click Key worker", header_click(ftable, 3)),
                 ("families: Ctrl+A", key(ftable, Qt.Key.Key_A, ctrl)),
                 ("families: End", key(ftable, Qt.Key.Key_End, ctrl)),
             ],

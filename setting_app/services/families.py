@@ -135,10 +135,28 @@ def find_child(session: Session, family: Family, name_or_key: str) -> Child:
 
 
 def list_family_rows(
-    session: Session, flt: FamilyFilter = FamilyFilter(), *, offset: int = 0, limit: int = 200
+    session: Session,
+    flt: FamilyFilter = FamilyFilter(),
+    *,
+    offset: int = 0,
+    limit: int = 200,
+    sort: family_repo.FamilySort = family_repo.BY_REF,
 ) -> list[FamilyRow]:
     """One window of the Families list, with children's names and the last date support was logged."""
-    return family_repo.list_family_rows(session.conn, _as_seen_by(session, flt), offset=offset, limit=limit)
+    return family_repo.list_family_rows(
+        session.conn, _as_seen_by(session, flt), offset=offset, limit=limit, sort=sort
+    )
+
+
+def row_of_family_in_list(
+    session: Session, flt: FamilyFilter, family_id: int, sort: family_repo.FamilySort
+) -> int | None:
+    """Where the family sits in the Families list sorted by ``sort`` (None: not in it)."""
+    ids = family_repo.family_ids_in_order(session.conn, _as_seen_by(session, flt), sort)
+    try:
+        return ids.index(family_id)
+    except ValueError:
+        return None
 
 
 def search_families(session: Session, text: str, *, limit: int = 20) -> list[FamilyMatch]:

@@ -466,10 +466,15 @@ def set_referral_restricted(session: Session, referral_id: int, restricted: bool
 
 
 def list_referrals(
-    session: Session, flt: ReferralFilter | None = None, *, offset: int = 0, limit: int = 500
+    session: Session,
+    flt: ReferralFilter | None = None,
+    *,
+    offset: int = 0,
+    limit: int = 500,
+    sort: referral_repo.ReferralSort = referral_repo.MOST_PRESSING,
 ) -> list[TrackedReferral]:
     return referral_repo.list_referrals(
-        session.conn, flt, offset=offset, limit=limit, viewer=session.user.role
+        session.conn, flt, offset=offset, limit=limit, viewer=session.user.role, sort=sort
     )
 
 

@@ -13,7 +13,7 @@ from setting_app.domain.models import ActivityType, NewEntry, Referral, SupportE
 from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import activity_repo, entry_repo, family_repo, referral_repo
-from setting_app.storage.entry_repo import EntryFilter, EntryKey, EntryVersion
+from setting_app.storage.entry_repo import EntryFilter, EntryVersion
 from setting_app.storage.unit_of_work import unit_of_work
 
 #: Why a manager opens a restricted record: the audit keeps the category (never free text).
@@ -326,26 +326,61 @@ def add_activity_type(session: Session, domain: Domain, label: str) -> ActivityT
 
 
 def log_window(
-    session: Session, flt: EntryFilter, *, offset: int, limit: int, from_end: bool = False
+    session: Session,
+    flt: EntryFilter,
+    *,
+    offset: int,
+    limit: int,
+    from_end: bool = False,
+    sort: entry_repo.EntrySort = entry_repo.NEWEST_FIRST,
 ) -> list[SupportEntry]:
-    """Rows of the newest-first log; ``from_end`` counts ``offset`` back from the oldest entry instead
-    (cheap for windows near the bottom of a long log). Always returned newest first."""
+    """Rows of the log in ``sort``'s order (usually newest first); ``from_end`` counts ``offset`` back
+    from the last row instead (cheap for windows near the bottom of a long log). Always returned in
+    list order."""
     viewer = session.user.role
     if not from_end:
-        return entry_repo.list_entries(session.conn, flt, offset=offset, limit=limit, viewer=viewer)
+        return entry_repo.list_entries(
+            session.conn, flt, offset=offset, limit=limit, viewer=viewer, sort=sort
+        )
     rows = entry_repo.list_entries(
-        session.conn, flt, offset=offset, limit=limit, newest_first=False, viewer=viewer
+        session.conn, flt, offset=offset, limit=limit, newest_first=False, viewer=viewer, sort=sort
     )
     rows.reverse()
     return rows
 
 
 def log_window_near(
-    session: Session, flt: EntryFilter, key: EntryKey, *, forward: bool, skip: int, limit: int
+    session: Session,
+    flt: EntryFilter,
+    key: tuple,
+    *,
+    forward: bool,
+    skip: int,
+    limit: int,
+    sort: entry_repo.EntrySort = entry_repo.NEWEST_FIRST,
 ) -> list[SupportEntry]:
-    """Rows of the newest-first log next to a row already seen (keyset paging)."""
+    """Rows of the log next to a row already seen (keyset paging; ``key`` is its ``sort_key``)."""
     return entry_repo.list_entries_near(
-        session.conn, flt, key, forward=forward, skip=skip, limit=limit, viewer=session.user.role
+        session.conn, flt, key, forward=forward, skip=skip, limit=limit, viewer=session.user.role, sort=sort
+    )
+
+
+def log_row_of_entry(
+    session: Session,
+    flt: EntryFilter,
+    entry: SupportEntry,
+    sort: entry_repo.EntrySort,
+    *,
+    budget_ms: float | None = None,
+) -> int | None:
+    """Where ``entry`` sits in the log sorted by ``sort`` (None: it would take over ``budget_ms``)."""
+    return entry_repo.row_of_key(
+        session.conn,
+        flt,
+        entry_repo.sort_key(entry, sort),
+        sort=sort,
+        viewer=session.user.role,
+        budget_ms=budget_ms,
     )
 
 

@@ -23,6 +23,60 @@ class EntryFilter:
     date_to: date | None = None
 
 
+@dataclass(frozen=True)
+class EntrySort:
+    """The log's order: one of ``SORT_KEYS`` (a whitelist: never a column name from outside), then date
+    and id so that the order is total (keyset paging needs that). Every key has its own index
+    (``idx_entries_date`` and migration 0010), so a sorted page of a 251k log is an index walk."""
+
+    column: str = "date"
+    descending: bool = True
+
+    def __post_init__(self) -> None:
+        if self.column not in SORT_KEYS:
+            raise ValueError(f"the log cannot be sorted by {self.column!r}")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return SORT_KEYS[self.column]
+
+
+#: Sort name -> the columns ordered by, all in the same direction (row values compare them at once).
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "date": ("entry_date", "id"),
+    "domain": ("domain", "entry_date", "id"),
+    "kind": ("kind", "entry_date", "id"),
+    "minutes": ("minutes", "entry_date", "id"),
+}
+
+#: The log's usual order: newest first.
+NEWEST_FIRST = EntrySort()
+
+
+def sort_key(entry: SupportEntry, sort: EntrySort = NEWEST_FIRST) -> tuple:
+    """Where ``entry`` sits in ``sort``'s order (the values of its columns)."""
+    values = {
+        "entry_date": entry.entry_date,
+        "id": entry.id,
+        "domain": entry.domain,
+        "kind": entry.kind,
+        "minutes": entry.minutes,
+    }
+    return tuple(values[c] for c in sort.columns)
+
+
+def _sql_values(key: tuple) -> list[object]:
+    return [
+        from_date(v) if isinstance(v, date) else getattr(v, "value", v)  # dates and enums as stored
+        for v in key
+    ]
+
+
+def _order_sql(sort: EntrySort, descending: bool) -> str:
+    direction = "DESC" if descending else "ASC"
+    return ", ".join(f"{c} {direction}" for c in sort.columns)
+
+
 def _entry(row: Row) -> SupportEntry:
     return SupportEntry(
         id=row["id"],
@@ -345,12 +399,14 @@ def list_entries(
     limit: int = 200,
     newest_first: bool = True,
     viewer: Role | None = None,
+    sort: EntrySort = NEWEST_FIRST,
 ) -> list[SupportEntry]:
-    """One window of the log, in date order; the windowed table models page through this."""
+    """One window of the log in ``sort``'s order (``newest_first=False``: the reverse of it, for windows
+    counted from the end); the windowed table models page through this."""
     where, params = _filter_sql(flt, viewer)
-    order = "DESC" if newest_first else "ASC"
+    order = _order_sql(sort, sort.descending == newest_first)
     rows = conn.execute(
-        f"SELECT * FROM support_entries {where} ORDER BY entry_date {order}, id {order} LIMIT ? OFFSET ?",
+        f"SELECT * FROM support_entries {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
     return [_entry(r) for r in rows]
@@ -417,33 +473,53 @@ EntryKey = tuple[date, int]
 def list_entries_near(
     conn: Connection,
     flt: EntryFilter,
-    key: EntryKey,
+    key: tuple,
     *,
     forward: bool,
     skip: int = 0,
     limit: int = 200,
     newest_first: bool = True,
     viewer: Role | None = None,
+    sort: EntrySort = NEWEST_FIRST,
 ) -> list[SupportEntry]:
     """A window of the log next to a row already seen (keyset paging), in list order.
 
-    ``forward``: the rows after ``key`` in list order, else the rows before it (nearest ``skip`` rows
-    passed over first). Unlike a deep OFFSET from the top, this only walks the rows between ``key``
-    and the window, so scrolling stays fast at any depth even when a filter defeats the date index.
+    ``key`` is the row's ``sort_key`` (for the usual order: (entry_date, id)). ``forward``: the rows
+    after ``key`` in list order, else the rows before it (nearest ``skip`` rows passed over first).
+    Unlike a deep OFFSET from the top, this only walks the rows between ``key`` and the window, so
+    scrolling stays fast at any depth even when a filter defeats the index.
     """
-    descending = newest_first == forward
+    descending = (newest_first == forward) == sort.descending
     where, params = _filter_sql(flt, viewer)
-    condition = f"(entry_date, id) {'<' if descending else '>'} (?, ?)"
+    columns = ", ".join(sort.columns)
+    marks = ", ".join("?" * len(sort.columns))
+    condition = f"({columns}) {'<' if descending else '>'} ({marks})"
     where = f"{where} AND {condition}" if where else f"WHERE {condition}"
-    order = "DESC" if descending else "ASC"
     rows = conn.execute(
-        f"SELECT * FROM support_entries {where} ORDER BY entry_date {order}, id {order} LIMIT ? OFFSET ?",
-        [*params, from_date(key[0]), key[1], limit, skip],
+        f"SELECT * FROM support_entries {where} ORDER BY {_order_sql(sort, descending)} LIMIT ? OFFSET ?",
+        [*params, *_sql_values(key), limit, skip],
     )
     entries = [_entry(r) for r in rows]
     if not forward:
         entries.reverse()
     return entries
+
+
+def row_of_key(
+    conn: Connection,
+    flt: EntryFilter,
+    key: tuple,
+    *,
+    sort: EntrySort = NEWEST_FIRST,
+    viewer: Role | None = None,
+    budget_ms: float | None = None,
+) -> int | None:
+    """The row at which ``key`` (a ``sort_key``) sits in ``sort``'s order: how many matching rows come
+    before it (one index count). None if that would take longer than ``budget_ms``."""
+    columns = ", ".join(sort.columns)
+    marks = ", ".join("?" * len(sort.columns))
+    before = f"({columns}) {'>' if sort.descending else '<'} ({marks})"
+    return within_budget(conn, budget_ms, lambda: _count(conn, flt, viewer, before, _sql_values(key)))
 
 
 def count_entries_after(conn: Connection, flt: EntryFilter, day: date, *, viewer: Role | None = None) -> int:

@@ -167,14 +167,63 @@ def _filter_sql(flt: FamilyFilter) -> tuple[str, list[object]]:
     return where, params
 
 
+#: The Families list's orders (a whitelist: never SQL from outside): name -> ORDER BY terms, each
+#: "{d}" taking the direction. Families are few (thousands at most), so OFFSET paging stays cheap;
+#: "last support" is one index seek per family (idx_entries_family_date).
+FAMILY_SORTS: dict[str, str] = {
+    "ref": "f.ref {d}",
+    "opened": "f.opened_on {d}, f.ref {d}",
+    "status": "f.closed_on IS NOT NULL {d}, f.closed_on {d}, f.ref {d}",
+    "key_worker": (
+        "(SELECT lower(s.display_name) FROM staff s WHERE s.id = f.key_worker_id) IS NULL, "
+        "(SELECT lower(s.display_name) FROM staff s WHERE s.id = f.key_worker_id) {d}, f.ref {d}"
+    ),
+    "last_support": "{last} IS NULL, {last} {d}, f.ref {d}",
+}
+
+
+@dataclass(frozen=True)
+class FamilySort:
+    """An order of the Families list: one of ``FAMILY_SORTS``."""
+
+    column: str = "ref"
+    descending: bool = False
+
+    def __post_init__(self) -> None:
+        if self.column not in FAMILY_SORTS:
+            raise ValueError(f"the families list cannot be sorted by {self.column!r}")
+
+    def sql(self, flt: FamilyFilter) -> str:
+        hide = "" if flt.include_restricted else " AND e.restricted = 0"
+        last = f"(SELECT max(e.entry_date) FROM support_entries e WHERE e.family_id = f.id{hide})"
+        return FAMILY_SORTS[self.column].format(d="DESC" if self.descending else "ASC", last=last)
+
+
+BY_REF = FamilySort()
+
+
 def list_families(
-    conn: Connection, flt: FamilyFilter = FamilyFilter(), *, offset: int = 0, limit: int = 200
+    conn: Connection,
+    flt: FamilyFilter = FamilyFilter(),
+    *,
+    offset: int = 0,
+    limit: int = 200,
+    sort: FamilySort = BY_REF,
 ) -> list[Family]:
     where, params = _filter_sql(flt)
     rows = conn.execute(
-        f"SELECT f.* FROM families f {where} ORDER BY f.ref LIMIT ? OFFSET ?", [*params, limit, offset]
+        f"SELECT f.* FROM families f {where} ORDER BY {sort.sql(flt)} LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     ).fetchall()
     return _families(conn, rows)
+
+
+def family_ids_in_order(conn: Connection, flt: FamilyFilter, sort: FamilySort = BY_REF) -> list[int]:
+    """Every matching family's id in the list's order (a few thousand integers at most)."""
+    where, params = _filter_sql(flt)
+    return [
+        r[0] for r in conn.execute(f"SELECT f.id FROM families f {where} ORDER BY {sort.sql(flt)}", params)
+    ]
 
 
 def count_families(conn: Connection, flt: FamilyFilter = FamilyFilter()) -> int:
@@ -286,10 +335,15 @@ def _child_names_for(conn: Connection, family_ids: list[int]) -> dict[int, list[
 
 
 def list_family_rows(
-    conn: Connection, flt: FamilyFilter = FamilyFilter(), *, offset: int = 0, limit: int = 200
+    conn: Connection,
+    flt: FamilyFilter = FamilyFilter(),
+    *,
+    offset: int = 0,
+    limit: int = 200,
+    sort: FamilySort = BY_REF,
 ) -> list[FamilyRow]:
     """A window of the Families list with children's names and the last date support was logged."""
-    families = list_families(conn, flt, offset=offset, limit=limit)
+    families = list_families(conn, flt, offset=offset, limit=limit, sort=sort)
     ids = [f.id for f in families]
     children = _child_names_for(conn, ids)
     last_seen: dict[int, str] = {}

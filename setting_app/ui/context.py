@@ -34,19 +34,32 @@ class AppContext(QObject):
         super().__init__(parent)
         self._session = session
         self.clock = clock
+        #: Why there is no session for now although the casebook is not locked (``suspend``), or "".
+        self.suspended = ""
         self._last_nation = session.setting.nation if session is not None else Nation.ENGLAND
 
     @property
     def session(self) -> Session:
         if self._session is None or not self._session.is_open:
-            raise PermissionDenied("The casebook is locked.")
+            raise PermissionDenied(self.suspended or "The casebook is locked.")
         return self._session
 
     @property
     def is_unlocked(self) -> bool:
         return self._session is not None and self._session.is_open
 
+    def suspend(self, reason: str) -> Session:
+        """Take the session away, without locking, while a worker replaces its casebook (key rotation).
+
+        Anything asking for the session meanwhile is refused with ``reason`` (a plain line), and the idle
+        lock has nothing to lock; ``set_session`` then hands every screen the new session."""
+        session = self.session
+        self._session = None
+        self.suspended = reason
+        return session
+
     def set_session(self, session: Session | None) -> None:
+        self.suspended = ""
         if session is not None:
             self._last_nation = session.setting.nation
         self._session = session

@@ -221,6 +221,9 @@ class MainWindow(QMainWindow):
         self.activity.activity.connect(self.idle.touch)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
 
+        #: A lock asked for while the session was suspended (a key rotation): done when it is back.
+        self._lock_when_resumed = ""
+        ctx.locked_changed.connect(self._session_changed)
         ctx.data_changed.connect(self._data_changed)
         ctx.open_family_requested.connect(self.show_family)
         ctx.quick_log_requested.connect(self.open_quick_log)
@@ -539,8 +542,16 @@ class MainWindow(QMainWindow):
                 break
             popup.close()
 
+    def _session_changed(self, locked: bool) -> None:
+        reason, self._lock_when_resumed = self._lock_when_resumed, ""
+        if reason and not locked:  # after every screen has taken the new session
+            QTimer.singleShot(0, lambda: self.lock(reason))
+
     def lock(self, reason: str = "manual") -> None:
         """Hide everything, close the database and forget the key; the unlock form takes the window."""
+        if not self.locked and self.ctx.suspended:
+            self._lock_when_resumed = reason  # the key is being changed: lock once the new session is in
+            return
         if self.locked or not self.ctx.is_unlocked:
             return
         log.info("locked (%s)", reason)

@@ -122,13 +122,15 @@ def test_header_clicks_sizing_select_all_and_copy_stay_bounded(qtbot, ctx, big_l
     screen = shown(qtbot, LogScreen(ctx))
     table, model = screen.table, screen.model
     header = table.horizontalHeader()
-    assert not header.sectionsClickable() and not table.isSortingEnabled()
+    # Header clicks sort in SQL (tests/ui/test_list_sorting.py), never through Qt's in-memory sorting.
+    assert header.sectionsClickable() and not table.isSortingEnabled()
     assert header.resizeContentsPrecision() == 0
     pages_before = model.fetch_count
-    qtbot.mouseClick(
+    qtbot.mouseClick(  # Family: not a sortable column, so nothing happens
         header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(header.sectionPosition(1) + 5, 5)
     )
     assert not table.selectionModel().hasSelection()
+    assert header.sortIndicatorSection() == model.DATE and model.is_default_order
     # Double-click on a section edge measures the column: only the rows on screen.
     table.resizeColumnToContents(0)
     table.resizeColumnsToContents()

@@ -346,3 +346,46 @@ def test_screenshot_of_the_board(qtbot, ctx, board, tmp_path) -> None:
         for y in range(0, image.height(), 5)
     }
     assert OVERDUE_BACKGROUND.name() in colours
+
+
+def test_header_clicks_sort_each_status_in_sql_and_keep_the_selected_referral(qtbot, ctx, board) -> None:
+    from PySide6.QtCore import QPoint
+
+    screen = _screen(qtbot, ctx)
+    table, model = screen.table, screen.model
+    header = table.horizontalHeader()
+
+    def click(column: int) -> None:
+        qtbot.mouseClick(
+            header.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(header.sectionViewportPosition(column) + 5, 5),
+        )
+
+    def sent_ids() -> list[int]:
+        return [r.id for r in model.referrals() if r.status == S.SENT]
+
+    assert header.isSortIndicatorShown() and header.sortIndicatorSection() == model.FOLLOW_UP
+    assert sent_ids() == [board["overdue"], board["due_today"]]  # the most pressing first
+    screen.select_referral(board["overdue"])
+    groups_before = [model.group_at(r).status for r in model.header_rows()]
+    click(model.MADE)  # dates start newest first
+    assert model.sort_indicator == (model.MADE, Qt.SortOrder.DescendingOrder)
+    assert header.sortIndicatorSection() == model.MADE
+    assert sent_ids() == [board["due_today"], board["overdue"]]
+    assert [model.group_at(r).status for r in model.header_rows()] == groups_before  # still by status
+    assert screen.selected_referral().id == board["overdue"]  # the same referral, at its new row
+    click(model.MADE)
+    assert sent_ids() == [board["overdue"], board["due_today"]]
+    click(model.FAMILY)
+    assert model.sort_indicator == (model.FAMILY, Qt.SortOrder.AscendingOrder)
+    assert [r.family_ref for r in model.referrals() if r.status == S.SENT] == ["FAM-0001", "FAM-0002"]
+    click(model.SERVICE)  # a label from the directory: not sortable, nothing changes
+    assert model.sort_indicator == (model.FAMILY, Qt.SortOrder.AscendingOrder)
+
+
+def test_the_board_refuses_a_sort_it_does_not_know() -> None:
+    from setting_app.storage.referral_repo import ReferralSort
+
+    with pytest.raises(ValueError):
+        ReferralSort("r.notes")

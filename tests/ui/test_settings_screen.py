@@ -161,13 +161,14 @@ def test_a_manager_switches_an_account_off_and_on(
 
 
 def test_a_manager_removes_a_leaver_from_the_app_and_stays_unlocked(
-    screen: SettingsScreen, session, practitioner, data_dir, clock
+    screen: SettingsScreen, session, practitioner, data_dir, clock, qtbot
 ) -> None:
     practitioner.close()
     staff.add_user(session, "sam", Role.PRACTITIONER, PASSPHRASE, display_name="Sam", kdf=TEST_ONLY_FAST_KDF)
     ctx = screen.ctx
     old_conn = ctx.session.conn
     tab = screen.staff_tab
+    screen.tabs.setCurrentWidget(tab)
     screen.refresh()
     own = next(r for r in range(tab.table.rowCount()) if tab.table.item(r, 1).text() == "manager")
     tab.table.selectRow(own)
@@ -179,15 +180,43 @@ def test_a_manager_removes_a_leaver_from_the_app_and_stays_unlocked(
     assert tab.remove_selected() is False
     casebook.unlock(data_dir, "pat", PASSPHRASE, clock=clock).close()  # nothing changed
     tab.confirm_removal = lambda user: True
-    assert tab.remove_selected() is True
+    with qtbot.waitSignal(tab.removal_finished, timeout=30_000) as finished:
+        assert tab.remove_selected() is True
+        # the rotation runs on a worker thread: the UI thread is back at once, showing it is busy
+        assert tab.busy and tab.progress.isVisible() and not tab.remove_button.isEnabled()
+        assert not ctx.is_unlocked
+        with pytest.raises(PermissionDenied, match="key is being changed"):
+            ctx.session  # noqa: B018 (a screen asking meanwhile gets a plain line)
+    assert finished.args == [True]
+    assert not tab.busy and not tab.progress.isVisible()
     assert asked == ["pat"] and "removed" in tab.message.text()
     assert ctx.is_unlocked and ctx.session.conn is not old_conn  # reopened under the new key
+    assert ctx.session.has_manager_key  # the manager key came across to the UI thread's connection
     assert ctx.user.username == "manager"
     with pytest.raises(UnlockError):
         casebook.unlock(data_dir, "pat", PASSPHRASE, clock=clock)
     casebook.unlock(data_dir, "sam", PASSPHRASE, clock=clock).close()  # everyone else still opens it
     screen.refresh()
     assert staff.list_users(ctx.session)  # the app carries on with the new session
+
+
+def test_a_removal_refused_by_the_rotation_leaves_the_app_unlocked_under_the_old_key(
+    screen: SettingsScreen, session, practitioner, data_dir, clock, qtbot
+) -> None:
+    practitioner.close()
+    ctx = screen.ctx
+    slots = ctx.session.paths.slots
+    slots.write_text(slots.read_text(encoding="utf-8") + "this line is damaged\n", encoding="utf-8")
+    tab = screen.staff_tab
+    screen.refresh()
+    tab.table.selectRow(next(r for r in range(tab.table.rowCount()) if tab.table.item(r, 1).text() == "pat"))
+    tab.confirm_removal = lambda user: True
+    with qtbot.waitSignal(tab.removal_finished, timeout=30_000) as finished:
+        assert tab.remove_selected() is True
+    assert finished.args == [False]
+    assert "damaged" in tab.message.text() and not tab.busy
+    assert ctx.is_unlocked and ctx.session.has_manager_key  # reopened with the keys it had
+    assert staff.list_users(ctx.session)  # the app carries on with a working connection
 
 
 def test_a_manager_adds_an_activity_type(screen: SettingsScreen, session, qtbot) -> None:
@@ -285,3 +314,20 @@ def test_sensitive_items_tab_marks_more_and_keeps_the_fixed_ones(session, clock,
     marks = document_review.sensitive_marks(session)
     assert {c.value for c in marks.categories} == {"housing"}
     assert marks.activities == {"parenting_support"} and marks.services == {"Hope Street Clinic"}
+
+
+def test_a_lock_asked_for_while_the_key_is_being_changed_happens_once_the_new_session_is_in(
+    qtbot, session, clock, data_dir, tmp_path
+) -> None:
+    from setting_app.ui.main_window import MainWindow
+
+    ctx = AppContext(session, clock)
+    window = MainWindow(ctx, data_dir, log_dir=tmp_path / "logs")
+    qtbot.addWidget(window)
+    window.show()
+    old = ctx.suspend("The casebook's key is being changed; try again in a moment.")
+    window.lock("idle")  # the idle time ran out during the rotation
+    assert not window.locked  # nothing to lock yet: no session
+    ctx.set_session(old)  # the rotation's new session arrives
+    qtbot.waitUntil(lambda: window.locked, timeout=3000)
+    assert not ctx.is_unlocked and not old.is_open

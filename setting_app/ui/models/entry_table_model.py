@@ -18,7 +18,7 @@ from setting_app.domain.codes import Domain, Nation
 from setting_app.domain.models import SupportEntry
 from setting_app.services import families, staff, support_log
 from setting_app.services.session import Session
-from setting_app.storage.entry_repo import EntryFilter
+from setting_app.storage.entry_repo import NEWEST_FIRST, EntryFilter, EntrySort, sort_key
 
 from setting_app.ui.formatting import first_line, minutes_text, uk_date
 from setting_app.ui.models.windowed import WindowedTableModel
@@ -44,11 +44,19 @@ class EntryTableModel(WindowedTableModel):
         "Follow-up",
     )
     DATE, FAMILY, DOMAIN, KIND, ACTIVITY, MINUTES, STAFF, CONTACT, NOTE, FOLLOW_UP = range(10)
+    # Sorted in SQL, each through its own index (entry_repo.SORT_KEYS, migration 0010). Family, staff,
+    # activity and contact show names looked up elsewhere (an order by id would look random); note and
+    # follow-up have no index worth its cost on every save.
+    SORTABLE = {DATE: "date", DOMAIN: "domain", KIND: "kind", MINUTES: "minutes"}
+    FIRST_DESCENDING = frozenset({DATE})
+    DEFAULT_SORT = (DATE, Qt.SortOrder.DescendingOrder)
 
     def __init__(self, ctx, *, page_size: int = 200, max_pages: int = 8, parent: Any = None) -> None:
         super().__init__(ctx, page_size=page_size, max_pages=max_pages, parent=parent)
         self.filter = EntryFilter()
-        self._boundaries: dict[int, tuple[tuple[date, int], tuple[date, int]]] = {}
+        self.order: EntrySort = NEWEST_FIRST
+        #: Each read page's first and last row's sort keys (for keyset paging).
+        self._boundaries: dict[int, tuple[tuple, tuple]] = {}
         self._family_refs: dict[int, str] = {}
         self._staff_names: dict[int, str] = {}
         self._activities: dict[tuple[Domain, str], str] = {}
@@ -62,10 +70,16 @@ class EntryTableModel(WindowedTableModel):
         self.refresh()
 
     def row_of_date(self, day: date) -> int:
-        """The first row on or before ``day`` (the list is newest first); may equal rowCount."""
+        """The first row on or before ``day`` in the newest-first order; may equal rowCount."""
         return support_log.log_row_of_date(self.ctx.session, self.filter, day)
 
     # --- WindowedTableModel ----------------------------------------------------------------------
+
+    def _set_sort(self, name: str, descending: bool) -> None:
+        self.order = EntrySort(name, descending)
+
+    def _row_of(self, session: Session, record: SupportEntry, budget_ms: float) -> int | None:
+        return support_log.log_row_of_entry(session, self.filter, record, self.order, budget_ms=budget_ms)
 
     def _forget(self) -> None:
         self._boundaries.clear()
@@ -90,7 +104,7 @@ class EntryTableModel(WindowedTableModel):
     def _fetch_page(self, session: Session, page: int, start: int, size: int) -> list[SupportEntry]:
         rows = self._read_window(session, page, start, size)
         if rows:
-            self._boundaries[page] = ((rows[0].entry_date, rows[0].id), (rows[-1].entry_date, rows[-1].id))
+            self._boundaries[page] = (sort_key(rows[0], self.order), sort_key(rows[-1], self.order))
             missing = [e.family_id for e in rows if e.family_id not in self._family_refs]
             if missing:
                 self._family_refs.update(families.family_refs(session, missing))
@@ -110,7 +124,7 @@ class EntryTableModel(WindowedTableModel):
         from_top = start
         from_bottom = self._row_count - (start + size)
         best_cost, best = min((from_top, "top"), (from_bottom, "bottom"))
-        anchor: tuple[date, int] | None = None
+        anchor: tuple | None = None
         forward = True
         for known, (first_key, last_key) in self._boundaries.items():
             if known < page:
@@ -123,11 +137,13 @@ class EntryTableModel(WindowedTableModel):
                 best_cost, best, anchor, forward = cost, "near", key, ahead
         if best == "near" and anchor is not None:
             return support_log.log_window_near(
-                session, self.filter, anchor, forward=forward, skip=best_cost, limit=size
+                session, self.filter, anchor, forward=forward, skip=best_cost, limit=size, sort=self.order
             )
         if best == "bottom":
-            return support_log.log_window(session, self.filter, offset=from_bottom, limit=size, from_end=True)
-        return support_log.log_window(session, self.filter, offset=from_top, limit=size)
+            return support_log.log_window(
+                session, self.filter, offset=from_bottom, limit=size, from_end=True, sort=self.order
+            )
+        return support_log.log_window(session, self.filter, offset=from_top, limit=size, sort=self.order)
 
     def _cell(self, entry: SupportEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:

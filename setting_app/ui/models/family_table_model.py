@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from setting_app.services import families, staff
 from setting_app.services.session import Session
-from setting_app.storage.family_repo import FamilyFilter, FamilyRow
+from setting_app.storage.family_repo import BY_REF, FamilyFilter, FamilyRow, FamilySort
 
 from setting_app.ui.formatting import names_text, uk_date
 from setting_app.ui.models.windowed import WindowedTableModel
@@ -17,10 +17,22 @@ from setting_app.ui.models.windowed import WindowedTableModel
 class FamilyTableModel(WindowedTableModel):
     COLUMNS = ("Reference", "Carers", "Children", "Key worker", "Opened", "Status", "Last support")
     REF, CARERS, CHILDREN, KEY_WORKER, OPENED, STATUS, LAST_SUPPORT = range(7)
+    # Sorted in SQL (family_repo.FAMILY_SORTS). Carers and children are several names per family:
+    # no one order of them means much, so those headers do not sort.
+    SORTABLE = {
+        REF: "ref",
+        KEY_WORKER: "key_worker",
+        OPENED: "opened",
+        STATUS: "status",
+        LAST_SUPPORT: "last_support",
+    }
+    FIRST_DESCENDING = frozenset({OPENED, LAST_SUPPORT})
+    DEFAULT_SORT = (REF, Qt.SortOrder.AscendingOrder)
 
     def __init__(self, ctx, *, page_size: int = 200, max_pages: int = 8, parent: Any = None) -> None:
         super().__init__(ctx, page_size=page_size, max_pages=max_pages, parent=parent)
         self.filter = FamilyFilter()
+        self.order: FamilySort = BY_REF
         self._staff_names: dict[int, str] = {}
 
     def set_filter(self, flt: FamilyFilter) -> None:
@@ -31,6 +43,12 @@ class FamilyTableModel(WindowedTableModel):
         record = self.record(row)
         return record.family.id if record is not None else None
 
+    def _set_sort(self, name: str, descending: bool) -> None:
+        self.order = FamilySort(name, descending)
+
+    def _row_of(self, session: Session, record: FamilyRow, budget_ms: float) -> int | None:
+        return families.row_of_family_in_list(session, self.filter, record.family.id, self.order)
+
     def _prepare(self, session: Session) -> None:
         self._staff_names = {u.id: u.display_name for u in staff.list_users(session)}
 
@@ -38,7 +56,7 @@ class FamilyTableModel(WindowedTableModel):
         return families.count_families(session, self.filter)
 
     def _fetch_page(self, session: Session, page: int, start: int, size: int) -> list[FamilyRow]:
-        return families.list_family_rows(session, self.filter, offset=start, limit=size)
+        return families.list_family_rows(session, self.filter, offset=start, limit=size, sort=self.order)
 
     def _cell(self, row: FamilyRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:

@@ -8,6 +8,7 @@ closed ones), so it is loaded whole with ``set_referrals``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,6 +25,7 @@ from setting_app.domain.referrals import (
     TrackedReferral,
     status_label,
 )
+from setting_app.storage.referral_repo import MOST_PRESSING, ReferralSort
 
 from setting_app.ui.formatting import count_text, uk_date
 from setting_app.ui.widgets.domain_chip import domain_icon
@@ -73,10 +75,21 @@ def follow_up_text(referral: TrackedReferral, today: date) -> str:
 class ReferralTableModel(QAbstractTableModel):
     STATUS, FOLLOW_UP, FAMILY, CHILD, SERVICE, CATEGORY, DOMAIN, URGENCY, MADE = range(9)
     COLUMNS = ("Status", "Follow up", "Family", "Child", "Service", "Category", "Domain", "Urgency", "Made")
+    # Header clicks sort within each status, in SQL (referral_repo.REFERRAL_SORTS), through ``reload``
+    # (the screen's query). Status is the grouping itself; service, category and domain show labels
+    # chosen elsewhere (the directory, the nation), which the database cannot order by.
+    SORTABLE = {FOLLOW_UP: "follow_up", FAMILY: "family", CHILD: "child", URGENCY: "urgency", MADE: "made"}
+    FIRST_DESCENDING = frozenset({MADE})
+    DEFAULT_SORT = (FOLLOW_UP, Qt.SortOrder.AscendingOrder)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[StatusGroup | TrackedReferral] = []
+        #: The order within each status, for the screen's query.
+        self.order: ReferralSort = MOST_PRESSING
+        self._sort: tuple[int, Qt.SortOrder] = self.DEFAULT_SORT
+        #: Reads the referrals again in ``order`` (set by the screen; the list is its query's answer).
+        self.reload: Callable[[], None] | None = None
         self._today = date.today()
         self._nation = Nation.ENGLAND
         self._grouped = True
@@ -113,6 +126,33 @@ class ReferralTableModel(QAbstractTableModel):
             rows = list(referrals)
         self._rows = rows
         self.endResetModel()
+
+    # -- sorting (in SQL, by the screen's query) ----------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        name = self.SORTABLE.get(column)
+        if name is None:
+            return
+        self.order = ReferralSort(name, order == Qt.SortOrder.DescendingOrder)
+        self._sort = (column, order)
+        if self.reload is not None:
+            self.reload()
+
+    @property
+    def sort_indicator(self) -> tuple[int, Qt.SortOrder]:
+        return self._sort
+
+    @property
+    def is_default_order(self) -> bool:
+        return self._sort == self.DEFAULT_SORT
+
+    def sort_anchor(self, row: int) -> int | None:
+        referral = self.referral_at(row)
+        return referral.id if referral is not None else None
+
+    def row_of_anchor(self, referral_id: int) -> int | None:
+        row = self.row_of(referral_id)
+        return row if row >= 0 else None
 
     def referral_at(self, row: int) -> TrackedReferral | None:
         item = self._rows[row] if 0 <= row < len(self._rows) else None

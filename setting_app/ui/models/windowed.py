@@ -55,6 +55,15 @@ class WindowedTableModel(QAbstractTableModel):
     #: How long ``refresh`` may count on the UI thread (None: no limit). Over it, the list shows no
     #: rows and ``counting`` is True until the worker's count arrives (``counted``).
     COUNT_BUDGET_MS: float | None = None
+    #: Columns a header click sorts by (done in SQL by the subclass's ``_set_sort``): column -> sort name.
+    #: Empty: the list keeps its query's order and header clicks do nothing.
+    SORTABLE: dict[int, str] = {}
+    #: Columns whose first click sorts descending (dates: newest first); others start ascending.
+    FIRST_DESCENDING: frozenset[int] = frozenset()
+    #: The list's own order, as (column, order); ``None`` for an unsortable list.
+    DEFAULT_SORT: tuple[int, Qt.SortOrder] | None = None
+    #: How long finding the current row again after a sort may take on the UI thread.
+    ROW_BUDGET_MS = 100.0
 
     def __init__(
         self, ctx: AppContext, *, page_size: int = 200, max_pages: int = 8, parent: Any = None
@@ -71,6 +80,7 @@ class WindowedTableModel(QAbstractTableModel):
         self._generation = 0
         #: True while the count is being made on a worker thread.
         self.counting = False
+        self._sort = self.DEFAULT_SORT
 
     # --- for subclasses --------------------------------------------------------------------------
 
@@ -88,6 +98,14 @@ class WindowedTableModel(QAbstractTableModel):
 
     def _forget(self) -> None:
         """Drop whatever the subclass keeps besides the pages (on refresh and clear)."""
+
+    def _set_sort(self, name: str, descending: bool) -> None:
+        """Order the list by the whitelisted sort ``name`` from the next fetch on."""
+        raise NotImplementedError
+
+    def _row_of(self, session: Session, record: Any, budget_ms: float) -> int | None:
+        """Where ``record`` sits in the current order (an indexed count), or None if not known quickly."""
+        return None
 
     def _count_within(self, session: Session, budget_ms: float) -> int | None:
         """The count if it is quicker than ``budget_ms``, else None (subclasses with slow counts)."""
@@ -123,6 +141,44 @@ class WindowedTableModel(QAbstractTableModel):
             self._failed = True
             self.load_failed.emit(exc.message)
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Qt's sort, done in SQL: the next pages are read in the new order (the count stays)."""
+        name = self.SORTABLE.get(column)
+        if name is None:
+            return
+        self.beginResetModel()
+        self._set_sort(name, order == Qt.SortOrder.DescendingOrder)
+        self._sort = (column, order)
+        self._pages.clear()
+        self._forget()
+        self.endResetModel()
+
+    @property
+    def sort_indicator(self) -> tuple[int, Qt.SortOrder] | None:
+        """The column and order the list is sorted by (None: an unsortable list)."""
+        return self._sort
+
+    @property
+    def is_default_order(self) -> bool:
+        return self._sort == self.DEFAULT_SORT
+
+    def sort_anchor(self, row: int) -> Any | None:
+        """What identifies ``row``'s item across a sort (for ``ListView`` to find it again)."""
+        return self.record(row)
+
+    def row_of_anchor(self, anchor: Any) -> int | None:
+        return self.row_of(anchor)
+
+    def row_of(self, record: Any) -> int | None:
+        """The row ``record`` has now (after a sort), or None if it is not known within ``ROW_BUDGET_MS``."""
+        if record is None or self._failed:
+            return None
+        try:
+            row = self._row_of(self.ctx.session, record, self.ROW_BUDGET_MS)
+        except AppError:
+            return None
+        return row if row is not None and 0 <= row < self._row_count else None
 
     def clear(self) -> None:
         """Show nothing and hold no records (when the casebook locks)."""

@@ -256,6 +256,7 @@ class LogScreen(QWidget):
         if not text or not self.ctx.is_unlocked:
             return None
         self._search_job += 1
+        self.table.use_default_order()  # a family's newest entry is found in the newest-first order
         job, flt = self._search_job, self.model.filter
         try:
             session = self.ctx.session
@@ -279,8 +280,13 @@ class LogScreen(QWidget):
         return None
 
     def _found_later(self, job: int, flt: EntryFilter, ref: str, row: int | None) -> None:
-        if job != self._search_job or flt != self.model.filter or not self.ctx.is_unlocked:
-            return  # typed on, or the list changed, meanwhile
+        if (
+            job != self._search_job
+            or flt != self.model.filter
+            or not self.model.is_default_order
+            or not self.ctx.is_unlocked
+        ):
+            return  # typed on, or the list changed or was sorted, meanwhile
         if row is None or row >= self.model.rowCount():
             self.problem.setText(f"No entries of {ref} in this list.")
             return
@@ -291,6 +297,7 @@ class LogScreen(QWidget):
         self.problem.clear()
         try:
             day = self.jump_date.date()
+            self.table.use_default_order()  # dates are found in the newest-first order
             row = self.model.row_of_date(day)
         except AppError as exc:
             self.problem.setText(plain_message(exc))

@@ -152,6 +152,7 @@ class ReferralsScreen(QWidget):
 
         self.table = _table("Referrals by status")
         self.table.setModel(self.model)
+        self.model.reload = self.load_board  # header clicks sort in SQL: the board is read again
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         for column, width in enumerate((105, 225, 90, 110, 260, 160, 160, 75, 90)):
             self.table.setColumnWidth(column, width)
@@ -324,7 +325,9 @@ class ReferralsScreen(QWidget):
         selected = self.selected_referral()
         session = self.ctx.session
         today = self.ctx.clock.today()
-        rows = referral_service.list_referrals(session, self.current_filter(), limit=MAX_ROWS)
+        rows = referral_service.list_referrals(
+            session, self.current_filter(), limit=MAX_ROWS, sort=self.model.order
+        )
         self.model.set_referrals(rows, today, nation=self.ctx.nation)
         self.table.clearSpans()
         for row in self.model.header_rows():

@@ -7,8 +7,10 @@ services refuse a practitioner too, whatever the screen shows.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+import logging
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QStackedWidget,
@@ -46,12 +49,16 @@ from setting_app.services import (
     support_log,
     transfer_keys,
 )
+from setting_app.services.session import Session
 from setting_app.storage.keyslots import PRODUCTION_KDF, KdfParams
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.screens.sensitive_items_tab import SensitiveItemsTab
 from setting_app.ui.screens.transfer_tab import choose_key_file_target, key_file_name
 from setting_app.ui.widgets.domain_chip import domain_icon
+from setting_app.ui.workers import report_error, run_in_background
+
+log = logging.getLogger(__name__)
 
 NATION_LABELS = {Nation.ENGLAND: "England", Nation.SCOTLAND: "Scotland"}
 
@@ -216,11 +223,20 @@ class StaffTab(_Tab):
     """Managers only: the accounts, switching them off or on, and adding one."""
 
     COLUMNS = ("Name", "Username", "Role", "Account")
+    #: A removal started by ``remove_selected`` has ended (True: the leaver is removed, keys changed).
+    removal_finished = Signal(bool)
 
     def __init__(self, ctx: AppContext, kdf_source) -> None:
         super().__init__(ctx)
         self._kdf = kdf_source
         self.users: list[StaffUser] = []
+        #: True while a removal's key rotation runs on a worker thread.
+        self.busy = False
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: no percentage to give
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Changing the casebook's key")
+        self.progress.hide()
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setAccessibleName("Staff accounts")
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
@@ -275,6 +291,7 @@ class StaffTab(_Tab):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
+        layout.addWidget(self.progress)
         layout.addWidget(add_heading)
         layout.addLayout(form)
         layout.addWidget(self.message)
@@ -329,22 +346,97 @@ class StaffTab(_Tab):
         return answer == QMessageBox.StandardButton.Yes
 
     def remove_selected(self) -> bool:
-        """Remove the selected leaver's key slot and rotate the data key; the app carries on unlocked."""
+        """Remove the selected leaver's key slot and rotate both keys on a worker thread (about a second
+        on a large casebook, longer on a slow disk), with a busy bar; the app carries on unlocked with the
+        new session. Returns whether the removal was started (``removal_finished`` tells how it ended)."""
         user = self.selected_user()
-        if user is None or not self.confirm_removal(user):
+        if user is None or self.busy or not self.confirm_removal(user):
             return False
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            result = key_rotation.remove_staff_member(self.ctx.session, user.username)
-        except AppError as error:
-            self.flag(error)
-            return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self.ctx.set_session(result.session)
-        self.say(f"{user.display_name} has been removed and the casebook's key has been changed.")
-        self.ctx.data_changed.emit("staff")
+        self._set_busy(True)
+        old = self.ctx.suspend("The casebook's key is being changed; try again in a moment.")
+        user_, setting, data_dir, clock = old.user, old.setting, old.data_dir, old.clock
+        key, manager_key = old.key_copies()
+        old.close()  # the worker replaces the casebook file: no connection of this thread may hold it
+        keep_key, keep_manager = bytearray(key), bytearray(manager_key)  # to reopen if it fails
+        username = user.username
+
+        def work() -> tuple:
+            session = Session(None, user_, setting, data_dir, clock, key)  # type: ignore[arg-type]
+            session.adopt_connection(manager_key)  # this thread's own connection, with the manager key
+            try:
+                result = key_rotation.remove_staff_member(session, username)
+            finally:
+                session.close()  # (already closed if the rotation got as far as the swap)
+            try:  # the new connection belongs to this thread: the UI thread opens its own
+                return result.session.key_copies()
+            finally:
+                result.session.close()
+
+        def reopen(data_key: bytearray, manager: bytearray) -> Session:
+            session = Session(None, user_, setting, data_dir, clock, data_key)  # type: ignore[arg-type]
+            session.adopt_connection(manager)
+            return session
+
+        def wipe() -> None:
+            keep_key[:] = bytes(len(keep_key))
+            keep_manager[:] = bytes(len(keep_manager))
+
+        def done(keys: tuple[bytearray, bytearray]) -> None:
+            wipe()
+            try:
+                session = reopen(*keys)
+            except AppError as error:
+                self._rotation_ended(None, error, user)
+                return
+            self._rotation_ended(session, None, user)
+
+        def failed(error: BaseException) -> None:
+            try:  # a refused or failed rotation leaves the casebook under its old keys
+                session = reopen(keep_key, keep_manager)
+            except AppError:
+                session = None
+            finally:
+                wipe()
+            if not isinstance(error, AppError):
+                self._rotation_ended(session, None, user, quiet=True)
+                report_error(error)
+                return
+            self._rotation_ended(session, error, user)
+
+        log.info("removing a leaver: rotating the keys on a worker thread")
+        run_in_background(work, done, failed)
         return True
+
+    def _rotation_ended(
+        self, session: Session | None, error: AppError | None, user: StaffUser, *, quiet: bool = False
+    ) -> None:
+        alive = shiboken6.isValid(self)
+        if session is not None and self.ctx.suspended:
+            self.ctx.set_session(session)
+        elif session is not None:  # the app was locked meanwhile: the new session is not wanted
+            session.close()
+        elif self.ctx.suspended:
+            self.ctx.set_session(None)  # nothing opens: the unlock form asks again
+        if not alive:
+            return
+        self._set_busy(False)
+        if error is not None:
+            self.flag(error)
+        elif not quiet:
+            self.say(f"{user.display_name} has been removed and the casebook's key has been changed.")
+        if self.ctx.is_unlocked:
+            self.ctx.data_changed.emit("staff")
+        self.removal_finished.emit(error is None and not quiet)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.progress.setVisible(busy)
+        for widget in (self.table, self.toggle_button, self.remove_button, self.add_button):
+            widget.setEnabled(not busy)
+        if busy:
+            self.say("Changing the casebook's key… (everything else waits until it is done)")
+        else:
+            self._selection_changed()
 
     def toggle_selected(self) -> None:
         user = self.selected_user()

@@ -9,7 +9,10 @@ of the casebook (8.8 s for one key on the ten-year demo). ``ListView`` tames the
 - typing in the list goes to the screen's own search box (``route_typing_to``) or to a function
   answering with an indexed query (``search_with``); without either, typing is ignored on a windowed
   list and searches only a small in-memory one (at most ``IN_MEMORY_SEARCH_LIMIT`` rows);
-- header clicks do not sort (the lists come in the order their query gives) and select nothing;
+- header clicks sort in SQL on a list whose model names its sortable columns (``SORTABLE``: a
+  whitelist, each with an index), keep the current row where it can be found quickly, and show the
+  sort indicator; on other columns and lists they do nothing (the list keeps its query's order) and
+  never select a whole column;
 - column sizing only measures the rows on screen;
 - select-all selects nothing on a windowed list, and Copy puts the current row's text (one row) on
   the clipboard.
@@ -17,9 +20,10 @@ of the casebook (8.8 s for one key on the ten-year demo). ``ListView`` tames the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QElapsedTimer, Qt
+from PySide6.QtCore import QElapsedTimer, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QLineEdit, QTableView, QWidget
 
@@ -36,6 +40,9 @@ def is_windowed(model: object) -> bool:
 class ListView(QTableView):
     """A ``QTableView`` that keeps every action bounded (see the module's docstring)."""
 
+    #: A header click sorted the list (column, order).
+    sorted = Signal(int, Qt.SortOrder)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._typed = ""
@@ -44,9 +51,12 @@ class ListView(QTableView):
         self._search: Callable[[str], int | None] | None = None
         #: What typing last did (for tests and the benchmark): "routed", "found", "not found", "ignored".
         self.last_search = ""
-        self.setSortingEnabled(False)
+        #: How long the last header-click sort took on the UI thread, in ms (for tests and the benchmark).
+        self.last_sort_ms = 0.0
+        self.setSortingEnabled(False)  # Qt's own sorting would ask the model to sort itself in memory
         for header in (self.horizontalHeader(), self.verticalHeader()):
             tame_header(header)
+        self.horizontalHeader().sectionClicked.connect(self._header_clicked)
 
     # --- configuration ---------------------------------------------------------------------------
 
@@ -61,6 +71,72 @@ class ListView(QTableView):
     def setHorizontalHeader(self, header: QHeaderView) -> None:  # noqa: N802 (Qt's name)
         super().setHorizontalHeader(header)
         tame_header(header)
+        header.sectionClicked.connect(self._header_clicked)
+        self._show_sort()
+
+    def setModel(self, model) -> None:  # noqa: N802
+        super().setModel(model)
+        self._show_sort()
+
+    # --- sorting (in SQL, by the model) ----------------------------------------------------------
+
+    def sortable_columns(self) -> frozenset[int]:
+        return frozenset(getattr(self.model(), "SORTABLE", {}) or ())
+
+    def sort_by(self, column: int, order: Qt.SortOrder) -> bool:
+        """Sort by ``column`` as a header click would, keeping the current row if it can be found
+        within the model's ``ROW_BUDGET_MS`` (else going to the top). False if it cannot sort by it."""
+        model = self.model()
+        if column not in self.sortable_columns():
+            self._show_sort()
+            return False
+        started = time.perf_counter()
+        current = self.currentIndex()
+        anchor = model.sort_anchor(current.row()) if current.isValid() else None
+        column_now = max(current.column(), 0)
+        model.sort(column, order)
+        self._show_sort()
+        row = model.row_of_anchor(anchor) if anchor is not None else None
+        if row is None:
+            self.scrollToTop()
+        else:
+            index = model.index(row, column_now)
+            self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+            self.setCurrentIndex(index)
+            self.selectRow(row)
+        self.last_sort_ms = (time.perf_counter() - started) * 1000
+        self.sorted.emit(column, order)
+        return True
+
+    def use_default_order(self) -> None:
+        """Back to the list's own order (before a jump that only that order answers, such as a date)."""
+        model = self.model()
+        default = getattr(model, "DEFAULT_SORT", None)
+        if default is not None and not model.is_default_order:
+            self.sort_by(*default)
+
+    def _header_clicked(self, column: int) -> None:
+        model = self.model()
+        if column not in self.sortable_columns():
+            self._show_sort()  # undo the indicator Qt moved on the click
+            return
+        now = model.sort_indicator
+        if now is not None and now[0] == column:
+            descending = now[1] == Qt.SortOrder.AscendingOrder  # the same column again: the other way
+        else:
+            descending = column in model.FIRST_DESCENDING
+        self.sort_by(column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+
+    def _show_sort(self) -> None:
+        header = self.horizontalHeader()
+        model = self.model()
+        indicator = getattr(model, "sort_indicator", None) if self.sortable_columns() else None
+        header.setSectionsClickable(indicator is not None)
+        header.setSortIndicatorShown(indicator is not None)
+        if indicator is not None:
+            header.blockSignals(True)  # nothing listens for Qt's own sorting; keep it that way
+            header.setSortIndicator(*indicator)
+            header.blockSignals(False)
 
     def setVerticalHeader(self, header: QHeaderView) -> None:  # noqa: N802
         super().setVerticalHeader(header)
