@@ -218,8 +218,9 @@ def _command_line_hint(exc: AppError) -> str:
     return ""
 
 
-#: Options naming where a command writes: none of them may point into the casebook's own folder.
-OUTPUT_OPTIONS = ("out", "out_dir", "save_mapping", "screenshots")
+#: Options naming where a command writes (``--review FILE`` writes FILE when it is new): none of them
+#: may point into the casebook's own folder.
+OUTPUT_OPTIONS = ("out", "out_dir", "save_mapping", "screenshots", "review", "problems")
 
 
 def _refuse_outputs_in_data_dir(ctx: CliContext, args: argparse.Namespace) -> None:
@@ -229,6 +230,8 @@ def _refuse_outputs_in_data_dir(ctx: CliContext, args: argparse.Namespace) -> No
 
     for name in OUTPUT_OPTIONS:
         value = getattr(args, name, None)
+        if name == "review" and not isinstance(value, Path):
+            continue  # ``agreement add --review`` is a date, not a file
         if value and inside_folder(Path(value), ctx.data_dir):
             raise AppError(
                 f"{value} is in the casebook's own folder ({ctx.data_dir}): save it somewhere else. "
