@@ -238,3 +238,28 @@ def test_a_zip_bomb_in_place_of_a_backup_is_refused_before_extracting(
     assert bomb.stat().st_size < 1024 * 1024
     result = casebook("restore", "--check-only", "--from", str(bomb))
     assert result.code == 1 and "bomb.fslbackup is damaged" in result.err
+
+
+@pytest.mark.parametrize("where", ["second_page", "middle", "last_page"])
+def test_a_damaged_casebook_is_not_backed_up_over_the_good_backups(
+    casebook: CliRunner, tmp_path: Path, where: str
+) -> None:
+    """A backup of damaged pages cannot be restored: none is written, and the log of backups keeps
+    naming the last good one (it was recorded as the newest, and damage advice then pointed at it)."""
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    good = backups / "good.fslbackup"
+    assert casebook("backup", "--out", str(good)).code == 0
+    log_before = (casebook.data_dir / "casebook.backups").read_bytes()
+    db = casebook.data_dir / "casebook.db"
+    size = db.stat().st_size
+    _flip(db, {"second_page": 4096 + 40, "middle": size // 2, "last_page": size - 100}[where])
+    result = casebook("backup", "--out", str(backups))
+    assert result.code == 1
+    assert GENERIC not in result.err
+    assert "damaged" in result.err and "good.fslbackup" in result.err, result.err
+    assert sorted(p.name for p in backups.iterdir()) == ["good.fslbackup"]
+    assert (casebook.data_dir / "casebook.backups").read_bytes() == log_before
+    same_name = casebook("backup", "--out", str(good))  # a scheduled backup to one fixed name
+    assert same_name.code == 1 and GENERIC not in same_name.err
+    assert casebook("restore", "--check-only", "--from", str(good)).code == 0  # still the good one
