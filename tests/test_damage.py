@@ -263,3 +263,24 @@ def test_a_damaged_casebook_is_not_backed_up_over_the_good_backups(
     same_name = casebook("backup", "--out", str(good))  # a scheduled backup to one fixed name
     assert same_name.code == 1 and GENERIC not in same_name.err
     assert casebook("restore", "--check-only", "--from", str(good)).code == 0  # still the good one
+
+
+def test_a_write_after_damaged_pages_were_met_names_the_damage(casebook: CliRunner) -> None:
+    """SQLCipher makes a connection read-only once a page fails its HMAC: the next write's 'attempt to
+    write a readonly database' is that damage (the file itself is writable), not a bug."""
+    from setting_app.domain.errors import CasebookDamaged
+    from setting_app.services import casebook as casebook_service
+    from setting_app.storage.database import integrity_problems
+    from setting_app.storage.unit_of_work import unit_of_work
+    from tests.conftest import PASSPHRASE
+
+    db = casebook.data_dir / "casebook.db"
+    _flip(db, db.stat().st_size // 2)
+    session = casebook_service.unlock(casebook.data_dir, "manager", PASSPHRASE, clock=casebook.clock)
+    try:
+        assert integrity_problems(session.conn)  # meets the damaged page
+        with pytest.raises(CasebookDamaged, match="damaged") as caught, unit_of_work(session.conn):
+            session.conn.execute("SELECT 1")
+        assert "restore" in str(caught.value)
+    finally:
+        session.close()
