@@ -261,3 +261,11 @@ def test_an_unlock_attempts_file_that_is_not_a_small_file_does_not_hang_unlock(
     else:
         assert "FAM-0001" in result["out"]
     assert report["peak_mb"] < LIMIT_MB
+
+
+def test_a_device_given_to_services_import_is_called_a_device(ready: CliRunner, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    for path, words in (("/dev/zero", "is a device"), (str(fifo), "is a pipe")):
+        result = ready("services", "import", path)
+        assert result.code == 1 and words in result.err and "There is no file" not in result.err, result.err

@@ -783,6 +783,10 @@ def parse_directory(path: Path) -> ParsedDirectory:
                 raise ImportRejected(f"{path} holds no services.csv and no single JSON file to import.")
             path = json_files[0]
     if not path.is_file():
+        try:  # a device, FIFO or missing name, said as it is
+            check_regular_file(path)
+        except InputRefused as exc:
+            raise ImportRejected(str(exc)) from None
         raise ImportRejected(f"There is no file {path}.")
     if path.suffix.lower() == ".csv":
         if path.name.lower() != "services.csv":
