@@ -38,6 +38,7 @@ ENVIRONMENT_HELP = f"""environment variables:
   {PASSPHRASE_ENV}      your passphrase, for scripts (otherwise asked for without echo)
   {NEW_PASSPHRASE_ENV}  the new passphrase for 'users add', 'users passwd' and 'recover'
   {RECOVERY_CODE_ENV}   the recovery code for 'recover'
+  SETTING_APP_BACKUP_PASSPHRASE  for 'restore': your passphrase when the backup was made, if it changed
   {DATA_DIR_ENV}        the data folder (instead of --data-dir)
   {USER_ENV}            your staff username (instead of --user)
   XDG_DATA_HOME / LOCALAPPDATA  where the default data folder is (Linux / Windows)
