@@ -38,6 +38,7 @@ ENVIRONMENT_HELP = f"""environment variables:
   {PASSPHRASE_ENV}      your passphrase, for scripts (otherwise asked for without echo)
   {NEW_PASSPHRASE_ENV}  the new passphrase for 'users add', 'users passwd' and 'recover'
   {RECOVERY_CODE_ENV}   the recovery code for 'recover'
+  SETTING_APP_BACKUP_PASSPHRASE  for 'restore': your passphrase when the backup was made, if it changed
   {DATA_DIR_ENV}        the data folder (instead of --data-dir)
   {USER_ENV}            your staff username (instead of --user)
   XDG_DATA_HOME / LOCALAPPDATA  where the default data folder is (Linux / Windows)
@@ -218,8 +219,9 @@ def _command_line_hint(exc: AppError) -> str:
     return ""
 
 
-#: Options naming where a command writes: none of them may point into the casebook's own folder.
-OUTPUT_OPTIONS = ("out", "out_dir", "save_mapping", "screenshots")
+#: Options naming where a command writes (``--review FILE`` writes FILE when it is new): none of them
+#: may point into the casebook's own folder.
+OUTPUT_OPTIONS = ("out", "out_dir", "save_mapping", "screenshots", "review", "problems")
 
 
 def _refuse_outputs_in_data_dir(ctx: CliContext, args: argparse.Namespace) -> None:
@@ -229,6 +231,8 @@ def _refuse_outputs_in_data_dir(ctx: CliContext, args: argparse.Namespace) -> No
 
     for name in OUTPUT_OPTIONS:
         value = getattr(args, name, None)
+        if name == "review" and not isinstance(value, Path):
+            continue  # ``agreement add --review`` is a date, not a file
         if value and inside_folder(Path(value), ctx.data_dir):
             raise AppError(
                 f"{value} is in the casebook's own folder ({ctx.data_dir}): save it somewhere else. "

@@ -112,3 +112,50 @@ def test_monthly_json_on_the_terminal_is_valid_json_and_safe(cb: CliRunner) -> N
     assert result.code == 0, result.err
     json.loads(result.out)
     assert not UNSAFE.search(result.out)
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://evil.example","Open")', "+1+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+)
+def test_no_cell_of_an_la_return_csv_starts_a_spreadsheet_formula(
+    cli: CliRunner, tmp_path, name: str
+) -> None:
+    """The setting's name is typed at ``init`` and published in every table of the return, which the
+    authority opens in a spreadsheet: a cell starting ``= + - @`` would run as a formula there."""
+    assert cli("init", f"--setting-name={name}", "--urn", "EY123456", "--nation", "england",
+               "--la-code", "E09000019", "--manager", "manager", user=None).code == 0  # fmt: skip
+    out = tmp_path / "return"
+    result = cli("export", "la", "--period", "2026-10", "--out", str(out))
+    assert result.code == 0, result.err
+    import csv
+
+    cells = []
+    for table in sorted(out.glob("*.csv")):
+        with table.open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                cells.extend(row)
+    assert any(name in cell for cell in cells)  # still published, made inert
+    formulas = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(c)]
+    assert not formulas, formulas[:3]
+    assert cli("la", "verify", str(out)).code == 0
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review of issue 18: zero-width spaces and the implicit direction marks (U+200B, U+200E, "
+    "U+200F, U+061C, U+2060, U+FEFF) pass into names and the setting's name unchanged: two families can "
+    "look identical on screen, in PDFs and in the LA return; only the bidi embeddings/overrides/isolates "
+    "are refused. ZWJ/ZWNJ must stay allowed (emoji, Persian and Indic names), so this needs a decision.",
+)
+@pytest.mark.parametrize("char", ["\u200b", "\u200f", "\u2060", "\ufeff"])
+def test_invisible_characters_are_refused_in_names(cb: CliRunner, char: str) -> None:
+    result = cb("family", "add", "--carer", f"Amy{char} Example")
+    assert result.code == 1 and "carer name" in result.err

@@ -238,3 +238,49 @@ def test_a_zip_bomb_in_place_of_a_backup_is_refused_before_extracting(
     assert bomb.stat().st_size < 1024 * 1024
     result = casebook("restore", "--check-only", "--from", str(bomb))
     assert result.code == 1 and "bomb.fslbackup is damaged" in result.err
+
+
+@pytest.mark.parametrize("where", ["second_page", "middle", "last_page"])
+def test_a_damaged_casebook_is_not_backed_up_over_the_good_backups(
+    casebook: CliRunner, tmp_path: Path, where: str
+) -> None:
+    """A backup of damaged pages cannot be restored: none is written, and the log of backups keeps
+    naming the last good one (it was recorded as the newest, and damage advice then pointed at it)."""
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    good = backups / "good.fslbackup"
+    assert casebook("backup", "--out", str(good)).code == 0
+    log_before = (casebook.data_dir / "casebook.backups").read_bytes()
+    db = casebook.data_dir / "casebook.db"
+    size = db.stat().st_size
+    _flip(db, {"second_page": 4096 + 40, "middle": size // 2, "last_page": size - 100}[where])
+    result = casebook("backup", "--out", str(backups))
+    assert result.code == 1
+    assert GENERIC not in result.err
+    assert "damaged" in result.err and "good.fslbackup" in result.err, result.err
+    assert sorted(p.name for p in backups.iterdir()) == ["good.fslbackup"]
+    assert (casebook.data_dir / "casebook.backups").read_bytes() == log_before
+    same_name = casebook("backup", "--out", str(good))  # a scheduled backup to one fixed name
+    assert same_name.code == 1 and GENERIC not in same_name.err
+    assert casebook("restore", "--check-only", "--from", str(good)).code == 0  # still the good one
+
+
+def test_a_write_after_damaged_pages_were_met_names_the_damage(casebook: CliRunner) -> None:
+    """SQLCipher makes a connection read-only once a page fails its HMAC: the next write's 'attempt to
+    write a readonly database' is that damage (the file itself is writable), not a bug."""
+    from setting_app.domain.errors import CasebookDamaged
+    from setting_app.services import casebook as casebook_service
+    from setting_app.storage.database import integrity_problems
+    from setting_app.storage.unit_of_work import unit_of_work
+    from tests.conftest import PASSPHRASE
+
+    db = casebook.data_dir / "casebook.db"
+    _flip(db, db.stat().st_size // 2)
+    session = casebook_service.unlock(casebook.data_dir, "manager", PASSPHRASE, clock=casebook.clock)
+    try:
+        assert integrity_problems(session.conn)  # meets the damaged page
+        with pytest.raises(CasebookDamaged, match="damaged") as caught, unit_of_work(session.conn):
+            session.conn.execute("SELECT 1")
+        assert "restore" in str(caught.value)
+    finally:
+        session.close()

@@ -108,6 +108,7 @@ def test_the_corpus_covers_every_kind_of_file() -> None:
     kinds = {p.name.split("__")[0] for p in CORPUS.iterdir()}
     assert kinds >= {
         "record", "csv", "mapping", "transfer", "transferkey", "lapubkey", "slots", "backup", "lareturn", "selfeval",
+        "agreements", "services", "review",
     }  # fmt: skip
 
 
@@ -131,6 +132,20 @@ def _command(world: World, kind: str, path: Path, scratch: Path) -> tuple[CliRun
         return world.receiver, ["restore", "--check-only", "--from", str(path)]
     if kind == "selfeval":
         return world.sender, ["selfeval", "record", "--from", str(path)]
+    if kind == "agreements":
+        return world.sender, ["agreement", "import", str(path)]
+    if kind == "services":
+        return world.sender, ["services", "import", str(path)]
+    if kind == "review":
+        return world.sender, [
+            "family",
+            "summary",
+            "FAM-0042",
+            "--review",
+            str(path),
+            "--out",
+            str(scratch / "s.pdf"),
+        ]
     if kind == "lareturn":
         copy = scratch / "return"
         shutil.copytree(world.la_return, copy)
@@ -150,6 +165,8 @@ def test_each_damaged_file_gets_one_plain_line_and_changes_nothing(
     before = _state(cli)
     result = cli(*args)
     _assert_one_plain_line(result, path.name, listed=kind in ("csv", "mapping"))
+    if kind == "review":  # the review file itself was read and refused, not the family
+        assert "No document was written" in result.err, result.err
     assert _state(cli) == before
     assert not (tmp_path / "x.transfer").exists()
 

@@ -203,3 +203,69 @@ def test_the_largest_csv_accepted_is_read_within_500_mb(ready: CliRunner, tmp_pa
     (result,) = report["results"]
     assert result["code"] in (0, 1) and "something went wrong" not in result["err"], result["err"][-500:]
     assert report["peak_mb"] < LIMIT_MB, report["peak_mb"]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_review_file_that_is_a_device_or_fifo_is_refused_within_500_mb(
+    ready: CliRunner, tmp_path: Path
+) -> None:
+    """``family summary --review`` and ``subject-access --review`` read an existing review file."""
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    base = ["--data-dir", str(ready.data_dir), "--user", "manager"]
+    commands = []
+    for review in ("/dev/zero", str(fifo), str(zero)):
+        commands.append(
+            [*base, "family", "summary", "FAM-0001", "--review", review, "--out", str(tmp_path / "s.pdf")]
+        )
+        commands.append(
+            [*base, "subject-access", "FAM-0001", "--review", review, "--out-dir", str(tmp_path / "sa")]
+        )
+    report = _run(commands, per_command=10)
+    for result in report["results"]:
+        assert result["code"] == 1, result
+        assert "something went wrong" not in result["err"], result
+        assert "No document was written" in result["err"], result
+    assert report["peak_mb"] < LIMIT_MB
+    assert not (tmp_path / "s.pdf").exists() and not (tmp_path / "sa").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize("kind", ["dev_zero", "fifo", "huge", "folder"])
+def test_an_unlock_attempts_file_that_is_not_a_small_file_does_not_hang_unlock(
+    ready: CliRunner, kind: str
+) -> None:
+    """The throttle's record beside the casebook is read with a bound, like the key file."""
+    record = ready.data_dir / "casebook.unlock-attempts"
+    record.unlink(missing_ok=True)
+    if kind == "dev_zero":
+        record.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(record)
+    elif kind == "huge":
+        with record.open("wb") as handle:
+            handle.truncate(4 * 1024 * 1024 * 1024)  # sparse: 4 GB of zeros, no disk used
+    else:
+        record.mkdir()
+    report = _run(
+        [["--data-dir", str(ready.data_dir), "--user", "manager", "family", "list"]], per_command=10
+    )
+    (result,) = report["results"]
+    assert result["code"] != "hung", result
+    assert "something went wrong" not in result["err"], result
+    if result["code"]:  # named, or treated as a damaged record: the free attempts count as used
+        assert result["err"].count("\n") == 1, result
+        assert "casebook.unlock-attempts" in result["err"] or "Wait 1 second" in result["err"], result
+    else:
+        assert "FAM-0001" in result["out"]
+    assert report["peak_mb"] < LIMIT_MB
+
+
+def test_a_device_given_to_services_import_is_called_a_device(ready: CliRunner, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    for path, words in (("/dev/zero", "is a device"), (str(fifo), "is a pipe")):
+        result = ready("services", "import", path)
+        assert result.code == 1 and words in result.err and "There is no file" not in result.err, result.err

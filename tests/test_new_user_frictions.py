@@ -50,6 +50,14 @@ def test_help_lists_the_passphrase_variables() -> None:
         assert name in text
 
 
+def test_help_lists_every_passphrase_variable_the_code_reads() -> None:
+    """Found in the code, not listed by hand: ``SETTING_APP_BACKUP_PASSPHRASE`` (restore) was missing."""
+    text = build_parser().format_help()
+    secrets = {n for n in _environment_variables() if "PASSPHRASE" in n or "CODE" in n}
+    assert "SETTING_APP_BACKUP_PASSPHRASE" in secrets
+    assert not sorted(n for n in secrets if n not in text)
+
+
 def test_users_add_without_a_new_passphrase_names_the_variable(cb: CliRunner, monkeypatch) -> None:
     monkeypatch.delenv("SETTING_APP_NEW_PASSPHRASE", raising=False)
     result = cb("users", "add", "sam", "--role", "practitioner")

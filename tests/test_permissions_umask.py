@@ -12,6 +12,7 @@ import pytest
 
 from setting_app import cli as cli_module
 from tests.conftest import CliRunner, posix_only
+from tests.test_agreements_cli import ADD as ADD_AGREEMENT
 from tests.test_csv_import import TIDY
 
 pytestmark = posix_only(reason="the umask and POSIX permission bits (Windows: the folder's access list)")
@@ -120,3 +121,44 @@ def test_la_keygen_into_a_folder_that_refuses_writes_is_a_plain_message(cli: Cli
     result = cli("la", "keygen", "--out", "/proc/setting-app-keys")
     assert result.code == 1
     assert "something went wrong" not in result.err and "could not be written" in result.err
+
+
+@pytest.mark.parametrize("how", ["direct", "dotdot", "symlink"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("family", "summary", "FAM-0001", "--review", "{data}/review.json"),
+        ("subject-access", "FAM-0001", "--review", "{data}/sa-review.json"),
+    ],
+)
+def test_a_review_file_is_not_written_into_the_casebook_folder(
+    cli: CliRunner, tmp_path: Path, args: tuple[str, ...], how: str
+) -> None:
+    """``--review FILE`` writes FILE when it does not exist yet: the same rule as ``--out``."""
+    assert cli.init().code == 0
+    assert cli("family", "add", "--carer", "Amy Example", "--child", "Bo:2023-01-01").code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if how == "direct":
+        data = str(cli.data_dir)
+    elif how == "dotdot":
+        data = f"{elsewhere}/../{cli.data_dir.relative_to(tmp_path)}"
+    else:
+        (elsewhere / "link").symlink_to(cli.data_dir)
+        data = str(elsewhere / "link")
+    before = sorted(p.name for p in cli.data_dir.iterdir())
+    result = cli(*(a.replace("{data}", data) for a in args))
+    assert result.code == 1, result.out
+    assert "casebook's own folder" in result.err
+    assert sorted(p.name for p in cli.data_dir.iterdir()) == before
+
+
+def test_a_review_date_is_not_taken_for_a_file_in_the_casebook_folder(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``agreement add --review`` is a date: run from inside the casebook's folder it is still one."""
+    assert cli.init().code == 0
+    monkeypatch.chdir(cli.data_dir)
+    result = cli(*ADD_AGREEMENT)
+    assert "casebook's own folder" not in result.err
+    assert result.code == 0, result.err

@@ -16,7 +16,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "restore", help="check a backup fully, then put it in place of the casebook (the old one is kept)"
     )
-    p.add_argument("--from", dest="source", type=path_arg, required=True, help="the backup file")
+    p.add_argument(
+        "--from",
+        dest="source",
+        type=path_arg,
+        required=True,
+        help="the backup file (if your passphrase changed since it was made, set "
+        "SETTING_APP_BACKUP_PASSPHRASE to the one you had then)",
+    )
     p.add_argument("--check-only", action="store_true", help="check the backup without restoring it")
     p.set_defaults(handler=cmd_restore)
 

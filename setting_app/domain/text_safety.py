@@ -59,3 +59,16 @@ def for_terminal(text: object) -> str:
     if _UNSAFE.search(value) is None:
         return value
     return _UNSAFE.sub(lambda m: _visible(m.group(0)), value)
+
+
+#: What a spreadsheet reads as the start of a formula (tab and carriage return too, per OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def for_spreadsheet(value: object) -> object:
+    """A CSV cell that a spreadsheet cannot run: text starting ``= + - @`` (or tab, carriage return,
+    or their full-width forms) gets a leading apostrophe; numbers and everything else are unchanged."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START) or _NUMBER.fullmatch(value):
+        return value
+    return "'" + value

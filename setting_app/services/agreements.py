@@ -214,6 +214,8 @@ def read_import_file(path: Path) -> object:
         ) from None
     except RecursionError:
         raise ImportRejected(f"{path} is nested too deeply to be agreements. Nothing was imported.") from None
+    except ValueError as exc:  # a number too long to read (Python's 4,300-digit limit)
+        raise ImportRejected(f"{path} is not valid JSON ({exc}). Nothing was imported.") from None
 
 
 class _RepeatedKey(ValueError):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from setting_app import __version__
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
-from setting_app.domain.errors import AppError
+from setting_app.domain.errors import AppError, CasebookDamaged
 from setting_app.services import audit
 from setting_app.services.session import Session
 from setting_app.storage import audit_repo, keyslots, manager_vault, migrations, setting_repo, staff_repo
@@ -36,6 +36,7 @@ from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME, CasebookPath
 from setting_app.storage.database import (
     DatabaseError,
     copy_database,
+    damage_message,
     integrity_problems,
     open_database,
     probe_schema_version,
@@ -82,6 +83,25 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _refuse_damaged_snapshot(session: Session, snapshot: Path) -> None:
+    """A copy of damaged pages could never be restored: no backup is written or recorded (a scheduled
+    backup to one fixed name would otherwise replace the last good one), and the damage is named with
+    the backup to restore."""
+    try:
+        conn = open_database(snapshot, session.data_key())
+        try:
+            problems = integrity_problems(conn)
+        finally:
+            conn.close()
+    except DatabaseError as exc:
+        problems = [getattr(exc, "detail", None) or str(exc)]
+    if problems:
+        raise CasebookDamaged(
+            f"No backup was written: {damage_message(session.paths.db, problems[0])} Your earlier backups "
+            "are kept as they were."
+        )
+
+
 def make_backup(session: Session, out: Path) -> BackupInfo:
     """Write a backup to ``out`` (the only place anything is written, apart from a temp file beside it)."""
     session.require_manager("make backups")
@@ -112,6 +132,7 @@ def make_backup(session: Session, out: Path) -> BackupInfo:
     try:
         snapshot = work / DB_NAME
         copy_database(session.conn, snapshot, session.data_key())
+        _refuse_damaged_snapshot(session, snapshot)
         shutil.copyfile(session.paths.slots, work / SLOTS_NAME)
         version = probe_schema_version(snapshot, session.data_key())
         manifest = {

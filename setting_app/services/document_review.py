@@ -41,6 +41,7 @@ from setting_app.domain.sensitivity import (
 from setting_app.services import audit, support_log
 from setting_app.services.session import Session
 from setting_app.storage import entry_repo, family_repo, referral_repo, setting_repo, sharing_repo
+from setting_app.storage.bounded_read import InputRefused, check_regular_file, read_text
 from setting_app.storage.fsutil import atomic_write
 from setting_app.storage.rows import from_datetime
 from setting_app.storage.sharing_repo import SharingFilter
@@ -530,12 +531,19 @@ def read_review(path: Path, assessment: Assessment) -> Choices:
     name = path.name
     nothing = "No document was written."
     try:
-        if path.stat().st_size > MAX_REVIEW_BYTES:
+        # Bounded, and a folder, FIFO or device (``/dev/zero``) is refused before a byte is read.
+        if check_regular_file(path, "review file").st_size > MAX_REVIEW_BYTES:
             raise ReviewRefused(f"{name} is too large to be a review file. {nothing}")
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, MAX_REVIEW_BYTES, "review file"))
+    except InputRefused as exc:
+        raise ReviewRefused(f"{exc} {nothing}") from None
     except OSError as exc:
         raise ReviewRefused(f"Could not read {name}: {exc.strerror or exc}. {nothing}") from None
-    except (ValueError, UnicodeDecodeError):
+    except RecursionError:
+        raise ReviewRefused(
+            f"{name} is not a review file (its JSON is nested too deeply). {nothing}"
+        ) from None
+    except ValueError:
         raise ReviewRefused(f"{name} is not a review file (it is not JSON). {nothing}") from None
     return parse_review(data, assessment, name=name)
 

@@ -598,8 +598,8 @@ def _package_resources(descriptor: Path) -> dict[str, Path]:
     """The CSV files a ``datapackage.json`` lists, by resource name and by file stem; only files inside
     the package's own folder."""
     try:
-        data = json.loads(descriptor.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, OSError):
+        data = json.loads(read_text(descriptor, MAX_IMPORT_BYTES, encoding="utf-8-sig"))
+    except (InputRefused, UnicodeDecodeError, ValueError, RecursionError, OSError):
         raise ImportRejected(f"{descriptor.name} is not a readable data package descriptor.") from None
     folder = descriptor.parent.resolve()
     found: dict[str, Path] = {}
@@ -783,6 +783,10 @@ def parse_directory(path: Path) -> ParsedDirectory:
                 raise ImportRejected(f"{path} holds no services.csv and no single JSON file to import.")
             path = json_files[0]
     if not path.is_file():
+        try:  # a device, FIFO or missing name, said as it is
+            check_regular_file(path)
+        except InputRefused as exc:
+            raise ImportRejected(str(exc)) from None
         raise ImportRejected(f"There is no file {path}.")
     if path.suffix.lower() == ".csv":
         if path.name.lower() != "services.csv":
@@ -804,6 +808,8 @@ def parse_directory(path: Path) -> ParsedDirectory:
         raise ImportRejected(
             f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
+    except ValueError as exc:  # a number too long to read (Python's 4,300-digit limit)
+        raise ImportRejected(f"{path.name} is not valid JSON ({exc}).") from None
     if _is_package_descriptor(data):
         resources = _package_resources(path)
         if (

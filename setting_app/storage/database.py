@@ -94,11 +94,22 @@ def damage_message(path: Path | None, detail: str = "") -> str:
     return f"{name} is damaged{found}. {advice}"
 
 
+def _made_read_only_by_damage(conn: Connection | None, exc: BaseException) -> bool:
+    """SQLCipher turns a connection read-only once a page fails its HMAC check: a later write then fails
+    with "attempt to write a readonly database" although the file itself can be written."""
+    if not isinstance(exc, OperationalError) or "readonly database" not in str(exc).lower():
+        return False
+    path = getattr(conn, "casebook_path", None)
+    return path is not None and os.access(path, os.W_OK) and os.access(Path(path).parent, os.W_OK)
+
+
 def _convert(conn: Connection | None, exc: OperationalError | DatabaseError) -> Exception | None:
     if isinstance(exc, OperationalError) and _is_write_failure(exc):
         return WriteFailed()
     if not isinstance(exc, CasebookDamaged) and is_damage(exc):
         return DamageFound(getattr(conn, "casebook_path", None), str(exc))
+    if _made_read_only_by_damage(conn, exc):
+        return DamageFound(getattr(conn, "casebook_path", None), "a page failed its check earlier")
     return None
 
 

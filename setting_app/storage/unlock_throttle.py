@@ -29,12 +29,14 @@ from typing import NamedTuple
 
 from setting_app.domain.clock import Clock
 from setting_app.domain.errors import UnlockError
+from setting_app.storage.bounded_read import InputRefused, read_text
 from setting_app.storage.fsutil import O_BINARY, atomic_write, private_umask
 
 THROTTLE_NAME = "casebook.unlock-attempts"
 LOCK_SUFFIX = ".lock"
 FREE_ATTEMPTS = 3
 MAX_DELAY_SECONDS = 300
+_RECORD_LIMIT = 4096  # a few counts and a time
 
 
 class UnlockThrottled(UnlockError):
@@ -125,7 +127,8 @@ class UnlockThrottle:
     def _read(self) -> Record:
         """Call with the lock held."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            # Bounded, and a FIFO, device or folder put in its place is refused unread (never a hang).
+            data = json.loads(read_text(self.path, _RECORD_LIMIT, THROTTLE_NAME))
             record = Record(
                 int(data["failures"]),
                 int(data.get("refused", 0)),
@@ -134,9 +137,18 @@ class UnlockThrottle:
             if not 0 <= record.refused <= record.failures or record.last_failure_at.tzinfo is None:
                 raise ValueError("impossible counts")
             return record
-        except FileNotFoundError:
-            return Record()
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        except InputRefused as exc:
+            if not self.path.exists() and not self.path.is_symlink():
+                return Record()
+            if self.path.is_dir() and not self.path.is_symlink():
+                raise UnlockError(
+                    f"{THROTTLE_NAME} beside the casebook is a folder, not the app's own file: move it "
+                    "away and try again."
+                ) from exc
+            record = Record(FREE_ATTEMPTS, 0, self.clock.now())
+            self._write(record)  # replaces the FIFO, device link or huge file with a fresh record
+            return record
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, RecursionError):
             # A damaged record must not become a way round the wait, nor a lock-out: start a fresh
             # record as if the free attempts were used just now.
             record = Record(FREE_ATTEMPTS, 0, self.clock.now())

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSize, QThreadPool
+from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QSize, QThreadPool
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
 from setting_app.domain.clock import SYSTEM_CLOCK, Clock
@@ -21,7 +21,7 @@ from setting_app.domain.errors import AppError
 from setting_app.services import casebook
 from setting_app.storage import family_repo
 from setting_app.storage.family_repo import FamilyFilter
-from setting_app.storage.fsutil import make_private_dirs
+from setting_app.storage.fsutil import make_private_dirs, write_private_file
 
 from setting_app.ui.context import AppContext
 from setting_app.ui.dialogs.first_run_wizard import FirstRunWizard
@@ -79,8 +79,16 @@ def tab_slug(label: str) -> str:
 
 def _save(widget: QWidget, path: Path) -> Path:
     settle()
-    if not widget.grab().save(str(path), "PNG"):
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not widget.grab().save(buffer, "PNG"):
         raise AppError(f"Could not save the screenshot {path}.")
+    buffer.close()
+    try:  # owner-only whatever the umask: a screenshot shows families' names
+        write_private_file(path, bytes(data.data()))
+    except OSError as exc:
+        raise AppError(f"Could not save the screenshot {path}: {exc.strerror or exc}.") from None
     return path
 
 

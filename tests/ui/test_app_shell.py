@@ -323,3 +323,31 @@ def test_screenshot_tab_names_are_stable_words() -> None:
     assert tab_slug("Self-e&valuation") == "self-evaluation"
     assert tab_slug("&Local authority export") == "local-authority-export"
     assert tab_slug("&&") == "tab"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_a_screenshot_is_owner_only_whatever_the_umask(qtbot, tmp_path) -> None:
+    """Screenshots show families' names: 0600 like every file the app writes, even under umask 000
+    and over an existing world-readable file."""
+    import os
+    import stat
+
+    from PySide6.QtWidgets import QLabel
+
+    from setting_app.ui import screenshots
+
+    label = QLabel("Amy Example")
+    qtbot.addWidget(label)
+    label.show()
+    existing = tmp_path / "02-families.png"
+    existing.write_bytes(b"old")
+    existing.chmod(0o644)
+    old = os.umask(0)
+    try:
+        fresh = screenshots._save(label, tmp_path / "01-dashboard.png")
+        replaced = screenshots._save(label, existing)
+    finally:
+        os.umask(old)
+    for path in (fresh, replaced):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert path.read_bytes().startswith(b"\x89PNG")

@@ -35,6 +35,7 @@ from setting_app.services.la_export.sdc import SUPPRESSED, UNAVAILABLE, SdcParam
 from setting_app.services.la_export.spec import TOTAL, CellKey, IndicatorSpec
 from setting_app.services.la_export.tables import ExactCounts, complete_cells
 from setting_app.services.la_export.verify import VerifyReport, verify_package
+from setting_app.storage.bounded_read import SMALL_JSON_LIMIT, read_bytes
 
 METHOD_EXACT = "exact"
 METHOD_PUBLIC = "published-with-bounds"
@@ -170,7 +171,7 @@ def merge_returns(
         {
             "provider_urn": r.urn,
             "signing_key_fingerprint": r.report.fingerprint,
-            "manifest_sha256": writer.sha256((r.directory / writer.MANIFEST).read_bytes()),
+            "manifest_sha256": writer.sha256(read_bytes(r.directory / writer.MANIFEST, SMALL_JSON_LIMIT)),
             "threshold": r.params.threshold,
             "base": r.params.base,
         }

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from setting_app.domain import text_safety
 from setting_app.domain.codes import IntegrationModel
 from setting_app.domain.errors import AlreadyExists, AppError
 from setting_app.services.la_export import signing, spec
@@ -251,7 +252,7 @@ def csv_bytes(columns: list[str], rows: Iterable[dict[str, str]]) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="raise")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({key: text_safety.for_spreadsheet(value) for key, value in row.items()})
     return buffer.getvalue().encode("utf-8")
 
 
