@@ -1,0 +1,81 @@
+"""A hostile feed and a first-time user against the service directory import (review of issue 24):
+the HTML converter's speed on unclosed tags, text that is not a tag, CDATA, and suggestions taken from
+words that only look like a service."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from setting_app.domain.html_text import html_to_text
+from setting_app.domain.service_categories import suggest_category
+from setting_app.services.service_directory import MAX_DESCRIPTION, clean_description
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<a " * 40_000,  # unclosed start tags: quadratic in html.parser before Python 3.12.11
+        "<!x" * 40_000,
+        "</a " * 30_000,
+        "<?x" * 40_000,
+        "<![CDATA[" * 15_000,
+        '<a href="' * 15_000,
+        "&nbsp;" * 40_000,  # a long run of spaces once made the line-break pattern quadratic
+        "<b>" + "\xa0 " * 100_000 + "x",
+    ],
+    ids=["start", "decl", "end", "pi", "cdata", "attr", "nbsp", "spaces"],
+)
+def test_unclosed_markup_is_converted_in_bounded_time(source: str) -> None:
+    started = time.perf_counter()
+    text, _cut = clean_description(source)
+    assert time.perf_counter() - started < 5, "one description must not stall an import"
+    assert len(text) <= MAX_DESCRIPTION
+
+
+def test_text_that_only_looks_like_a_tag_is_kept() -> None:
+    # A browser shows '< b' as text: it is not a tag, and the words after it are not dropped.
+    assert html_to_text("<p>For ages a < b and c > d</p>") == "For ages a < b and c > d"
+    assert html_to_text("Children < 5 years > 2 welcome") == "Children < 5 years > 2 welcome"
+
+
+def test_cdata_content_is_kept_as_text_and_its_scripts_dropped() -> None:
+    assert html_to_text("before <![CDATA[ kept text ]]> after") == "before kept text after"
+    assert html_to_text("<![CDATA[<p>Hi</p><script>x()</script>]]>") == "Hi"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Salt and pepper cooking class",  # '\bsalt\b' is not speech and language therapy
+        "Salt Therapy Cave",
+        "Monster Mash Halloween Disco",  # '\bmash\b' is not the safeguarding hub
+        "Baby Massage at Riverside Health Centre",  # a venue, not a GP
+        "Stay and Play at Ashby Medical Centre",
+    ],
+)
+def test_no_suggestion_from_a_word_that_only_looks_like_a_service(name: str) -> None:
+    assert suggest_category(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("SALT drop-in", "speech_language"),
+        ("MASH referrals", "social_care"),
+        ("Women's Aid refuge", "domestic_abuse"),
+        ("North Lincolnshire Women’s Aid", "domestic_abuse"),
+        ("Debt advice at the library", "debt_benefits"),
+    ],
+)
+def test_strong_names_are_still_suggested(name: str, expected: str) -> None:
+    suggestion = suggest_category(name)
+    assert suggestion is not None and suggestion.category.value == expected
+
+
+def test_plain_text_with_an_entity_keeps_its_line_breaks() -> None:
+    # Feeds that escape '&' but write plain lines: the lines are the meaning (days, times, a list).
+    source = "Monday 9&ndash;11\nTuesday: Fish &amp; chips\n\n- Bring a coat\n- Free"
+    assert html_to_text(source) == "Monday 9–11\nTuesday: Fish & chips\n\n- Bring a coat\n- Free"
+    assert html_to_text("Ages 0 < 5\nCarers > 18") == "Ages 0 < 5\nCarers > 18"
