@@ -206,6 +206,7 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
     C.DOMESTIC_ABUSE: (
         r"domestic (abuse|violence)",
         r"women'?s refuge",
+        r"women'?s aid",
         r"\bidvas?\b",
         r"coercive control",
         r"abusive relationships?",
@@ -215,7 +216,7 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
         r"child protection",
         r"social workers? for children",
         r"multi[- ]agency safeguarding hub",
-        r"\bmash\b",
+        r"\bmash (team|referrals?|hub)\b",  # not "Monster Mash"
     ),
     C.MENTAL_HEALTH: (
         r"mental health (service|support|team|nurse|practitioner)s?",
@@ -228,8 +229,7 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
     C.SPEECH_LANGUAGE: (
         r"speech and language (therapy|therapist|therapists|service)",
         r"speech,? language and communication",
-        r"\bslt\b",
-        r"\bsalt\b",
+        r"\b(salt|slt) (team|service|clinic|drop[- ]?in)s?\b",  # not "salt and pepper", "salt therapy"
     ),
     C.SEND_SUPPORT: (
         r"special educational needs",
@@ -288,6 +288,7 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
         r"help with (debt|bills|money)",
     ),
 }
+_VENUE = re.compile(r"\s(?:at|@)\s", re.IGNORECASE)
 _COMPILED = {cat: tuple(re.compile(p) for p in pats) for cat, pats in STRONG_PHRASES.items()}
 
 
@@ -310,7 +311,10 @@ def suggest_category(name: str, description: str = "", terms: Iterable[str] = ()
     (and no phrase of another category there), or two different phrases of one category in the
     description with none of any other category.
     """
-    for label, text in (("a directory term says", " | ".join(terms)), ("the name says", name)):
+    # What follows "at" in a name is where it happens, not what it is ("Baby Massage at Riverside
+    # Health Centre", "Stay and Play at Ashby Family Hub").
+    what = _VENUE.split(name, maxsplit=1)[0]
+    for label, text in (("a directory term says", " | ".join(terms)), ("the name says", what)):
         hits = _found(text)
         if len(hits) == 1:
             category, phrases = next(iter(hits.items()))
