@@ -4,13 +4,21 @@ words that only look like a service."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from pathlib import Path
 
 import pytest
 
 from setting_app.domain.html_text import html_to_text
 from setting_app.domain.service_categories import suggest_category
-from setting_app.services.service_directory import MAX_DESCRIPTION, clean_description
+from setting_app.services.service_directory import (
+    MAX_DESCRIPTION,
+    clean_description,
+    import_directory,
+    list_services,
+)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +87,34 @@ def test_plain_text_with_an_entity_keeps_its_line_breaks() -> None:
     source = "Monday 9&ndash;11\nTuesday: Fish &amp; chips\n\n- Bring a coat\n- Free"
     assert html_to_text(source) == "Monday 9–11\nTuesday: Fish & chips\n\n- Bring a coat\n- Free"
     assert html_to_text("Ages 0 < 5\nCarers > 18") == "Ages 0 < 5\nCarers > 18"
+
+
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def test_no_control_or_direction_characters_reach_any_stored_field(session, tmp_path: Path) -> None:
+    # `services show` prints these fields to a terminal and the app shows them: an escape sequence or a
+    # right-to-left override from the feed must not come with them.
+    esc, rlo = "\x1b[31m", "\u202e"
+    data = {
+        "contents": [
+            {
+                "id": f"id-{esc}1{rlo}",
+                "name": f"Rhyme{esc} Time",
+                "email": f"info{esc}@example.org",
+                "url": f"https://example.org/{rlo}gpj.exe",
+                "attributes": [{"taxonomy_term": {"name": f"Stay{esc} &amp; play{rlo}"}}],
+                "contacts": [{"name": f"Ann{rlo} Persona", "email": f"ann{rlo}@example.org"}],
+            }
+        ]
+    }
+    path = tmp_path / "controls.json"
+    path.write_text(json.dumps(data))
+    import_directory(session, path)
+    [s] = list_services(session)
+    fields = [s.name, s.organisation, s.phone, s.email, s.website, s.address, s.description, s.hsds_id or ""]
+    fields += list(s.taxonomy_terms) + [c.text for c in s.contacts]
+    assert not [f for f in fields if INVISIBLE.search(f)]
+    assert s.hsds_id == "id-[31m1" and s.taxonomy_terms == ("Stay[31m & play",)
+    # Addresses that hide what they are pointing at are left out, not cleaned into something else.
+    assert s.website == "" and s.email == ""

@@ -162,6 +162,16 @@ class _TextParser(HTMLParser):
         return
 
 
+def has_invisible(text: str) -> bool:
+    """True when ``text`` holds a control, bidi-override or zero-width character."""
+    return bool(_INVISIBLE.search(text))
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without control, bidi-override and zero-width characters (for ids and one-line values)."""
+    return _INVISIBLE.sub("", text)
+
+
 def tidy(text: str) -> str:
     """Spaces collapsed within lines, at most one blank line between paragraphs, invisible characters
     removed, no leading or trailing blank lines."""
