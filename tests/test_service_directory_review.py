@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from setting_app.domain.html_text import html_to_text
-from setting_app.domain.service_categories import suggest_category
+from setting_app.domain.service_categories import categories_from_terms, suggest_category
 from setting_app.services.service_directory import (
     MAX_DESCRIPTION,
     clean_description,
@@ -139,3 +139,18 @@ def test_a_field_corrected_by_hand_is_not_overwritten_by_an_unchanged_feed(sessi
     summary = import_directory(session, feed)  # the same feed again: nothing changed at the council
     [after] = list_services(session)
     assert after.phone == "0117 496 0555", summary.message
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "Local offer",  # a SEND local offer lists every service open to disabled children: swimming, parks
+        "SEND local offer",
+        "Children's services",  # councils file play groups and holiday clubs under it, not only social care
+        "Emotional wellbeing",  # yoga, mindfulness, walking groups
+        "Emotional health and wellbeing",
+    ],
+)
+def test_broad_directory_terms_do_not_decide_a_category(term: str) -> None:
+    assert categories_from_terms([term]) == set()
+    assert suggest_category("Splash Swimming Club", "Swimming lessons for all ages.", [term]) is None

@@ -34,7 +34,9 @@ def normalise_term(term: str) -> str:
 
 
 #: The reviewed table: a directory's taxonomy term (its name, or its LGA/ORUK code) → our category.
-#: Kept deliberately to terms whose meaning is unambiguous for a family-support practitioner.
+#: Kept deliberately to terms whose meaning is unambiguous for a family-support practitioner. Left out
+#: on purpose: "Local offer" (a SEND local offer lists swimming clubs and parks too), "Children's
+#: services" (play groups, holiday clubs), "Emotional wellbeing" (yoga, walking groups).
 _TERMS: dict[C, tuple[str, ...]] = {
     C.HEALTH_VISITING: (
         "Health visiting",
@@ -73,8 +75,6 @@ _TERMS: dict[C, tuple[str, ...]] = {
         "Talking therapies",
         "Child and adolescent mental health services",
         "CAMHS",
-        "Emotional wellbeing",
-        "Emotional health and wellbeing",
     ),
     C.FAMILY_HUB: (
         "Family hubs",
@@ -96,7 +96,6 @@ _TERMS: dict[C, tuple[str, ...]] = {
     ),
     C.SOCIAL_CARE: (
         "Children's social care",
-        "Children's services",
         "Child protection",
         "Children in need",
         "Safeguarding children",
@@ -110,8 +109,6 @@ _TERMS: dict[C, tuple[str, ...]] = {
         "Special educational needs support",
         "SEND",
         "SEND support",
-        "SEND local offer",
-        "Local offer",
         "Portage",
         "Additional support needs",
         "Children with disabilities",
@@ -233,7 +230,7 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
     ),
     C.SEND_SUPPORT: (
         r"special educational needs",
-        r"\bsend (support|service|team|local offer)\b",
+        r"\bsend (support|service|team)\b",
         r"\bsenco\b",
         r"\bportage\b",
         r"educational psycholog(y|ist)",
