@@ -4,6 +4,7 @@ words that only look like a service."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import time
@@ -19,6 +20,7 @@ from setting_app.services.service_directory import (
     clean_description,
     import_directory,
     list_services,
+    parse_directory,
     update_service,
 )
 
@@ -154,3 +156,15 @@ def test_a_field_corrected_by_hand_is_not_overwritten_by_an_unchanged_feed(sessi
 def test_broad_directory_terms_do_not_decide_a_category(term: str) -> None:
     assert categories_from_terms([term]) == set()
     assert suggest_category("Splash Swimming Club", "Swimming lessons for all ages.", [term]) is None
+
+
+def test_one_huge_description_in_a_csv_export_does_not_refuse_the_whole_directory(tmp_path: Path) -> None:
+    # The csv module refuses a field over 128 KB by default; the JSON reader takes the same text.
+    with (tmp_path / "services.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "name", "description"])
+        writer.writerow(["1", "Rhyme Time", "Songs."])
+        writer.writerow(["2", "Huge", "<p>Play and learn.</p>" * 10_000])
+    parsed = parse_directory(tmp_path)
+    assert [s.name for s in parsed.services] == ["Rhyme Time", "Huge"]
+    assert len(parsed.services[1].description) <= MAX_DESCRIPTION

@@ -561,6 +561,9 @@ def parse_hsds_json(data: object) -> ParsedDirectory:
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
+    # A field may be as long as the file may be (the csv module's own limit, 128 KB, would refuse a whole
+    # directory for one long description that the JSON reader takes and shortens).
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_IMPORT_BYTES))
     try:
         text = read_text(path, MAX_IMPORT_BYTES, encoding="utf-8-sig")
         return [
