@@ -80,7 +80,9 @@ _VOID = frozenset(
     ]
 )
 #: A description looks like HTML when it has a tag or an entity in it.
-_LOOKS_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+_LOOKS_HTML = re.compile(r"</?[a-zA-Z!?]|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+#: Markup proper (not just an entity): only then are the source's own line breaks mere spaces.
+_HAS_TAG = re.compile(r"</?[a-zA-Z!?]")
 #: Characters that are never text: C0/C1 controls other than tab and newline, bidi overrides,
 #: zero-width characters, and the Unicode replacement character's lookalikes.
 _INVISIBLE = re.compile(
@@ -88,14 +90,22 @@ _INVISIBLE = re.compile(
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _PARA_MARK, _LINE_MARK = "\x00P", "\x00L"
-#: A run of breaks (and the spaces between them) is one break: a paragraph if any of them is one.
-_BREAKS = re.compile(r"(?:[^\S\n]*\x00[PL])+[^\S\n]*")
+#: A run of breaks (and the spaces between them) is one break: a paragraph if any of them is one. It
+#: starts at a break, never at a space: a pattern starting with spaces rescans every long run of them
+#: (``&nbsp;`` × 33,000 took 15 s). The spaces around the run are stripped by :func:`tidy`.
+_BREAKS = re.compile(r"\x00[PL](?:[^\S\n]*\x00[PL])*")
 #: Script and style blocks are removed before parsing too, whatever the parser makes of what surrounds
 #: them (``<?<script>…`` hides the opening tag from ``html.parser``); an unclosed one runs to the end.
 _CODE_BLOCK = re.compile(r"<\s*(script|style)\b.*?(<\s*/\s*\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.DOTALL)
-#: Something still shaped like an HTML tag in converted text.
-_TAG_LIKE = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
+#: CDATA in an HTML fragment (copied from XML) holds text: it is unwrapped and read as the rest is.
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)(\]\]>|\Z)", re.DOTALL)
+#: A '<' with no '>' before the next '<' cannot open markup; it is escaped before parsing, because
+#: ``html.parser`` before Python 3.12.11 rescans the rest of the text for every such '<' (quadratic:
+#: 120 KB of ``<a `` took minutes). Each lookahead stops at the next '<', so this is linear.
+_UNCLOSED = re.compile(r"<(?![^<>]*>)")
+#: Something still shaped like an HTML tag in converted text (as in HTML, no space after the '<').
+_TAG_LIKE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
 #: Deep nesting is capped so a hostile fragment cannot make the converter's stack grow without bound.
 MAX_DEPTH = 200
 
@@ -152,6 +162,16 @@ class _TextParser(HTMLParser):
         return
 
 
+def has_invisible(text: str) -> bool:
+    """True when ``text`` holds a control, bidi-override or zero-width character."""
+    return bool(_INVISIBLE.search(text))
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without control, bidi-override and zero-width characters (for ids and one-line values)."""
+    return _INVISIBLE.sub("", text)
+
+
 def tidy(text: str) -> str:
     """Spaces collapsed within lines, at most one blank line between paragraphs, invisible characters
     removed, no leading or trailing blank lines."""
@@ -167,7 +187,8 @@ def tidy(text: str) -> str:
 
 def _convert(source: str) -> str:
     source = source.replace("\x00", "")
-    source = _COMMENT.sub(" ", _CODE_BLOCK.sub(" ", source))
+    source = _COMMENT.sub(" ", _CODE_BLOCK.sub(" ", _CDATA.sub(r"\1", source)))
+    source = _UNCLOSED.sub("&lt;", source)
     parser = _TextParser()
     parser.feed(source)
     parser.close()
@@ -183,8 +204,12 @@ def html_to_text(value: str) -> str:
         return ""
     if not _LOOKS_HTML.search(value):
         return tidy(value)
-    # Line breaks in the source are just spaces in HTML.
-    text = tidy(_convert(value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")))
+    if _HAS_TAG.search(value):  # line breaks in the source are just spaces in HTML
+        value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    else:  # plain lines with an entity or two: the lines are kept
+        value = re.sub(r"\n[^\S\n]*\n\s*", "<p>", value.replace("\r\n", "\n").replace("\r", "\n"))
+        value = value.replace("\n", "<br>")
+    text = tidy(_convert(value))
     if _TAG_LIKE.search(text):
         text = tidy(_convert(text.replace("\n\n", "<p>").replace("\n", "<br>")))
     return tidy(_TAG_LIKE.sub(" ", text))

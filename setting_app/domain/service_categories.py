@@ -34,7 +34,9 @@ def normalise_term(term: str) -> str:
 
 
 #: The reviewed table: a directory's taxonomy term (its name, or its LGA/ORUK code) → our category.
-#: Kept deliberately to terms whose meaning is unambiguous for a family-support practitioner.
+#: Kept deliberately to terms whose meaning is unambiguous for a family-support practitioner. Left out
+#: on purpose: "Local offer" (a SEND local offer lists swimming clubs and parks too), "Children's
+#: services" (play groups, holiday clubs), "Emotional wellbeing" (yoga, walking groups).
 _TERMS: dict[C, tuple[str, ...]] = {
     C.HEALTH_VISITING: (
         "Health visiting",
@@ -73,8 +75,6 @@ _TERMS: dict[C, tuple[str, ...]] = {
         "Talking therapies",
         "Child and adolescent mental health services",
         "CAMHS",
-        "Emotional wellbeing",
-        "Emotional health and wellbeing",
     ),
     C.FAMILY_HUB: (
         "Family hubs",
@@ -96,7 +96,6 @@ _TERMS: dict[C, tuple[str, ...]] = {
     ),
     C.SOCIAL_CARE: (
         "Children's social care",
-        "Children's services",
         "Child protection",
         "Children in need",
         "Safeguarding children",
@@ -110,8 +109,6 @@ _TERMS: dict[C, tuple[str, ...]] = {
         "Special educational needs support",
         "SEND",
         "SEND support",
-        "SEND local offer",
-        "Local offer",
         "Portage",
         "Additional support needs",
         "Children with disabilities",
@@ -206,6 +203,7 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
     C.DOMESTIC_ABUSE: (
         r"domestic (abuse|violence)",
         r"women'?s refuge",
+        r"women'?s aid",
         r"\bidvas?\b",
         r"coercive control",
         r"abusive relationships?",
@@ -215,7 +213,7 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
         r"child protection",
         r"social workers? for children",
         r"multi[- ]agency safeguarding hub",
-        r"\bmash\b",
+        r"\bmash (team|referrals?|hub)\b",  # not "Monster Mash"
     ),
     C.MENTAL_HEALTH: (
         r"mental health (service|support|team|nurse|practitioner)s?",
@@ -228,12 +226,11 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
     C.SPEECH_LANGUAGE: (
         r"speech and language (therapy|therapist|therapists|service)",
         r"speech,? language and communication",
-        r"\bslt\b",
-        r"\bsalt\b",
+        r"\b(salt|slt) (team|service|clinic|drop[- ]?in)s?\b",  # not "salt and pepper", "salt therapy"
     ),
     C.SEND_SUPPORT: (
         r"special educational needs",
-        r"\bsend (support|service|team|local offer)\b",
+        r"\bsend (support|service|team)\b",
         r"\bsenco\b",
         r"\bportage\b",
         r"educational psycholog(y|ist)",
@@ -288,6 +285,7 @@ STRONG_PHRASES: dict[C, tuple[str, ...]] = {
         r"help with (debt|bills|money)",
     ),
 }
+_VENUE = re.compile(r"\s(?:at|@)\s", re.IGNORECASE)
 _COMPILED = {cat: tuple(re.compile(p) for p in pats) for cat, pats in STRONG_PHRASES.items()}
 
 
@@ -310,7 +308,10 @@ def suggest_category(name: str, description: str = "", terms: Iterable[str] = ()
     (and no phrase of another category there), or two different phrases of one category in the
     description with none of any other category.
     """
-    for label, text in (("a directory term says", " | ".join(terms)), ("the name says", name)):
+    # What follows "at" in a name is where it happens, not what it is ("Baby Massage at Riverside
+    # Health Centre", "Stay and Play at Ashby Family Hub").
+    what = _VENUE.split(name, maxsplit=1)[0]
+    for label, text in (("a directory term says", " | ".join(terms)), ("the name says", what)):
         hits = _found(text)
         if len(hits) == 1:
             category, phrases = next(iter(hits.items()))

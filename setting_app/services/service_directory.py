@@ -30,7 +30,7 @@ from pathlib import Path
 from setting_app.domain import validation
 from setting_app.domain.codes import Domain, Nation, ServiceCategory
 from setting_app.domain.errors import AppError, ImportRejected, NotFound, ValidationError
-from setting_app.domain.html_text import html_to_text, shorten, tidy
+from setting_app.domain.html_text import has_invisible, html_to_text, shorten, strip_invisible, tidy
 from setting_app.domain.referrals import (
     CATEGORY_USUAL_DOMAIN,
     CategoryStatus,
@@ -274,7 +274,8 @@ def _phone(p: dict) -> str:
 
 def _email(value: str) -> str:
     value = value.strip().removeprefix("mailto:").strip()
-    return value if _EMAIL.fullmatch(value) and len(value) <= 254 else ""
+    ok = _EMAIL.fullmatch(value) and len(value) <= 254 and not has_invisible(value)
+    return value if ok else ""
 
 
 _ADDRESS_PARTS = (
@@ -308,7 +309,7 @@ def _website(value: str) -> str:
     """A web address as published; other schemes (``javascript:``, ``file:``) and text with spaces are not
     web addresses."""
     value = value.strip()
-    if not value or re.search(r"\s", value):
+    if not value or re.search(r"\s", value) or has_invisible(value):
         return ""
     if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", value) and not value.lower().startswith(("http://", "https://")):
         return ""
@@ -387,6 +388,7 @@ class _Builder:
         contacts: Iterable[ServiceContact | None],
     ) -> None:
         name = html_to_text(name).replace("\n", " ")
+        hsds_id = strip_invisible(hsds_id).strip()
         if not hsds_id or not name:
             self.parsed.problems.append(ImportProblem(where, f"has no {'id' if not hsds_id else 'name'}"))
             return
@@ -412,7 +414,9 @@ class _Builder:
             self.parsed.problems.append(
                 ImportProblem(label, "an email that is not an email address was left out", skipped=False)
             )
-        terms = tuple(dict.fromkeys(_clip(t.replace("\n", " "), 200) for t in terms if t))[:50]
+        terms = tuple(
+            dict.fromkeys(_clip(c, 200) for t in terms if (c := html_to_text(t).replace("\n", " ")))
+        )[:50]
         self.parsed.services.append(
             NewService(
                 name=name,
@@ -557,6 +561,9 @@ def parse_hsds_json(data: object) -> ParsedDirectory:
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
+    # A field may be as long as the file may be (the csv module's own limit, 128 KB, would refuse a whole
+    # directory for one long description that the JSON reader takes and shortens).
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_IMPORT_BYTES))
     try:
         text = read_text(path, MAX_IMPORT_BYTES, encoding="utf-8-sig")
         return [

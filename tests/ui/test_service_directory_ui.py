@@ -126,3 +126,31 @@ def test_a_practitioner_cannot_review(qtbot, session, clock) -> None:
     )
     screen = _screen(qtbot, AppContext(practitioner, clock))
     assert not screen.review_button.isEnabled() and not screen.import_button.isEnabled()
+
+
+def test_review_queue_by_keyboard_ticks_from_any_column_and_asks_for_a_category(
+    qtbot, session, clock
+) -> None:
+    service_directory.import_directory(session, BRISTOL)
+    dialog = ServiceReviewDialog(AppContext(session, clock))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table, model = dialog.table, dialog.model
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.keyClick(table, Qt.Key.Key_Space)
+    first = model.service_at(0).name
+    assert [s.name for s in model.ticked()] == [first]
+    # A person reading along the row (the suggestion, the reason) ticks it where they are.
+    qtbot.keyClick(table, Qt.Key.Key_Right)
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert table.currentIndex().column() == 1
+    qtbot.keyClick(table, Qt.Key.Key_Space)
+    assert [s.name for s in model.ticked()] == [first, model.service_at(1).name]
+    qtbot.keyClick(table, Qt.Key.Key_Space)
+    assert [s.name for s in model.ticked()] == [first]
+    # No category is chosen for them until the manager chooses one: the first in the list is not a default.
+    assert dialog.chosen_category() is None
+    dialog.set_button.click()
+    assert "Choose the category" in dialog.status.text() and model.rowCount() == 8

@@ -4,6 +4,8 @@ imports."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -53,6 +55,8 @@ class ServiceReviewDialog(QDialog):
         for column, width in enumerate((260, 200, 170)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
+        # Space ticks the current row from any column (Qt's own toggle works only on the tick box's).
+        self.table.installEventFilter(self)
         self.description = QPlainTextEdit()
         self.description.setReadOnly(True)
         self.description.setAccessibleName("The selected service's description")
@@ -66,10 +70,11 @@ class ServiceReviewDialog(QDialog):
         self.accept_button.clicked.connect(lambda: self.confirm(None))
         self.category = QComboBox()
         self.category.setAccessibleName("Category for the ticked services")
+        self.category.addItem("Choose a category…", None)  # no category is given until one is chosen
         for category in ServiceCategory:
             self.category.addItem(category.label_for(ctx.nation), category)
         self.set_button = QPushButton("Set ticked &to this category")
-        self.set_button.clicked.connect(lambda: self.confirm(self.chosen_category()))
+        self.set_button.clicked.connect(self.set_chosen)
         self.status = QLabel()
         self.status.setWordWrap(True)
         close = QPushButton("&Close")
@@ -115,8 +120,37 @@ class ServiceReviewDialog(QDialog):
             }
         )
 
-    def chosen_category(self) -> ServiceCategory:
+    def chosen_category(self) -> ServiceCategory | None:
         return combo_code(self.category, ServiceCategory)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Space
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            current = self.table.currentIndex()
+            service = self.model.service_at(current.row())
+            if service is not None:
+                ticked = {s.id for s in self.model.ticked()}
+                state = Qt.CheckState.Unchecked if service.id in ticked else Qt.CheckState.Checked
+                self.model.setData(
+                    self.model.index(current.row(), ServiceReviewModel.NAME),
+                    state.value,
+                    Qt.ItemDataRole.CheckStateRole,
+                )
+                return True
+        return super().eventFilter(watched, event)
+
+    def set_chosen(self) -> bool:
+        category = self.chosen_category()
+        if category is None:
+            self.status.setText("Choose the category to give the ticked services first.")
+            self.category.setFocus()
+            return False
+        return self.confirm(category)
 
     def confirm(self, category: ServiceCategory | None) -> bool:
         ticked = self.model.ticked()
