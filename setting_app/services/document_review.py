@@ -532,10 +532,15 @@ def read_review(path: Path, assessment: Assessment) -> Choices:
     try:
         if path.stat().st_size > MAX_REVIEW_BYTES:
             raise ReviewRefused(f"{name} is too large to be a review file. {nothing}")
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as f:  # read no more than the limit: the file may grow, or be a device
+            raw = f.read(MAX_REVIEW_BYTES + 1)
+        if len(raw) > MAX_REVIEW_BYTES:
+            raise ReviewRefused(f"{name} is too large to be a review file. {nothing}")
+        # utf-8-sig: a file saved by Windows Notepad may start with a byte order mark.
+        data = json.loads(raw.decode("utf-8-sig"))
     except OSError as exc:
         raise ReviewRefused(f"Could not read {name}: {exc.strerror or exc}. {nothing}") from None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ReviewRefused(f"{name} is not a review file (it is not JSON). {nothing}") from None
     return parse_review(data, assessment, name=name)
 
@@ -567,6 +572,9 @@ def parse_review(data: object, assessment: Assessment, *, name: str = "The revie
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ReviewRefused(f"{name}: 'left_out' must be a list of items. {nothing}")
     ids = [i.get("id") for i in items]
+    twice = next((i for n, i in enumerate(ids) if isinstance(i, str) and i in ids[:n]), None)
+    if twice is not None:
+        raise ReviewRefused(f"{name} names {twice} twice: keep one choice for it. {nothing}")
     unknown_ids = [str(i) for i in ids if not isinstance(i, str) or i not in assessment.keys]
     if unknown_ids:
         shown = ", ".join(unknown_ids[:3]) + (" ..." if len(unknown_ids) > 3 else "")
@@ -607,7 +615,10 @@ def parse_review(data: object, assessment: Assessment, *, name: str = "The revie
                     f"{', '.join(e.value for e in Exemption)}. {nothing}"
                 ) from None
     keep_texts: dict[str, str] = {}
-    for text in data.get("texts") or []:
+    texts = data.get("texts") or []
+    if not isinstance(texts, list):
+        raise ReviewRefused(f"{name}: 'texts' must be a list of flagged texts. {nothing}")
+    for text in texts:
         if not isinstance(text, dict) or not isinstance(text.get("text"), str) or set(text) - _TEXT_FIELDS:
             raise ReviewRefused(f"{name}: each of 'texts' must be an object with a 'text'. {nothing}")
         if text.get("include") is True:
