@@ -197,3 +197,73 @@ def test_cli_refuses_a_deeply_nested_review_file_in_one_plain_line(cli, tmp_path
     result = cli("family", "summary", "FAM-0001", "--for", KASIA, "--review", str(path), "--out", str(out))
     assert result.code == 1 and not out.exists()
     assert "not a review file" in result.err and len(result.err.strip().splitlines()) == 1
+
+
+# --- found, not fixed -----------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Not fixed: a summary 'without staff notes' still prints free text staff wrote: the 'Why' of "
+        "each information-sharing record (a referral's reason, copied) is shown as written, with no "
+        "redaction of the other carer's name, so a reason that names the mother and has no sensitive "
+        "word reaches the father's default summary."
+    ),
+)
+def test_a_summary_without_notes_shows_no_referral_reason_naming_the_other_carer_xfail(
+    session, casebook, tmp_path
+) -> None:
+    from setting_app.domain.referrals import LawfulBasis
+    from setting_app.services import info_sharing
+
+    debts = R.make_referral(
+        session,
+        NewTrackedReferral(
+            family_id=casebook["family"].id,
+            service_name="Citizens Advice Islington",
+            service_category=ServiceCategory.DEBT_BENEFITS,
+            domain=Domain.FINANCIAL_HARDSHIP,
+            made_on=date(2026, 10, 5),
+            consent=Consent.NOT_NEEDED,
+            consent_note="The family contact the service themselves",
+            route=Route.SIGNPOSTED,
+        ),
+    )
+    info_sharing.record_share_now(
+        session,
+        recipient="Citizens Advice Islington",
+        what="Names and phone number",
+        purpose="Kasia owes money to her ex-partner's family REASON-CANARY",
+        lawful_basis=LawfulBasis.CONSENT,
+        consent="given",
+        family_id=casebook["family"].id,
+        referral_id=debts.id,
+        shared_on=date(2026, 10, 5),
+    )
+    family_summary.write_summary(session, "FAM-0001", tmp_path / "craig.pdf", person=CRAIG)
+    assert "REASON-CANARY" not in pdf_text(tmp_path / "craig.pdf")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Not fixed (data protection): a safeguarding discussion withheld from a carer's pack about "
+        "their OWN data is logged by default under DPA 2018 Sch. 3 Part 5 para 21 (child abuse data), "
+        "which applies only to a request made on a child's behalf by a person with parental "
+        "responsibility; likewise a mental health item is logged by default as meeting the serious "
+        "harm test 'in the opinion of an appropriate health professional' that nobody gave. The "
+        "default should be an exemption that applies to the reader (e.g. third party / serious harm "
+        "for social work data) or none until a manager names one."
+    ),
+)
+def test_a_carers_own_pack_does_not_log_the_child_abuse_data_exemption_by_default_xfail(
+    session, casebook, tmp_path
+) -> None:
+    support_log.log_entry(
+        session,
+        NewEntry(casebook["family"].id, date(2026, 10, 23), Domain.FAMILY_WELLBEING, 15,
+                 staff_id=session.user.id, activity_code="safeguarding_discussion", note="Talked to the DSL"),
+    )  # fmt: skip
+    written = subject_access.write_pack(session, "FAM-0001", tmp_path / "pack", person=KASIA)
+    assert all("Part 5, paragraph 21" not in label for _x, label in written.withheld)
