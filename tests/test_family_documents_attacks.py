@@ -267,3 +267,17 @@ def test_a_carers_own_pack_does_not_log_the_child_abuse_data_exemption_by_defaul
     )  # fmt: skip
     written = subject_access.write_pack(session, "FAM-0001", tmp_path / "pack", person=KASIA)
     assert all("Part 5, paragraph 21" not in label for _x, label in written.withheld)
+
+
+def test_an_earlier_version_of_an_amended_entry_is_judged_too(session, casebook, tmp_path) -> None:
+    """A pack shows each corrected entry's earlier versions beneath it: an entry whose note once said
+    'domestic abuse' and was then reworded must not carry the old note into the other carer's pack."""
+    entry = support_log.log_entry(
+        session,
+        NewEntry(casebook["family"].id, date(2026, 10, 24), Domain.FAMILY_WELLBEING, 15,
+                 staff_id=session.user.id, note="Kasia disclosed domestic abuse VERSION-CANARY"),
+    )  # fmt: skip
+    support_log.amend_entry(session, entry.id, {"note": "Chat at pick-up"}, "Moved the detail elsewhere")
+    written = subject_access.write_pack(session, "FAM-0001", tmp_path / "pack", person=CRAIG)
+    assert "VERSION-CANARY" not in pdf_text(written.pdf)
+    assert "VERSION-CANARY" not in written.json.read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -251,9 +251,9 @@ class Choices:
 def _entry_item(e, labels: dict, child_names: dict[int, str]) -> DocumentItem:
     return DocumentItem(
         ItemKind.ENTRY,
-        e.id,
+        getattr(e, "id", 0),
         restricted=e.restricted,
-        carer=e.carer,
+        carer=getattr(e, "carer", ""),
         child_id=e.child_id,
         child_name=child_names.get(e.child_id, ""),
         activity_code=e.activity_code,
@@ -303,6 +303,12 @@ def assess(session: Session, family: Family, reader: Reader, document: str) -> A
     left_referrals: set[int] = set()
     for e in entries:
         reasons = left_out_reasons(_entry_item(e, labels, child_names), reader, marks)
+        # A pack shows a corrected entry's earlier versions beneath it: each is judged too.
+        for v in entry_repo.list_versions(conn, e.id):
+            earlier = left_out_reasons(
+                replace(_entry_item(v, labels, child_names), id=e.id, carer=e.carer), reader, marks
+            )
+            reasons += tuple(r for r in earlier if r not in reasons)
         if reasons:
             label = labels.get((e.domain, e.activity_code or ""), "") or e.domain.label(
                 session.setting.nation
