@@ -281,3 +281,19 @@ def test_an_earlier_version_of_an_amended_entry_is_judged_too(session, casebook,
     written = subject_access.write_pack(session, "FAM-0001", tmp_path / "pack", person=CRAIG)
     assert "VERSION-CANARY" not in pdf_text(written.pdf)
     assert "VERSION-CANARY" not in written.json.read_text(encoding="utf-8")
+
+
+def test_a_referrals_status_and_chase_notes_are_judged_too(session, casebook, tmp_path) -> None:
+    """A pack shows each referral's status history and chases with their notes: a note saying the
+    mother is now in a refuge, on an ordinary baby bank referral, must not reach the father's pack."""
+    from setting_app.domain.codes import ReferralStatus
+
+    baby_bank = casebook["baby_bank"]
+    R.change_status(
+        session, baby_bank.id, ReferralStatus.ACCEPTED, note="Kasia now at the refuge STATUS-CANARY",
+        on=date(2026, 10, 6),
+    )  # fmt: skip
+    R.chase_referral(session, baby_bank.id, note="Left a message, domestic abuse worker CHASE-CANARY")
+    written = subject_access.write_pack(session, "FAM-0001", tmp_path / "pack", person=CRAIG)
+    text = pdf_text(written.pdf) + written.json.read_text(encoding="utf-8")
+    assert "STATUS-CANARY" not in text and "CHASE-CANARY" not in text

@@ -262,7 +262,9 @@ def _entry_item(e, labels: dict, child_names: dict[int, str]) -> DocumentItem:
     )
 
 
-def _referral_item(x, child_names: dict[int, str]) -> DocumentItem:
+def _referral_item(x, child_names: dict[int, str], more: tuple[str, ...] = ()) -> DocumentItem:
+    """``more``: the notes of its status changes and chases (a pack shows them too)."""
+    texts = (x.note, x.reason, x.consent_scope, x.consent_note, x.override_rationale, *more)
     return DocumentItem(
         ItemKind.REFERRAL,
         x.id,
@@ -272,7 +274,7 @@ def _referral_item(x, child_names: dict[int, str]) -> DocumentItem:
         child_name=child_names.get(x.child_id, ""),
         service_category=x.service_category,
         service_name=x.service_name,
-        text=" ".join((x.note, x.reason)),
+        text=" ".join(t for t in texts if t),
     )
 
 
@@ -280,7 +282,7 @@ def _sharing_item(s) -> DocumentItem:
     return DocumentItem(
         ItemKind.SHARING,
         s.id,
-        text=" ".join((s.recipient, s.what, s.purpose)),
+        text=" ".join((s.recipient, s.what, s.purpose, s.reason)),
         referral_id=s.referral_id,
         access_request=s.occasion is SharingOccasion.SUBJECT_ACCESS,
     )
@@ -306,7 +308,14 @@ def assess(session: Session, family: Family, reader: Reader, document: str) -> A
         # A pack shows a corrected entry's earlier versions beneath it: each is judged too.
         for v in entry_repo.list_versions(conn, e.id):
             earlier = left_out_reasons(
-                replace(_entry_item(v, labels, child_names), id=e.id, carer=e.carer), reader, marks
+                replace(
+                    _entry_item(v, labels, child_names),
+                    id=e.id,
+                    carer=e.carer,
+                    text=" ".join((v.note, v.reason)),
+                ),
+                reader,
+                marks,
             )
             reasons += tuple(r for r in earlier if r not in reasons)
         if reasons:
@@ -316,13 +325,18 @@ def assess(session: Session, family: Family, reader: Reader, document: str) -> A
             left.append(
                 LeftOut(_entry_item(e, labels, child_names), e.entry_date, f"Support: {label}", reasons)
             )
+    history = referral_repo.history_for(conn, [x.id for x in referrals])
     for x in referrals:
-        reasons = left_out_reasons(_referral_item(x, child_names), reader, marks)
+        more = tuple(h.note for h in history.get(x.id, ())) + tuple(
+            c.note for c in referral_repo.list_chases(conn, x.id)
+        )
+        item = _referral_item(x, child_names, more)
+        reasons = left_out_reasons(item, reader, marks)
         if reasons:
             left_referrals.add(x.id)
             left.append(
                 LeftOut(
-                    _referral_item(x, child_names),
+                    item,
                     x.made_on,
                     f"Referral to {x.service_name} ({x.service_category.label_for(session.setting.nation)})",
                     reasons,
