@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -252,9 +252,9 @@ class Choices:
 def _entry_item(e, labels: dict, child_names: dict[int, str]) -> DocumentItem:
     return DocumentItem(
         ItemKind.ENTRY,
-        e.id,
+        getattr(e, "id", 0),
         restricted=e.restricted,
-        carer=e.carer,
+        carer=getattr(e, "carer", ""),
         child_id=e.child_id,
         child_name=child_names.get(e.child_id, ""),
         activity_code=e.activity_code,
@@ -263,7 +263,9 @@ def _entry_item(e, labels: dict, child_names: dict[int, str]) -> DocumentItem:
     )
 
 
-def _referral_item(x, child_names: dict[int, str]) -> DocumentItem:
+def _referral_item(x, child_names: dict[int, str], more: tuple[str, ...] = ()) -> DocumentItem:
+    """``more``: the notes of its status changes and chases (a pack shows them too)."""
+    texts = (x.note, x.reason, x.consent_scope, x.consent_note, x.override_rationale, *more)
     return DocumentItem(
         ItemKind.REFERRAL,
         x.id,
@@ -273,7 +275,7 @@ def _referral_item(x, child_names: dict[int, str]) -> DocumentItem:
         child_name=child_names.get(x.child_id, ""),
         service_category=x.service_category,
         service_name=x.service_name,
-        text=" ".join((x.note, x.reason)),
+        text=" ".join(t for t in texts if t),
     )
 
 
@@ -281,7 +283,7 @@ def _sharing_item(s) -> DocumentItem:
     return DocumentItem(
         ItemKind.SHARING,
         s.id,
-        text=" ".join((s.recipient, s.what, s.purpose)),
+        text=" ".join((s.recipient, s.what, s.purpose, s.reason)),
         referral_id=s.referral_id,
         access_request=s.occasion is SharingOccasion.SUBJECT_ACCESS,
     )
@@ -304,6 +306,19 @@ def assess(session: Session, family: Family, reader: Reader, document: str) -> A
     left_referrals: set[int] = set()
     for e in entries:
         reasons = left_out_reasons(_entry_item(e, labels, child_names), reader, marks)
+        # A pack shows a corrected entry's earlier versions beneath it: each is judged too.
+        for v in entry_repo.list_versions(conn, e.id):
+            earlier = left_out_reasons(
+                replace(
+                    _entry_item(v, labels, child_names),
+                    id=e.id,
+                    carer=e.carer,
+                    text=" ".join((v.note, v.reason)),
+                ),
+                reader,
+                marks,
+            )
+            reasons += tuple(r for r in earlier if r not in reasons)
         if reasons:
             label = labels.get((e.domain, e.activity_code or ""), "") or e.domain.label(
                 session.setting.nation
@@ -311,13 +326,18 @@ def assess(session: Session, family: Family, reader: Reader, document: str) -> A
             left.append(
                 LeftOut(_entry_item(e, labels, child_names), e.entry_date, f"Support: {label}", reasons)
             )
+    history = referral_repo.history_for(conn, [x.id for x in referrals])
     for x in referrals:
-        reasons = left_out_reasons(_referral_item(x, child_names), reader, marks)
+        more = tuple(h.note for h in history.get(x.id, ())) + tuple(
+            c.note for c in referral_repo.list_chases(conn, x.id)
+        )
+        item = _referral_item(x, child_names, more)
+        reasons = left_out_reasons(item, reader, marks)
         if reasons:
             left_referrals.add(x.id)
             left.append(
                 LeftOut(
-                    _referral_item(x, child_names),
+                    item,
                     x.made_on,
                     f"Referral to {x.service_name} ({x.service_category.label_for(session.setting.nation)})",
                     reasons,
@@ -534,16 +554,13 @@ def read_review(path: Path, assessment: Assessment) -> Choices:
         # Bounded, and a folder, FIFO or device (``/dev/zero``) is refused before a byte is read.
         if check_regular_file(path, "review file").st_size > MAX_REVIEW_BYTES:
             raise ReviewRefused(f"{name} is too large to be a review file. {nothing}")
+        # Bounded, regular files only (a FIFO or device is refused); a byte order mark is dropped.
         data = json.loads(read_text(path, MAX_REVIEW_BYTES, "review file"))
     except InputRefused as exc:
         raise ReviewRefused(f"{exc} {nothing}") from None
     except OSError as exc:
         raise ReviewRefused(f"Could not read {name}: {exc.strerror or exc}. {nothing}") from None
-    except RecursionError:
-        raise ReviewRefused(
-            f"{name} is not a review file (its JSON is nested too deeply). {nothing}"
-        ) from None
-    except ValueError:
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ReviewRefused(f"{name} is not a review file (it is not JSON). {nothing}") from None
     return parse_review(data, assessment, name=name)
 
@@ -575,6 +592,9 @@ def parse_review(data: object, assessment: Assessment, *, name: str = "The revie
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ReviewRefused(f"{name}: 'left_out' must be a list of items. {nothing}")
     ids = [i.get("id") for i in items]
+    twice = next((i for n, i in enumerate(ids) if isinstance(i, str) and i in ids[:n]), None)
+    if twice is not None:
+        raise ReviewRefused(f"{name} names {twice} twice: keep one choice for it. {nothing}")
     unknown_ids = [str(i) for i in ids if not isinstance(i, str) or i not in assessment.keys]
     if unknown_ids:
         shown = ", ".join(unknown_ids[:3]) + (" ..." if len(unknown_ids) > 3 else "")
@@ -615,7 +635,10 @@ def parse_review(data: object, assessment: Assessment, *, name: str = "The revie
                     f"{', '.join(e.value for e in Exemption)}. {nothing}"
                 ) from None
     keep_texts: dict[str, str] = {}
-    for text in data.get("texts") or []:
+    texts = data.get("texts") or []
+    if not isinstance(texts, list):
+        raise ReviewRefused(f"{name}: 'texts' must be a list of flagged texts. {nothing}")
+    for text in texts:
         if not isinstance(text, dict) or not isinstance(text.get("text"), str) or set(text) - _TEXT_FIELDS:
             raise ReviewRefused(f"{name}: each of 'texts' must be an object with a 'text'. {nothing}")
         if text.get("include") is True:

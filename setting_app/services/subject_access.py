@@ -337,10 +337,14 @@ def gather_pack(
 
 
 def _gives_away(row: AuditRow, hidden_ids: dict[str, set[int]]) -> bool:
-    """An audit row that would tell the reader about a withheld item (or that items were reviewed)."""
+    """An audit row that would tell the reader about a withheld item, that items were reviewed, or that
+    someone asked for their records."""
     if row.object_type in hidden_ids and row.object_id in hidden_ids[row.object_type]:
         return True
     if row.action == audit.VIEW_RESTRICTED or "restricted" in row.detail:
+        return True
+    if row.action == audit.EXPORT and row.detail == AUDIT_DETAIL:
+        # A subject access pack: it says someone asked for their records (as its sharing record does).
         return True
     return "left-out" in row.detail
 
