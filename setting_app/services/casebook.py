@@ -144,15 +144,10 @@ def unlock(data_dir: Path, username: str, passphrase: str, *, clock: Clock = SYS
         raise UnknownUser("Say which staff account to use (for example --user jsmith).")
     slot = keyslots.find_user_slot(keyslots.read_slot_file(paths.slots), username)
     throttle = UnlockThrottle(data_dir, clock)
-    throttle.begin()  # counted before the passphrase is tried, under a lock: see unlock_throttle
-    try:
-        opened = keyslots.open_with_passphrase(slot, passphrase)
-    except PassphraseNotRecognised:
-        throttle.record_failure()
-        raise
-    except BaseException:
-        throttle.take_back()
-        raise
+    # Counted before the passphrase is tried, under a lock: see unlock_throttle.
+    opened = throttle.attempt(
+        lambda: keyslots.open_with_passphrase(slot, passphrase), PassphraseNotRecognised
+    )
     try:
         data_key = choose_key(paths, opened.data_keys)
         session = _open_session(paths, data_key, username, clock)
@@ -220,15 +215,9 @@ def recover_access(
             "The recovery code's key slot is missing or damaged; restore the key file from a backup."
         )
     throttle = UnlockThrottle(data_dir, clock)
-    throttle.begin()
-    try:
-        opened = keyslots.open_with_recovery_code(recovery, recovery_code)
-    except RecoveryCodeNotRecognised:
-        throttle.record_failure()
-        raise
-    except BaseException:
-        throttle.take_back()
-        raise
+    opened = throttle.attempt(
+        lambda: keyslots.open_with_recovery_code(recovery, recovery_code), RecoveryCodeNotRecognised
+    )
     throttle.record_success()
     data_key = choose_key(paths, opened.data_keys)
     session = _open_session(paths, data_key, username, clock)

@@ -53,15 +53,9 @@ def check_folder(
         report.problems.append(str(exc))
         return _finish(paths, report)
     throttle = UnlockThrottle(paths.data_dir, clock)
-    throttle.begin()  # counted under a lock before the passphrase is tried (unlock_throttle)
-    try:
-        opened = keyslots.open_with_passphrase(slot, passphrase)
-    except PassphraseNotRecognised:
-        throttle.record_failure()
-        raise
-    except BaseException:
-        throttle.take_back()
-        raise
+    opened = throttle.attempt(
+        lambda: keyslots.open_with_passphrase(slot, passphrase), PassphraseNotRecognised
+    )
     throttle.record_success()
     keys = opened.data_keys
     if not db_usable:

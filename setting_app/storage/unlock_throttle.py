@@ -20,18 +20,19 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from setting_app.domain.clock import Clock
 from setting_app.domain.errors import UnlockError
 from setting_app.storage.bounded_read import InputRefused, read_text
 from setting_app.storage.fsutil import O_BINARY, atomic_write, private_umask
 
+T = TypeVar("T")
 THROTTLE_NAME = "casebook.unlock-attempts"
 LOCK_SUFFIX = ".lock"
 FREE_ATTEMPTS = 3
@@ -171,6 +172,20 @@ class UnlockThrottle:
             return 0.0
         wait_until = record.last_failure_at + timedelta(seconds=delay_after(record.tried))
         return (wait_until - self.clock.now()).total_seconds()
+
+    def attempt(self, try_secret: Callable[[], T], refused: type[BaseException]) -> T:
+        """Count an attempt (under the lock, before the secret is tried), try it, and settle the count:
+        ``refused`` (a wrong passphrase or code) is a failure; any other error takes the attempt back.
+        The caller calls ``record_success`` once the casebook is open, or ``take_back``."""
+        self.begin()
+        try:
+            return try_secret()
+        except refused:
+            self.record_failure()
+            raise
+        except BaseException:
+            self.take_back()
+            raise
 
     def begin(self) -> None:
         """Before trying a passphrase or recovery code: count this attempt, under the lock.
