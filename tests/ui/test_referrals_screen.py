@@ -295,7 +295,11 @@ def test_directory_tab_adds_edits_and_imports(qtbot, ctx, board) -> None:
     dialog.email.setText("rhymetime@library.eastbrook.example.org")
     assert dialog.save() is True
     assert screen.service_model.rowCount() == 9
-    assert screen.import_directory(HSDS / "csv") is True
+    # The import runs on a worker thread (a council's directory takes seconds); the screen says when done.
+    with qtbot.waitSignal(screen.directory_imported, timeout=20000) as done:
+        assert screen.import_directory(HSDS / "csv") is True
+        assert not screen.import_button.isEnabled() and "Importing" in screen.directory_status.text()
+    assert done.args == [True] and screen.import_button.isEnabled()
     assert "2 added, 1 updated, 1 unchanged, 1 skipped" in screen.directory_status.text()
     assert screen.service_model.rowCount() == 11
     # The service filter on the board knows the new services.

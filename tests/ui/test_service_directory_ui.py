@@ -44,7 +44,11 @@ def test_import_marks_services_to_review_and_the_dialog_shows_every_field(
     ctx = AppContext(session, clock)
     screen = _screen(qtbot, ctx)
     assert not screen.review_button.isEnabled() and not screen.problems_button.isVisible()
-    assert screen.import_directory(BRISTOL) is True
+    # The import runs on a worker thread (a council's directory takes seconds); the screen says when done.
+    with qtbot.waitSignal(screen.directory_imported, timeout=20000) as done:
+        assert screen.import_directory(BRISTOL) is True
+        assert not screen.import_button.isEnabled() and "Importing" in screen.directory_status.text()
+    assert done.args == [True] and screen.import_button.isEnabled()
     status = screen.directory_status.text()
     assert "9 added, 0 updated, 0 unchanged; 8 to review" in status
     assert "note: Community Walks (108): description shortened to 4,000 characters" in status

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -53,6 +53,7 @@ from setting_app.ui.models.referral_table_model import (
     follow_up_text,
 )
 from setting_app.ui.widgets.list_view import ListView
+from setting_app.ui.workers import report_error, run_with_session
 
 #: (label, ReferralFilter.state, only due today or earlier)
 SHOW_OPTIONS = (
@@ -91,6 +92,8 @@ def _table(name: str) -> ListView:
 class ReferralsScreen(QWidget):
     #: Reloads itself on ``ctx.data_changed`` (the main window need not refresh it again).
     FOLLOWS_DATA_CHANGES = True
+    #: A directory import started by ``import_directory`` finished: whether it worked.
+    directory_imported = Signal(bool)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -539,12 +542,35 @@ class ReferralsScreen(QWidget):
             self.import_directory(Path(path))
 
     def import_directory(self, path: Path) -> bool:
+        """Start importing on a worker thread (a council's directory takes seconds); ``directory_imported``
+        says when it has finished and whether it worked. False if it could not start."""
         try:
-            summary = service_directory.import_directory(self.ctx.session, path)
+            self.ctx.session.require_manager("import a service directory")
         except AppError as error:
             self.directory_status.setText(error.message)
-            show_app_error(self, error, "Could not import the directory")
             return False
+        self.import_button.setEnabled(False)
+        self.directory_status.setText(f"Importing {path.name}…")
+        run_with_session(
+            self.ctx,
+            lambda session: service_directory.import_directory(session, path),
+            lambda summary: self._imported(path, summary),
+            self._import_failed,
+        )
+        return True
+
+    def _import_failed(self, error: BaseException) -> None:
+        self.import_button.setEnabled(self.ctx.user.is_manager)
+        if not isinstance(error, AppError):
+            report_error(error)
+            self.directory_imported.emit(False)
+            return
+        self.directory_status.setText(error.message)
+        show_app_error(self, error, "Could not import the directory")
+        self.directory_imported.emit(False)
+
+    def _imported(self, path: Path, summary) -> None:
+        self.import_button.setEnabled(self.ctx.user.is_manager)
         text = f"Imported {path.name}: {summary.message}."
         lines = summary.problem_summary()
         if lines:
@@ -557,7 +583,7 @@ class ReferralsScreen(QWidget):
         self.last_import = summary
         self.problems_button.setVisible(bool(summary.problems))
         self.ctx.data_changed.emit("referrals")
-        return True
+        self.directory_imported.emit(True)
 
     def review_categories(self) -> ServiceReviewDialog | None:
         with reporting_errors(self):
