@@ -87,7 +87,7 @@ def write_private_file(path: Path, data: bytes, *, overwrite: bool = True) -> No
 def append_private(path: Path, text: str) -> None:
     """Append to a log file that is 0600 whatever the umask (made so if it was not)."""
     with private_umask():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | O_BINARY, PRIVATE_FILE_MODE)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         if os.name == "posix":
             os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)
