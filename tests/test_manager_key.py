@@ -545,3 +545,21 @@ def test_a_managers_slot_pins_the_manager_key_through_a_passphrase_change(sessio
     assert keyslots.open_with_passphrase(slot, "otter lantern biscuit harbour").pinned == key
     recovery = keyslots.read_slot_file(CasebookPaths(data_dir).slots).recovery()
     assert recovery is not None and recovery.sealed_manager
+
+
+def test_after_an_erasure_the_notes_index_still_never_holds_a_restricted_note(session, pat, book) -> None:
+    """Erasure rebuilds the notes index from every row; restricted rows are taken out of it again, so
+    lifting a restriction later indexes the note once (an index holding it twice is damaged)."""
+    from setting_app.services import erasure
+
+    other = families.add_family(session, NewFamily("FAM-E1", date(2026, 1, 5))).id
+    support_log.log_entry(session, NewEntry(other, date(2026, 11, 2), Domain.FAMILY_WELLBEING, 5, note="bye"))
+    from tests.test_erasure import _as_new
+
+    families.update_family(
+        session, other, _as_new(families.get_family(session, other), closed_on=date(2026, 11, 20))
+    )
+    erasure.erase_family(session, other, "erasure_request")
+    support_log.set_entry_restricted(session, book["secret_entry"].id, False)
+    session.conn.execute("INSERT INTO entry_notes_fts(entry_notes_fts, rank) VALUES ('integrity-check', 1)")
+    assert [e.id for e in support_log.search_notes(pat, "Kestrelmoor")] == [book["secret_entry"].id]

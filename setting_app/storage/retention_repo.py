@@ -7,6 +7,7 @@ checkpoint, so no page of the file (nor of the ``-wal``) still holds the erased 
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -201,6 +202,17 @@ def rebuild_text_indexes(conn: Connection) -> None:
             conn.execute(f'INSERT INTO "{name}"("{name}") VALUES (\'rebuild\')')
         except DatabaseError:  # a contentless index cannot be rebuilt; merging drops deleted terms
             conn.execute(f'INSERT INTO "{name}"("{name}") VALUES (\'optimize\')')
+    if "entry_notes_fts" in names and _has_column(conn, "support_entries", "sealed"):
+        # A rebuild reads every row; the notes index never holds a restricted one (migration 0007).
+        conn.execute(
+            "INSERT INTO entry_notes_fts(entry_notes_fts, rowid, note) "
+            "SELECT 'delete', id, note FROM support_entries WHERE restricted = 1"
+        )
+        conn.execute("INSERT INTO entry_notes_fts(entry_notes_fts) VALUES ('optimize')")
+
+
+def _has_column(conn: Connection, table: str, column: str) -> bool:
+    return any(r[1] == column for r in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def compact(conn: Connection, *, attempts: int = 20) -> bool:
@@ -211,6 +223,9 @@ def compact(conn: Connection, *, attempts: int = 20) -> bool:
         busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if not busy:
             return True
+        # A statement left unfinished by a cursor awaiting garbage collection keeps a read open on
+        # this very connection: finalise such cursors, then try again.
+        gc.collect()
         time.sleep(0.05)
     return False
 
