@@ -466,10 +466,14 @@ def parse_record_file(data: object, *, today: date | None = None) -> RecordFile:
 
     ``today`` is the date that "no dates in the future" is measured against (default: the system date).
     """
-    today = today or SYSTEM_CLOCK.today()
+    return _checked(lambda problems: _parse(data, today or SYSTEM_CLOCK.today(), problems))
+
+
+def _checked(parse: Callable[[_Problems], RecordFile | None]) -> RecordFile:
+    """Run a parser that collects problems (stopping after 20); the file, or every problem named."""
     problems = _Problems()
     try:
-        result = _parse(data, today, problems)
+        result = parse(problems)
     except _Enough:
         result = None
     if problems.items or result is None:
@@ -1615,15 +1619,7 @@ def read_and_parse_record_file(path: Path, *, today: date | None = None) -> Reco
     if info is None or not stat.S_ISREG(info.st_mode) or not STREAM_ABOVE < info.st_size <= MAX_FILE_BYTES:
         # Small, or to be refused (missing, a folder or device, too large): the whole-file reader says why.
         return parse_record_file(read_record_file(path), today=today)
-    today = today or SYSTEM_CLOCK.today()
-    problems = _Problems()
-    try:
-        result = _parse_stream(path, today, problems)
-    except _Enough:
-        result = None
-    if problems.items or result is None:
-        raise problems.reject()
-    return result
+    return _checked(lambda problems: _parse_stream(path, today or SYSTEM_CLOCK.today(), problems))
 
 
 def _parse_stream(path: Path, today: date, problems: _Problems) -> RecordFile | None:
