@@ -34,6 +34,7 @@ from setting_app.storage.bounded_read import (
 )
 from setting_app.storage.casebook_store import DB_NAME, SLOTS_NAME, CasebookPaths, choose_key, open_store
 from setting_app.storage.database import (
+    Connection,
     DatabaseError,
     copy_database,
     damage_message,
@@ -290,40 +291,45 @@ class RestoreRefused(AppError):
     pass
 
 
-def _casebook_manager_key(db: Path, data_key: bytes, candidates: list[bytes]) -> bytes | None:
-    """Which of ``candidates`` is the manager key of the casebook in ``db``.
+def _open_readable(db: Path, data_key: bytes) -> Connection | None:
+    try:
+        return open_database(db, data_key)
+    except (DatabaseError, OSError, AppError):
+        return None  # a damaged casebook: the key slots alone decide, as before
 
-    None if that casebook has no manager key yet (before the upgrade) or cannot be read. Raises
+
+def _casebook_manager_key(db: Path, data_key: bytes, candidates: list[bytes]) -> bytes | None:
+    """Which of ``candidates`` is the manager key of the casebook in ``db`` (see ``_manager_key_of``)."""
+    conn = _open_readable(db, data_key)
+    if conn is None:
+        return None
+    try:
+        return _manager_key_of(conn, candidates)
+    finally:
+        conn.close()
+
+
+def _manager_key_of(conn: Connection, candidates: list[bytes]) -> bytes | None:
+    """None if that casebook has no manager key yet (before the upgrade) or cannot be read. Raises
     RestoreRefused if it has one and no candidate is it, or if the candidate does not open its vault:
     a key slot marked "manager" is only a claim (anyone holding the data key can write one into the key
     file, sealing a manager key of their own making); the casebook's own key is the proof.
     """
     try:
-        conn = open_database(db, data_key)
-    except (DatabaseError, OSError, AppError):
-        return None  # a damaged casebook: the key slots alone decide, as before
-    try:
-        try:
-            wanted = manager_vault.installed_key_id(conn)
-        except DatabaseError:
-            return None
-        if wanted is None:
-            return None
-        key = manager_vault.matching_key(conn, candidates)
-        if key is None:
-            raise RestoreRefused("Only a manager can restore a backup. Nothing was changed.")
-        try:
-            names = [r[0] for r in conn.execute("SELECT name FROM manager_vault")]
-            for name in names:
-                manager_vault.get(conn, key, name)
-        except manager_vault.SealedContentDamaged:
-            raise RestoreRefused(
-                "The manager key does not open this casebook's protected secrets, so it cannot be "
-                "restored with this account. Nothing was changed."
-            ) from None
-        return key
-    finally:
-        conn.close()
+        wanted = manager_vault.installed_key_id(conn)
+    except DatabaseError:
+        return None
+    if wanted is None:
+        return None
+    key = manager_vault.matching_key(conn, candidates)
+    if key is None:
+        raise RestoreRefused("Only a manager can restore a backup. Nothing was changed.")
+    if not manager_vault.opens_vault(conn, key):
+        raise RestoreRefused(
+            "The manager key does not open this casebook's protected secrets, so it cannot be "
+            "restored with this account. Nothing was changed."
+        )
+    return key
 
 
 def _require_current_manager(
@@ -354,20 +360,20 @@ def _require_current_manager(
             data_key = choose_key(paths, opened.data_keys)
         except AppError:
             data_key = None  # a damaged casebook is what restores are for: the slots decide
-        if data_key is not None:
-            current_key = _casebook_manager_key(paths.db, data_key, opened.manager_keys)
-            removed, links = _inactive_usernames_and_links(paths.db, data_key)
+        conn = _open_readable(paths.db, data_key) if data_key is not None else None
+        if conn is not None:
+            try:
+                current_key = _manager_key_of(conn, opened.manager_keys)
+                removed, links = _inactive_usernames_and_links(conn)
+            finally:
+                conn.close()
             return current, removed, current_key or opened.pinned, links
     return current, set(), opened.pinned, []
 
 
-def _inactive_usernames_and_links(db: Path, data_key: bytes) -> tuple[set[str], list]:
-    """The accounts switched off in a casebook and its chain of manager keys; empty if it cannot be
-    read (damage is what restores are for)."""
-    try:
-        conn = open_database(db, data_key)
-    except AppError:
-        return set(), []
+def _inactive_usernames_and_links(conn: Connection) -> tuple[set[str], list]:
+    """The accounts switched off in a casebook and its chain of manager keys; empty where they cannot
+    be read (damage is what restores are for)."""
     try:
         removed = {r[0] for r in conn.execute("SELECT username FROM staff WHERE active = 0")}
     except DatabaseError:
@@ -376,8 +382,6 @@ def _inactive_usernames_and_links(db: Path, data_key: bytes) -> tuple[set[str], 
         return removed, manager_vault.links(conn)
     except DatabaseError:
         return removed, []
-    finally:
-        conn.close()
 
 
 def _link_restored(

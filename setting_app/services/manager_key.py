@@ -179,15 +179,7 @@ def _vault_in_use(conn: Connection) -> bool:
 
 
 def _key_opening_vault(conn: Connection, candidates: list[bytes]) -> bytes | None:
-    names = [r[0] for r in conn.execute("SELECT name FROM manager_vault ORDER BY name")]
-    for key in candidates:
-        try:
-            for name in names:
-                manager_vault.get(conn, key, name)
-        except manager_vault.SealedContentDamaged:
-            continue
-        return key
-    return None
+    return next((key for key in candidates if manager_vault.opens_vault(conn, key)), None)
 
 
 def _public_half(name: str, private_b64: str) -> str | None:

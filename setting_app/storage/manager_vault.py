@@ -86,6 +86,17 @@ def get(conn: Connection, manager_key: bytes, name: str) -> bytes | None:
     )
 
 
+def opens_vault(conn: Connection, manager_key: bytes) -> bool:
+    """Whether ``manager_key`` opens every entry of this casebook's vault (the proof a key is its own)."""
+    names = [r[0] for r in conn.execute("SELECT name FROM manager_vault ORDER BY name")]
+    try:
+        for name in names:
+            get(conn, manager_key, name)
+    except SealedContentDamaged:
+        return False
+    return True
+
+
 def reencrypt_vault(conn: Connection, old_key: bytes, new_key: bytes) -> None:
     """Every vault entry under ``new_key`` (call inside the rotation's transaction)."""
     names = [r[0] for r in conn.execute("SELECT name FROM manager_vault ORDER BY name")]
